@@ -1,0 +1,142 @@
+package dev.nhl.bench;
+
+import dev.nhl.index.CodeSpec;
+import dev.nhl.index.Hits;
+import dev.nhl.index.NestedCodeIndex;
+import dev.nhl.index.SearchOptions;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Top-10 search over {@code n} 16/32/64/128 nested codes held in memory: exact at 128 bits,
+ * progressive with the default plan, and, as the yardstick, a plain sequential read of the same
+ * number of bytes as the exact scan ({@code memoryFloor128}) and as the 16-bit stage ({@code
+ * memoryFloor16}). Setup prints the recall@10 of progressive against exact and the bytes each
+ * search reads, over {@value #QUALITY_QUERIES} queries.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g"})
+public class SearchBenchmark {
+
+  static final int K = 10;
+  static final int QUALITY_QUERIES = 200;
+  static final int QUERY_POOL = 256;
+  static final CodeSpec SPEC = CodeSpec.of(16, 32, 64, 128);
+  static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
+
+  @Param({"1000000", "10000000"})
+  public int n;
+
+  @Param({"clustered", "uniform"})
+  public String data;
+
+  NestedCodeIndex index;
+  byte[][] queries;
+  int next;
+  MemorySegment floor;
+
+  @Setup(Level.Trial)
+  public void setup() {
+    CodeGenerator gen = new CodeGenerator(data, n, 42);
+    NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPEC);
+    byte[] code = new byte[16];
+    for (int i = 0; i < n; i++) {
+      gen.next(code);
+      b.add(code);
+    }
+    index = b.build();
+    queries = new byte[QUERY_POOL][];
+    for (int i = 0; i < QUERY_POOL; i++) {
+      queries[i] = gen.next();
+    }
+    floor = Arena.ofAuto().allocate(16L * n, 64);
+    floor.fill((byte) 1);
+    report();
+  }
+
+  private void report() {
+    long found = 0;
+    long exactBytes = 0;
+    long progBytes = 0;
+    for (int q = 0; q < QUALITY_QUERIES; q++) {
+      byte[] query = queries[q % QUERY_POOL];
+      Hits exact = index.search(query, SearchOptions.exact(K));
+      Hits prog = index.search(query, SearchOptions.progressive(K));
+      exactBytes += exact.bytesRead();
+      progBytes += prog.bytesRead();
+      for (int i = 0; i < exact.size(); i++) {
+        for (int j = 0; j < prog.size(); j++) {
+          if (exact.id(i) == prog.id(j)) {
+            found++;
+          }
+        }
+      }
+    }
+    System.out.printf(
+        "%n# quality n=%d data=%s: recall@10 of progressive vs exact = %.4f; bytes/query exact = %,d, progressive = %,d; plan = %s%n",
+        n, data, found / (double) (K * QUALITY_QUERIES), exactBytes / QUALITY_QUERIES,
+        progBytes / QUALITY_QUERIES, index.search(queries[0], SearchOptions.progressive(K)).stages());
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    index.close();
+  }
+
+  private byte[] query() {
+    next = (next + 1) & (QUERY_POOL - 1);
+    return queries[next];
+  }
+
+  @Benchmark
+  public Hits exact128() {
+    return index.search(query(), SearchOptions.exact(K));
+  }
+
+  @Benchmark
+  public Hits progressive() {
+    return index.search(query(), SearchOptions.progressive(K));
+  }
+
+  @Benchmark
+  public long memoryFloor128() {
+    return sum(16L * n);
+  }
+
+  @Benchmark
+  public long memoryFloor16() {
+    return sum(2L * n);
+  }
+
+  /** Reads {@code bytes} sequentially, one vector at a time: what a scan cannot beat. */
+  private long sum(long bytes) {
+    LongVector acc = LongVector.zero(L);
+    long step = L.vectorByteSize();
+    for (long off = 0; off + step <= bytes; off += step) {
+      acc = acc.add(LongVector.fromMemorySegment(L, floor, off, java.nio.ByteOrder.LITTLE_ENDIAN));
+    }
+    return acc.reduceLanes(VectorOperators.ADD);
+  }
+}

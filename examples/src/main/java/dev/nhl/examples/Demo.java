@@ -1,0 +1,105 @@
+package dev.nhl.examples;
+
+import dev.nhl.index.CodeSpec;
+import dev.nhl.index.Hits;
+import dev.nhl.index.NestedCodeIndex;
+import dev.nhl.index.SearchOptions;
+import java.util.Random;
+
+/**
+ * Demo of nhl-index on generated nested codes: builds an index of clustered 16/32/64/128-bit
+ * codes, runs progressive and exact top-10 searches, and prints what each stage did and the
+ * recall of progressive against exact.
+ *
+ * <p>Usage: {@code Demo [codes]} (default 1,000,000).
+ */
+public final class Demo {
+  private Demo() {}
+
+  /** Runs the demo. */
+  public static void main(String[] args) {
+    int n = args.length > 0 ? parseCount(args[0]) : 1_000_000;
+    CodeSpec spec = CodeSpec.of(16, 32, 64, 128);
+    Random r = new Random(42);
+    System.out.printf("generating %,d clustered codes of spec %s...%n", n, spec);
+    byte[][] centres = new byte[Math.max(1, n / 1000)][16];
+    for (byte[] c : centres) {
+      r.nextBytes(c);
+    }
+    NestedCodeIndex.Builder b = NestedCodeIndex.builder(spec);
+    byte[] code = new byte[16];
+    for (int i = 0; i < n; i++) {
+      noisy(r, centres[r.nextInt(centres.length)], code);
+      b.add(code);
+    }
+    long t0 = System.nanoTime();
+    NestedCodeIndex index = b.build();
+    System.out.printf("indexed in %.0f ms%n%n", (System.nanoTime() - t0) / 1e6);
+
+    int queries = 50;
+    int found = 0;
+    long exactNanos = 0;
+    long progNanos = 0;
+    Hits shown = null;
+    for (int q = 0; q < queries; q++) {
+      byte[] query = new byte[16];
+      noisy(r, centres[r.nextInt(centres.length)], query);
+      long a = System.nanoTime();
+      Hits exact = index.search(query, SearchOptions.exact(10));
+      long c = System.nanoTime();
+      Hits prog = index.search(query, SearchOptions.progressive(10));
+      long d = System.nanoTime();
+      if (q >= queries / 2) { // the first half warms the JIT up
+        exactNanos += c - a;
+        progNanos += d - c;
+      }
+      found += overlap(exact, prog);
+      shown = prog;
+    }
+    System.out.println("last progressive query, stage by stage:");
+    System.out.println("  bits  candidates      kept     time   bytes read");
+    for (Hits.StageStats s : shown.stages()) {
+      System.out.printf("  %4d  %,10d  %,8d  %6.2f ms  %,11d%n", s.length(), s.candidates(), s.kept(), s.nanos() / 1e6, s.bytesRead());
+    }
+    int timed = queries - queries / 2;
+    System.out.printf("%nmean over %d queries: exact 128-bit %.2f ms, progressive %.2f ms (%.1fx)%n",
+        timed, exactNanos / 1e6 / timed, progNanos / 1e6 / timed, (double) exactNanos / progNanos);
+    System.out.printf("recall@10 of progressive against exact: %.3f%n", found / (10.0 * queries));
+  }
+
+  private static int parseCount(String s) {
+    try {
+      int n = Integer.parseInt(s.replace("_", "").replace(",", ""));
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    System.err.println("usage: demo [number of codes > 0], got \"" + s + "\"");
+    System.exit(2);
+    return 0;
+  }
+
+  /** A centre with each bit flipped with a probability that grows along the code. */
+  private static void noisy(Random r, byte[] centre, byte[] out) {
+    System.arraycopy(centre, 0, out, 0, out.length);
+    for (int bit = 0; bit < 128; bit++) {
+      if (r.nextDouble() < 0.02 + 0.10 * bit / 128) {
+        out[bit >>> 3] ^= (byte) (0x80 >>> (bit & 7));
+      }
+    }
+  }
+
+  private static int overlap(Hits a, Hits b) {
+    int f = 0;
+    for (int i = 0; i < a.size(); i++) {
+      for (int j = 0; j < b.size(); j++) {
+        if (a.id(i) == b.id(j)) {
+          f++;
+        }
+      }
+    }
+    return f;
+  }
+}

@@ -1,0 +1,285 @@
+package dev.nhl.index;
+
+import dev.nhl.index.internal.vectorization.HammingKernel;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * The search algorithms over columnar planes: a first stage that scans every code block by block
+ * (or, under a sparse filter, gathers the allowed ids), and later stages that gather only the
+ * increment of the survivors. Stateless; every call allocates its own scratch.
+ */
+final class StageSearch {
+
+  /** Codes per block: the block's distances stay in L1 between the planes of a stage. */
+  static final int BLOCK = 2048;
+
+  /** A filter that allows at most one id in this many starts from its ids instead of a scan. */
+  static final int SPARSE_FILTER_RATIO = 64;
+
+  private final ColumnLayout layout;
+  private final MemorySegment[] planes;
+  private final int n;
+  private final DeletedIds deleted;
+  private final HammingKernel kernel;
+
+  StageSearch(ColumnLayout layout, MemorySegment[] planes, int n, DeletedIds deleted, HammingKernel kernel) {
+    this.layout = layout;
+    this.planes = planes;
+    this.n = n;
+    this.deleted = deleted;
+    this.kernel = kernel;
+  }
+
+  private boolean accepted(int id, BitSet filter) {
+    return (deleted == null || !deleted.contains(id)) && (filter == null || filter.get(id));
+  }
+
+  private static boolean sparse(BitSet filter, int n) {
+    return filter != null && filter.cardinality() <= n / SPARSE_FILTER_RATIO;
+  }
+
+  /** Candidates carried from one stage to the next, in increasing id order. */
+  private record Survivors(int[] ids, short[] dists, int count) {}
+
+  Hits search(byte[] query, ProgressivePlan plan, BitSet filter) {
+    CodeSpec spec = layout.spec;
+    List<Hits.StageStats> stats = new ArrayList<>(plan.stages().size());
+    List<ProgressivePlan.Stage> stages = plan.stages();
+    Survivors cur = null;
+    int prevStage = -1;
+    for (int j = 0; j < stages.size(); j++) {
+      ProgressivePlan.Stage st = stages.get(j);
+      int stage = spec.stageOf(st.length());
+      boolean last = j == stages.size() - 1;
+      long t0 = System.nanoTime();
+      TopCollector collector;
+      long candidates;
+      long bytes;
+      if (cur == null && !sparse(filter, n)) {
+        candidates = n;
+        collector = scanAll(query, stage, filter, st.keep());
+        bytes = (long) n * layout.bytesThrough(stage);
+      } else {
+        if (cur == null) {
+          cur = allowedIds(filter);
+        }
+        candidates = cur.count();
+        int from = prevStage < 0 ? 0 : layout.planesThrough(prevStage);
+        int to = layout.planesThrough(stage);
+        for (int p = from; p < to; p++) {
+          kernel.gather(planes[p], layout.planeWordBytes[p], layout.queryWord(query, p), cur.ids(), cur.count(), cur.dists());
+        }
+        bytes = candidates * (layout.bytesThrough(stage) - (prevStage < 0 ? 0 : layout.bytesThrough(prevStage)));
+        collector = new TopCollector(st.keep(), st.length(), cur.count());
+        int[] ids = cur.ids();
+        short[] d = cur.dists();
+        for (int i = 0, m = cur.count(); i < m; i++) {
+          collector.offer(ids[i], d[i]);
+        }
+      }
+      if (last) {
+        Hits hits = collector.finishRanked(List.of());
+        stats.add(new Hits.StageStats(st.length(), candidates, hits.size(), System.nanoTime() - t0, bytes));
+        return new Hits(hits.ids(), hits.distances(), stats);
+      }
+      int[][] ids = new int[1][];
+      short[][] dists = new short[1][];
+      int count = collector.finishById(ids, dists);
+      cur = new Survivors(ids[0], dists[0], count);
+      prevStage = stage;
+      stats.add(new Hits.StageStats(st.length(), candidates, count, System.nanoTime() - t0, bytes));
+    }
+    throw new AssertionError("a plan has at least one stage");
+  }
+
+  private Survivors allowedIds(BitSet filter) {
+    int[] ids = new int[filter.cardinality()];
+    int m = 0;
+    for (int id = filter.nextSetBit(0); id >= 0 && id < n; id = filter.nextSetBit(id + 1)) {
+      if (deleted == null || !deleted.contains(id)) {
+        ids[m++] = id;
+      }
+    }
+    return new Survivors(ids, new short[Math.max(m, 1)], m);
+  }
+
+  /** Codes sampled to estimate the bound of a scan: 32 blocks spread over the index. */
+  static final int SAMPLE_BLOCKS = 32;
+
+  /**
+   * Scans every code at {@code stage}'s length and collects the best {@code keep} accepted ones.
+   *
+   * <p>A collector that starts with no bound accepts about {@code keep * (1 + ln(n / keep))}
+   * offers before its bound settles, which costs more than the scan itself when {@code keep} is
+   * thousands. So a large scan first ranks a sample of blocks and starts the collector at the
+   * distance below which the sample predicts twice {@code keep} codes. If fewer than {@code keep}
+   * codes pass that bound (an unlucky sample, a filter, deletions), the scan runs again without
+   * it; either way the result is exact.
+   */
+  private TopCollector scanAll(byte[] query, int stage, BitSet filter, int keep) {
+    int maxDistance = layout.spec.length(stage);
+    long[] q = queryWords(query, stage);
+    short[] dist = new short[BLOCK];
+    int[] pos = new int[BLOCK];
+    int estimate = filter == null ? estimateBound(q, stage, keep, dist) : maxDistance + 1;
+    long expected = Math.min(n, 4L * keep);
+    if (estimate <= maxDistance) {
+      TopCollector bounded = new TopCollector(keep, maxDistance, expected, estimate);
+      scanInto(q, stage, filter, bounded, dist, pos);
+      if (bounded.full()) {
+        return bounded;
+      }
+    }
+    TopCollector collector = new TopCollector(keep, maxDistance, expected);
+    scanInto(q, stage, filter, collector, dist, pos);
+    return collector;
+  }
+
+  private long[] queryWords(byte[] query, int stage) {
+    int planeCount = layout.planesThrough(stage);
+    long[] q = new long[planeCount];
+    for (int p = 0; p < planeCount; p++) {
+      q[p] = layout.queryWord(query, p);
+    }
+    return q;
+  }
+
+  /** Distances of codes {@code [start, start + cnt)} at {@code stage}'s length into {@code dist}. */
+  private void distances(long[] q, int start, int cnt, short[] dist) {
+    for (int p = 0; p < q.length; p++) {
+      kernel.scan(planes[p], layout.planeWordBytes[p], q[p], start, cnt, dist, p > 0);
+    }
+  }
+
+  /**
+   * The smallest bound under which a sample of blocks predicts at least {@code 2 * keep} live
+   * codes, or {@code maxDistance + 1} when the index is too small to sample.
+   */
+  private int estimateBound(long[] q, int stage, int keep, short[] dist) {
+    int maxDistance = layout.spec.length(stage);
+    int blocks = (n + BLOCK - 1) / BLOCK;
+    if (blocks < 4 * SAMPLE_BLOCKS) {
+      return maxDistance + 1;
+    }
+    long[] hist = new long[maxDistance + 1];
+    int step = blocks / SAMPLE_BLOCKS;
+    long sampled = 0;
+    for (int b = 0; b < SAMPLE_BLOCKS; b++) {
+      int start = b * step * BLOCK;
+      int cnt = Math.min(BLOCK, n - start);
+      distances(q, start, cnt, dist);
+      for (int i = 0; i < cnt; i++) {
+        hist[dist[i]]++;
+      }
+      sampled += cnt;
+    }
+    double scale = (double) n / sampled * (deleted == null ? 1 : 1 - (double) deleted.count() / n);
+    long cum = 0;
+    for (int t = 0; t <= maxDistance; t++) {
+      cum += hist[t];
+      if (cum * scale >= 2.0 * keep) {
+        return t + 1;
+      }
+    }
+    return maxDistance + 1;
+  }
+
+  private void scanInto(long[] q, int stage, BitSet filter, TopCollector collector, short[] dist, int[] pos) {
+    for (int start = 0; start < n; start += BLOCK) {
+      int cnt = Math.min(BLOCK, n - start);
+      distances(q, start, cnt, dist);
+      int hits = kernel.below(dist, cnt, collector.bound(), pos);
+      for (int h = 0; h < hits; h++) {
+        int id = start + pos[h];
+        if (accepted(id, filter)) {
+          collector.offer(id, dist[pos[h]]);
+        }
+      }
+    }
+  }
+
+  /** Every accepted code within {@code radius} at {@code stage}'s length, ranked. */
+  Hits radius(byte[] query, int stage, int radius, BitSet filter) {
+    long t0 = System.nanoTime();
+    int length = layout.spec.length(stage);
+    RadiusSink sink = new RadiusSink(radius);
+    long candidates;
+    long bytes;
+    if (sparse(filter, n)) {
+      Survivors cur = allowedIds(filter);
+      for (int p = 0, to = layout.planesThrough(stage); p < to; p++) {
+        kernel.gather(planes[p], layout.planeWordBytes[p], layout.queryWord(query, p), cur.ids(), cur.count(), cur.dists());
+      }
+      for (int i = 0; i < cur.count(); i++) {
+        if (cur.dists()[i] <= radius) {
+          sink.add(cur.ids()[i], cur.dists()[i]);
+        }
+      }
+      candidates = cur.count();
+    } else {
+      long[] q = queryWords(query, stage);
+      short[] dist = new short[BLOCK];
+      int[] pos = new int[BLOCK];
+      for (int start = 0; start < n; start += BLOCK) {
+        int cnt = Math.min(BLOCK, n - start);
+        distances(q, start, cnt, dist);
+        int hits = kernel.below(dist, cnt, radius + 1, pos);
+        for (int h = 0; h < hits; h++) {
+          int id = start + pos[h];
+          if (accepted(id, filter)) {
+            sink.add(id, dist[pos[h]]);
+          }
+        }
+      }
+      candidates = n;
+    }
+    bytes = candidates * layout.bytesThrough(stage);
+    Hits ranked = sink.ranked();
+    return new Hits(
+        ranked.ids(),
+        ranked.distances(),
+        List.of(new Hits.StageStats(length, candidates, ranked.size(), System.nanoTime() - t0, bytes)));
+  }
+
+  /** Collects (id, distance) in id order, then ranks by a counting sort on distance. */
+  private static final class RadiusSink {
+    private final int radius;
+    private int[] ids = new int[64];
+    private short[] dists = new short[64];
+    private int size;
+
+    RadiusSink(int radius) {
+      this.radius = radius;
+    }
+
+    void add(int id, int d) {
+      if (size == ids.length) {
+        ids = java.util.Arrays.copyOf(ids, size * 2);
+        dists = java.util.Arrays.copyOf(dists, size * 2);
+      }
+      ids[size] = id;
+      dists[size++] = (short) d;
+    }
+
+    Hits ranked() {
+      int[] start = new int[radius + 2];
+      for (int i = 0; i < size; i++) {
+        start[dists[i] + 1]++;
+      }
+      for (int d = 1; d < start.length; d++) {
+        start[d] += start[d - 1];
+      }
+      int[] outIds = new int[size];
+      int[] outDists = new int[size];
+      for (int i = 0; i < size; i++) {
+        int at = start[dists[i]]++;
+        outIds[at] = ids[i];
+        outDists[at] = dists[i];
+      }
+      return new Hits(outIds, outDists, List.of());
+    }
+  }
+}

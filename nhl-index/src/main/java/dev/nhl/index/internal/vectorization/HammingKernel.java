@@ -1,0 +1,33 @@
+package dev.nhl.index.internal.vectorization;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Hamming distance kernels over one column plane: a run of fixed-width words, one per code, word
+ * {@code j} at byte offset {@code j * wordBytes} of the plane, read little-endian. The query word
+ * is read the same way from the query's bytes, so XOR and popcount see matching bits.
+ *
+ * <p>Distances are accumulated in {@code short}s: the longest code is 8192 bits, below {@link
+ * Short#MAX_VALUE}.
+ *
+ * <p>Not part of the public API.
+ */
+public interface HammingKernel {
+
+  /**
+   * For {@code i in [0, count)}: {@code dist[i] (+)= popcount(word(from + i) ^ query)}, adding to
+   * {@code dist} when {@code add} is set and overwriting it otherwise.
+   *
+   * @param wordBytes 1, 2, 4 or 8
+   */
+  void scan(MemorySegment plane, int wordBytes, long query, long from, int count, short[] dist, boolean add);
+
+  /** For {@code i in [0, count)}: {@code dist[i] += popcount(word(ids[i]) ^ query)}. */
+  void gather(MemorySegment plane, int wordBytes, long query, int[] ids, int count, short[] dist);
+
+  /**
+   * Writes to {@code out}, in increasing order, the positions {@code i in [0, count)} where {@code
+   * dist[i] < bound}, and returns how many there are. {@code out} has room for {@code count}.
+   */
+  int below(short[] dist, int count, int bound, int[] out);
+}

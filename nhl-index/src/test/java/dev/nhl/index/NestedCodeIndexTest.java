@@ -1,0 +1,345 @@
+package dev.nhl.index;
+
+import static dev.nhl.index.TestCodes.bruteForce;
+import static dev.nhl.index.TestCodes.pairs;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.BitSet;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Every search type against the brute-force oracle. */
+@ExtendWith(Seeded.class)
+class NestedCodeIndexTest {
+
+  static final CodeSpec[] SPECS = {
+    CodeSpec.of(16, 32, 64, 128),
+    CodeSpec.of(8, 16, 32, 64, 128),
+    CodeSpec.of(24, 48, 72), // increments that split into 2+1-byte planes
+    CodeSpec.of(64),
+    CodeSpec.of(8, 256),
+  };
+  static final int[] SIZES = {0, 1, 7, 64, 65, 2047, 2048, 2049, 5000};
+
+  static byte[][] data(Random r, int n, CodeSpec spec) {
+    return r.nextBoolean()
+        ? TestCodes.random(r, n, spec.maxBytes())
+        : TestCodes.clustered(r, n, spec.maxBytes(), 1 + r.nextInt(20), 0.03 + 0.2 * r.nextDouble());
+  }
+
+  static byte[] query(Random r, byte[][] codes, CodeSpec spec) {
+    if (codes.length > 0 && r.nextBoolean()) {
+      byte[] q = codes[r.nextInt(codes.length)].clone();
+      q[r.nextInt(q.length)] ^= (byte) (1 << r.nextInt(8));
+      return q;
+    }
+    byte[] q = new byte[spec.maxBytes()];
+    r.nextBytes(q);
+    return q;
+  }
+
+  @Test
+  void exactSearchAtEveryLengthMatchesBruteForce(Random r) {
+    for (CodeSpec spec : SPECS) {
+      for (int n : SIZES) {
+        byte[][] codes = data(r, n, spec);
+        NestedCodeIndex index = TestCodes.heapIndex(spec, codes);
+        assertEquals(n, index.size());
+        for (int q = 0; q < 3; q++) {
+          byte[] query = query(r, codes, spec);
+          for (int len : spec.lengths()) {
+            int k = 1 + r.nextInt(r.nextBoolean() ? 10 : 300);
+            Hits hits = index.search(query, SearchOptions.exact(k, len));
+            assertEquals(bruteForce(codes, query, len, null, null, k, len), pairs(hits), spec + " n=" + n + " len=" + len + " k=" + k);
+            assertEquals(1, hits.stages().size());
+            assertEquals((long) n * len / 8, hits.bytesRead());
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void progressiveKeepingEveryCandidateEqualsExact(Random r) {
+    for (CodeSpec spec : SPECS) {
+      for (int n : SIZES) {
+        byte[][] codes = data(r, n, spec);
+        NestedCodeIndex index = TestCodes.heapIndex(spec, codes);
+        byte[] query = query(r, codes, spec);
+        int k = 1 + r.nextInt(50);
+        for (int len : spec.lengths()) {
+          Hits exact = index.search(query, SearchOptions.exact(k, len));
+          Hits prog = index.search(query, SearchOptions.progressive(ProgressivePlan.exhaustive(spec, len, k)));
+          assertEquals(pairs(exact), pairs(prog), spec + " n=" + n + " len=" + len);
+          assertEquals(spec.stageOf(len) + 1, prog.stages().size());
+          // keeping n candidates explicitly, too
+          if (n > 0 && spec.stageOf(len) > 0) {
+            Hits keepN = index.search(query, SearchOptions.progressive(ProgressivePlan.of(
+                new ProgressivePlan.Stage(spec.length(0), Math.max(n, k)), new ProgressivePlan.Stage(len, k))));
+            assertEquals(pairs(exact), pairs(keepN));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void progressiveStagesRankTheirSurvivorsExactly(Random r) {
+    // a plan that really prunes: each stage's output is the oracle's top `keep` at that length,
+    // among the survivors of the stage before
+    CodeSpec spec = CodeSpec.of(16, 32, 64, 128);
+    byte[][] codes = data(r, 6000, spec);
+    NestedCodeIndex index = TestCodes.heapIndex(spec, codes);
+    byte[] query = query(r, codes, spec);
+    int[] keeps = {1500, 300, 60, 7};
+    BitSet survivors = null;
+    for (int s = 0; s < 4; s++) {
+      List<TestCodes.Pair> top = bruteForce(codes, query, spec.length(s), survivors, null, keeps[s], 999);
+      survivors = new BitSet();
+      for (TestCodes.Pair p : top) {
+        survivors.set(p.id());
+      }
+      if (s == 3) {
+        Hits hits = index.search(query, SearchOptions.progressive(ProgressivePlan.of(
+            new ProgressivePlan.Stage(16, 1500), new ProgressivePlan.Stage(32, 300),
+            new ProgressivePlan.Stage(64, 60), new ProgressivePlan.Stage(128, 7))));
+        assertEquals(top, pairs(hits));
+        assertEquals(List.of(6000L, 1500L, 300L, 60L),
+            hits.stages().stream().map(Hits.StageStats::candidates).toList());
+        assertEquals(6000L * 2 + 1500L * 2 + 300L * 4 + 60L * 8, hits.bytesRead());
+      }
+    }
+  }
+
+  @Test
+  void defaultPlanFindsClusteredNeighbours(Random r) {
+    CodeSpec spec = CodeSpec.of(16, 32, 64, 128);
+    byte[][] codes = TestCodes.clustered(r, 20000, 16, 50, 0.08);
+    NestedCodeIndex index = TestCodes.heapIndex(spec, codes);
+    ProgressivePlan plan = ProgressivePlan.defaultPlan(spec, 20000, 10, 128);
+    assertEquals(List.of(32, 64, 128), plan.stages().stream().map(ProgressivePlan.Stage::length).toList());
+    int found = 0;
+    for (int q = 0; q < 20; q++) {
+      // a query from the data's distribution: a stored code with a few bits flipped
+      byte[] query = codes[r.nextInt(codes.length)].clone();
+      for (int f = 0; f < 4; f++) {
+        query[r.nextInt(16)] ^= (byte) (1 << r.nextInt(8));
+      }
+      Hits exact = index.search(query, SearchOptions.exact(10));
+      Hits prog = index.search(query, SearchOptions.progressive(10));
+      assertEquals(3, prog.stages().size());
+      // the k-th distance can only be worse, never better, than exact
+      assertTrue(prog.distance(9) >= exact.distance(9));
+      for (int i = 0; i < 10; i++) {
+        for (int j = 0; j < 10; j++) {
+          if (prog.id(j) == exact.id(i)) {
+            found++;
+          }
+        }
+      }
+    }
+    assertTrue(found >= 190, "recall@10 " + found / 200.0);
+  }
+
+  @Test
+  void defaultPlanShape() {
+    CodeSpec spec = CodeSpec.of(8, 16, 32, 64, 128);
+    assertEquals(ProgressivePlan.exact(128, 10), ProgressivePlan.defaultPlan(spec, 4096, 10, 128));
+    assertEquals(
+        ProgressivePlan.of(
+            new ProgressivePlan.Stage(32, 2000), new ProgressivePlan.Stage(64, 1000),
+            new ProgressivePlan.Stage(128, 10)),
+        ProgressivePlan.defaultPlan(spec, 10_000_000, 10, 128));
+    // 5000 codes want 21 bits: the first stage is 32, never 8 or 16
+    assertEquals(
+        ProgressivePlan.of(
+            new ProgressivePlan.Stage(32, 200), new ProgressivePlan.Stage(64, 100),
+            new ProgressivePlan.Stage(128, 1)),
+        ProgressivePlan.defaultPlan(spec, 5000, 1, 128));
+    // a spec without 32 bits starts at the first length past 24
+    assertEquals(48, ProgressivePlan.defaultPlan(CodeSpec.of(16, 48, 96), 1 << 16, 10, 96).stages().get(0).length());
+    assertEquals(ProgressivePlan.exact(16, 5), ProgressivePlan.defaultPlan(CodeSpec.of(16), 1 << 20, 5, 16));
+    assertEquals(ProgressivePlan.exact(16, 5), ProgressivePlan.defaultPlan(spec, 1 << 20, 5, 16));
+    assertThrows(IllegalArgumentException.class, () -> ProgressivePlan.defaultPlan(spec, 10, 0, 128));
+  }
+
+  @Test
+  void largeScansWithASampledBoundStayExact(Random r) {
+    // past 128 blocks a scan starts from a bound estimated on sampled blocks; check it, and its
+    // fallback when the sample misleads
+    CodeSpec spec = CodeSpec.of(16, 32, 64, 128);
+    int n = 300_000;
+    byte[][] codes = TestCodes.clustered(r, n, 16, 300, 0.06);
+    byte[] query = query(r, codes, spec);
+    // the sampled blocks (every (blocks / 32)-th) hold copies of the query: the sample predicts
+    // that every code is at distance 0, and only those blocks are
+    int blocks = (n + StageSearch.BLOCK - 1) / StageSearch.BLOCK;
+    int step = blocks / StageSearch.SAMPLE_BLOCKS;
+    byte[][] misleading = codes.clone();
+    for (int b = 0; b < StageSearch.SAMPLE_BLOCKS; b++) {
+      for (int i = 0; i < StageSearch.BLOCK; i++) {
+        misleading[b * step * StageSearch.BLOCK + i] = query.clone();
+      }
+    }
+    for (byte[][] data : new byte[][][] {codes, misleading}) {
+      NestedCodeIndex index = TestCodes.heapIndex(spec, data);
+      for (int len : new int[] {16, 32, 128}) {
+        for (int k : new int[] {1, 10, 3000, 70_000}) {
+          List<TestCodes.Pair> expected = bruteForce(data, query, len, null, null, k, len);
+          List<TestCodes.Pair> actual = pairs(index.search(query, SearchOptions.exact(k, len)));
+          // no assertEquals: a failure would print 70 000 pairs twice
+          assertTrue(expected.equals(actual), "len=" + len + " k=" + k
+              + (data == misleading ? " misleading sample" : "") + ": " + actual.size() + " hits differ from brute force");
+        }
+      }
+    }
+  }
+
+  @RepeatedTest(3)
+  void radiusMatchesBruteForce(Random r) {
+    for (CodeSpec spec : SPECS) {
+      int n = SIZES[r.nextInt(SIZES.length)];
+      byte[][] codes = data(r, n, spec);
+      NestedCodeIndex index = TestCodes.heapIndex(spec, codes);
+      byte[] query = query(r, codes, spec);
+      for (int len : spec.lengths()) {
+        int radius = r.nextInt(len / 2 + 1);
+        BitSet filter = r.nextBoolean() ? null : randomFilter(r, n, r.nextBoolean() ? 0.5 : 0.005);
+        Hits hits = index.radius(query, len, radius, filter);
+        assertEquals(bruteForce(codes, query, len, filter, null, Integer.MAX_VALUE, radius), pairs(hits),
+            spec + " n=" + n + " len=" + len + " r=" + radius);
+      }
+    }
+  }
+
+  static BitSet randomFilter(Random r, int n, double p) {
+    BitSet b = new BitSet(n);
+    for (int i = 0; i < n; i++) {
+      if (r.nextDouble() < p) {
+        b.set(i);
+      }
+    }
+    return b;
+  }
+
+  @Test
+  void filtersAndDeletionsAreHonouredAtEveryStage(Random r) {
+    CodeSpec spec = CodeSpec.of(16, 32, 64, 128);
+    int n = 20000;
+    byte[][] codes = TestCodes.clustered(r, n, 16, 10, 0.1);
+    NestedCodeIndex index = TestCodes.heapIndex(spec, codes);
+    BitSet deleted = randomFilter(r, n, 0.3);
+    deleted.stream().forEach(index::delete);
+    assertEquals(n - deleted.cardinality(), index.liveCount());
+    for (double density : new double[] {1.0, 0.5, 0.01, 0.001, 0.0}) {
+      BitSet filter = density == 1.0 ? null : randomFilter(r, n, density);
+      byte[] query = query(r, codes, spec);
+      for (int k : new int[] {1, 10, 100}) {
+        List<TestCodes.Pair> expected = bruteForce(codes, query, 128, filter, deleted, k, 999);
+        assertEquals(expected, pairs(index.search(query, SearchOptions.exact(k).withFilter(filter))), "density " + density);
+        assertEquals(expected, pairs(index.search(query,
+            SearchOptions.progressive(ProgressivePlan.exhaustive(spec, 128, k)).withFilter(filter))));
+        // a pruning plan never returns a deleted or filtered id
+        Hits prog = index.search(query, SearchOptions.progressive(k).withFilter(filter));
+        for (int i = 0; i < prog.size(); i++) {
+          assertTrue(!deleted.get(prog.id(i)) && (filter == null || filter.get(prog.id(i))));
+        }
+        assertEquals(Math.min(k, expected.size()), prog.size());
+      }
+    }
+    assertTrue(index.isDeleted(deleted.nextSetBit(0)));
+    assertEquals(false, index.delete(deleted.nextSetBit(0)));
+  }
+
+  @Test
+  void codesReadBack(Random r) {
+    for (CodeSpec spec : SPECS) {
+      byte[][] codes = data(r, 3000, spec);
+      NestedCodeIndex index = TestCodes.heapIndex(spec, codes);
+      for (int i = 0; i < codes.length; i += 1 + r.nextInt(50)) {
+        assertArrayEquals(codes[i], index.code(i));
+      }
+    }
+  }
+
+  @Test
+  void badArgumentsAreRejected() {
+    CodeSpec spec = CodeSpec.of(16, 32);
+    NestedCodeIndex index = TestCodes.heapIndex(spec, new byte[][] {new byte[4], new byte[4]});
+    assertThrows(IllegalArgumentException.class, () -> NestedCodeIndex.builder(spec).add(new byte[2]));
+    assertMsg(() -> index.search(new byte[3], SearchOptions.exact(1)), "got 3 bytes");
+    assertMsg(() -> index.search(new byte[4], SearchOptions.exact(1, 24)), "length 24 is not one of");
+    assertMsg(() -> index.search(new byte[4], SearchOptions.exact(0)), "k must be positive, got 0");
+    assertMsg(() -> index.radius(new byte[4], 16, 17, null), "got 17");
+    assertMsg(() -> index.radius(new byte[4], 16, -1, null), "got -1");
+    assertMsg(() -> index.code(2), "id 2 is out of range [0, 2)");
+    assertMsg(() -> index.delete(-1), "id -1");
+    assertMsg(() -> index.search(new byte[4], SearchOptions.progressive(ProgressivePlan.of(
+        new ProgressivePlan.Stage(8, 10), new ProgressivePlan.Stage(32, 1)))), "plan stage length 8");
+    assertMsg(() -> ProgressivePlan.of(new ProgressivePlan.Stage(32, 10), new ProgressivePlan.Stage(16, 1)), "got 32 then 16");
+    assertMsg(() -> ProgressivePlan.of(new ProgressivePlan.Stage(16, 10), new ProgressivePlan.Stage(32, 11)), "got 10 then 11");
+    assertMsg(() -> new ProgressivePlan.Stage(16, 0), "got 0");
+    assertMsg(() -> ProgressivePlan.of(), "at least one stage");
+    // a query of a shorter final length is fine
+    assertEquals(2, index.search(new byte[2], SearchOptions.exact(5, 16)).size());
+  }
+
+  static void assertMsg(org.junit.jupiter.api.function.Executable e, String part) {
+    IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
+    assertTrue(ex.getMessage().contains(part), () -> "\"" + ex.getMessage() + "\" lacks \"" + part + "\"");
+  }
+
+  @Test
+  void concurrentSearchesWithDeletes(Random r) throws Exception {
+    CodeSpec spec = CodeSpec.of(16, 32, 64, 128);
+    int n = 30000;
+    byte[][] codes = TestCodes.clustered(r, n, 16, 20, 0.1);
+    NestedCodeIndex index = TestCodes.heapIndex(spec, codes);
+    byte[][] queries = new byte[40][];
+    List<List<TestCodes.Pair>> expected = new java.util.ArrayList<>();
+    for (int i = 0; i < queries.length; i++) {
+      queries[i] = query(r, codes, spec);
+      expected.add(bruteForce(codes, queries[i], 128, null, null, 10, 999));
+    }
+    // a second index is deleted from while it is searched
+    NestedCodeIndex deleting = TestCodes.heapIndex(spec, codes);
+    java.util.concurrent.atomic.AtomicInteger deletedUpTo = new java.util.concurrent.atomic.AtomicInteger(-1);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+      fs.add(pool.submit(() -> {
+        for (int id = 0; id < n; id += 3) {
+          deleting.delete(id);
+          deletedUpTo.set(id);
+        }
+      }));
+      for (int t = 0; t < 3; t++) {
+        fs.add(pool.submit(() -> {
+          for (int round = 0; round < 5; round++) {
+            for (int i = 0; i < queries.length; i++) {
+              assertEquals(expected.get(i), pairs(index.search(queries[i], SearchOptions.exact(10))));
+              int before = deletedUpTo.get();
+              Hits h = deleting.search(queries[i], SearchOptions.progressive(10));
+              for (int j = 0; j < h.size(); j++) {
+                int id = h.id(j);
+                assertTrue(id % 3 != 0 || id > before, "deleted id " + id + " returned");
+              }
+            }
+          }
+          return null;
+        }));
+      }
+      for (var f : fs) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
