@@ -188,10 +188,14 @@ final class StageSearch {
   }
 
   private void scanInto(long[] q, int stage, BitSet filter, TopCollector collector, short[] dist, int[] pos) {
+    int last = q.length - 1;
     for (int start = 0; start < n; start += BLOCK) {
       int cnt = Math.min(BLOCK, n - start);
-      distances(q, start, cnt, dist);
-      int hits = kernel.below(dist, cnt, collector.bound(), pos);
+      for (int p = 0; p < last; p++) {
+        kernel.scan(planes[p], layout.planeWordBytes[p], q[p], start, cnt, dist, p > 0);
+      }
+      int hits = kernel.scanBelow(
+          planes[last], layout.planeWordBytes[last], q[last], start, cnt, dist, last > 0, collector.bound(), pos);
       for (int h = 0; h < hits; h++) {
         int id = start + pos[h];
         if (accepted(id, filter)) {

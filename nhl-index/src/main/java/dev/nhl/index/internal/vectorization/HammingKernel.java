@@ -22,6 +22,13 @@ public interface HammingKernel {
    */
   void scan(MemorySegment plane, int wordBytes, long query, long from, int count, short[] dist, boolean add);
 
+  /**
+   * {@link #scan} then {@link #below} in one pass: the last plane of a stage, whose distances are
+   * compared while they are still in registers.
+   */
+  int scanBelow(
+      MemorySegment plane, int wordBytes, long query, long from, int count, short[] dist, boolean add, int bound, int[] out);
+
   /** For {@code i in [0, count)}: {@code dist[i] += popcount(word(ids[i]) ^ query)}. */
   void gather(MemorySegment plane, int wordBytes, long query, int[] ids, int count, short[] dist);
 

@@ -159,6 +159,74 @@ final class PanamaHammingKernel implements HammingKernel {
   }
 
   @Override
+  public int scanBelow(
+      MemorySegment plane, int wordBytes, long query, long from, int count, short[] dist, boolean add, int bound, int[] out) {
+    if (!add || wordBytes == 1) {
+      // a first plane or a byte plane: rarely the last of a stage, not worth a fused loop
+      scan(plane, wordBytes, query, from, count, dist, add);
+      return below(dist, count, bound, out);
+    }
+    int done;
+    int n;
+    switch (wordBytes) {
+      case 8 -> {
+        LongVector q = LongVector.broadcast(L, query);
+        ShortVector b = ShortVector.broadcast(S_OF_L, (short) bound);
+        done = L.loopBound(count);
+        n = 0;
+        for (int i = 0; i < done; i += L.length()) {
+          ShortVector d = popcount8(plane, q, from + i).add(ShortVector.fromArray(S_OF_L, dist, i));
+          d.intoArray(dist, i);
+          n = emit(d.compare(VectorOperators.LT, b), i, out, n);
+        }
+      }
+      case 4 -> {
+        IntVector q = IntVector.broadcast(I, (int) query);
+        ShortVector b = ShortVector.broadcast(S_OF_I, (short) bound);
+        done = I.loopBound(count);
+        n = 0;
+        for (int i = 0; i < done; i += I.length()) {
+          ShortVector d = popcount4(plane, q, from + i).add(ShortVector.fromArray(S_OF_I, dist, i));
+          d.intoArray(dist, i);
+          n = emit(d.compare(VectorOperators.LT, b), i, out, n);
+        }
+      }
+      case 2 -> {
+        ShortVector q = ShortVector.broadcast(S, (short) query);
+        ShortVector b = ShortVector.broadcast(S, (short) bound);
+        done = S.loopBound(count);
+        n = 0;
+        for (int i = 0; i < done; i += S.length()) {
+          ShortVector d = popcount2(plane, q, from + i).add(ShortVector.fromArray(S, dist, i));
+          d.intoArray(dist, i);
+          n = emit(d.compare(VectorOperators.LT, b), i, out, n);
+        }
+      }
+      default -> throw new AssertionError("word size " + wordBytes);
+    }
+    long mask = wordBytes == 8 ? -1L : (1L << (wordBytes * 8)) - 1;
+    for (int i = done; i < count; i++) {
+      dist[i] += (short) Long.bitCount((ScalarHammingKernel.word(plane, wordBytes, from + i) ^ query) & mask);
+      if (dist[i] < bound) {
+        out[n++] = i;
+      }
+    }
+    return n;
+  }
+
+  /** Appends the lanes set in {@code m}, offset by {@code base}; most vectors have none. */
+  private static int emit(VectorMask<Short> m, int base, int[] out, int n) {
+    if (m.anyTrue()) {
+      long bits = m.toLong();
+      while (bits != 0) {
+        out[n++] = base + Long.numberOfTrailingZeros(bits);
+        bits &= bits - 1;
+      }
+    }
+    return n;
+  }
+
+  @Override
   public void gather(MemorySegment plane, int wordBytes, long query, int[] ids, int count, short[] dist) {
     ScalarHammingKernel.gatherScalar(plane, wordBytes, query, ids, count, dist);
   }
@@ -170,15 +238,7 @@ final class PanamaHammingKernel implements HammingKernel {
     int n = 0;
     int i = 0;
     for (; i < loop; i += S.length()) {
-      VectorMask<Short> m = ShortVector.fromArray(S, dist, i).compare(VectorOperators.LT, b);
-      // most blocks have no distance under the bound: one test per vector, bits only on a hit
-      if (m.anyTrue()) {
-        long bits = m.toLong();
-        while (bits != 0) {
-          out[n++] = i + Long.numberOfTrailingZeros(bits);
-          bits &= bits - 1;
-        }
-      }
+      n = emit(ShortVector.fromArray(S, dist, i).compare(VectorOperators.LT, b), i, out, n);
     }
     for (; i < count; i++) {
       if (dist[i] < bound) {

@@ -65,6 +65,13 @@ final class ScalarHammingKernel implements HammingKernel {
   }
 
   @Override
+  public int scanBelow(
+      MemorySegment plane, int wordBytes, long query, long from, int count, short[] dist, boolean add, int bound, int[] out) {
+    scan(plane, wordBytes, query, from, count, dist, add);
+    return below(dist, count, bound, out);
+  }
+
+  @Override
   public void gather(MemorySegment plane, int wordBytes, long query, int[] ids, int count, short[] dist) {
     gatherScalar(plane, wordBytes, query, ids, count, dist);
   }

@@ -102,6 +102,39 @@ class HammingKernelTest {
   }
 
   @Test
+  void scanBelowEqualsScanThenBelow(Random r) {
+    for (int w : WORDS) {
+      for (int n : SIZES) {
+        byte[] bytes = plane(r, n + 3, w, Fill.RANDOM);
+        MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(bytes.length, 64);
+        MemorySegment.copy(bytes, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+        byte[] q = new byte[w];
+        r.nextBytes(q);
+        short[] base = new short[n];
+        for (int i = 0; i < n; i++) {
+          base[i] = (short) r.nextInt(40);
+        }
+        for (boolean add : new boolean[] {false, true}) {
+          int bound = r.nextInt(8 * w + 40);
+          short[] expectedDist = base.clone();
+          int[] expectedPos = new int[n];
+          scalar.scan(seg, w, queryWord(q, w), 3, n, expectedDist, add);
+          int expectedCount = scalar.below(expectedDist, n, bound, expectedPos);
+          for (HammingKernel k : new HammingKernel[] {scalar, panama}) {
+            short[] d = base.clone();
+            int[] pos = new int[n];
+            int c = k.scanBelow(seg, w, queryWord(q, w), 3, n, d, add, bound, pos);
+            String msg = k.getClass().getSimpleName() + " w=" + w + " n=" + n + " add=" + add + " bound=" + bound;
+            assertArrayEquals(expectedDist, d, msg);
+            assertEquals(expectedCount, c, msg);
+            assertArrayEquals(java.util.Arrays.copyOf(expectedPos, c), java.util.Arrays.copyOf(pos, c), msg);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void scanReadsOffHeapSegmentsToo(Random r) {
     try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
       for (int w : WORDS) {

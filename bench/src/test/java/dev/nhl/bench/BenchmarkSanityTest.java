@@ -1,0 +1,88 @@
+package dev.nhl.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nhl.index.Codes;
+import dev.nhl.index.Hits;
+import dev.nhl.index.TestCodes;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Runs every benchmark once on small data and checks that its variants agree. */
+class BenchmarkSanityTest {
+
+  @Test
+  void kernelVariantsComputeTheSameDistances() {
+    for (int bits : new int[] {16, 32, 64, 128}) {
+      KernelBenchmark b = new KernelBenchmark();
+      b.bits = bits;
+      b.setup();
+      int tail = KernelBenchmark.CODES - KernelBenchmark.BLOCK;
+      b.rowsLongBitCount();
+      int[] rows = java.util.Arrays.copyOfRange(b.idist, tail, KernelBenchmark.CODES);
+      b.luceneXorBitCount();
+      int[] lucene = java.util.Arrays.copyOfRange(b.idist, tail, KernelBenchmark.CODES);
+      assertArrayEquals(rows, lucene, "bits=" + bits);
+      // the column variants leave the last block's distances behind
+      for (boolean simd : new boolean[] {true, false}) {
+        if (simd) {
+          b.columnsSimd();
+        } else {
+          b.columnsScalar();
+        }
+        int[] cols = new int[KernelBenchmark.BLOCK];
+        for (int i = 0; i < cols.length; i++) {
+          cols[i] = b.dist[i];
+        }
+        assertArrayEquals(rows, cols, "bits=" + bits + " simd=" + simd);
+      }
+    }
+  }
+
+  @Test
+  void searchBenchmarkReturnsTheBruteForceHits() {
+    for (String data : new String[] {"clustered", "uniform"}) {
+      SearchBenchmark b = new SearchBenchmark();
+      b.n = 20_000;
+      b.data = data;
+      b.setup();
+      try {
+        byte[][] codes = new byte[b.n][];
+        for (int i = 0; i < b.n; i++) {
+          codes[i] = b.index.code(i);
+        }
+        Hits exact = b.exact128();
+        byte[] query = b.queries[b.next];
+        assertEquals(TestCodes.bruteForce(codes, query, 128, null, null, 10, 128), TestCodes.pairs(exact));
+        Hits prog = b.progressive();
+        assertEquals(10, prog.size());
+        // every byte of the floor's buffer is 1: the sum of its longs, wrapping around
+        assertEquals(16L * b.n / 8 * 0x0101010101010101L, b.memoryFloor128());
+        assertEquals(2L * b.n / 8 * 0x0101010101010101L, b.memoryFloor16());
+      } finally {
+        b.tearDown();
+      }
+    }
+  }
+
+  @Test
+  void clusteredCodesShareLongerPrefixesWithinACluster() {
+    // the generator's promise: two samples of one cluster are much closer than two random codes
+    CodeGenerator g = new CodeGenerator("clustered", 1000, 1); // one centre
+    CodeGenerator u = new CodeGenerator("uniform", 1000, 1);
+    List<Integer> within = new ArrayList<>();
+    List<Integer> random = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      within.add(Codes.hamming(g.next(), g.next(), 128));
+      random.add(Codes.hamming(u.next(), u.next(), 128));
+    }
+    double w = within.stream().mapToInt(x -> x).average().orElseThrow();
+    double r = random.stream().mapToInt(x -> x).average().orElseThrow();
+    // expected: 2 * 64 * (1/32)(31/32) + 2 * 64 * (1/8)(7/8) = 3.9 + 14 = 17.9; random 64
+    assertTrue(Math.abs(w - 17.9) < 2, "within-cluster mean " + w);
+    assertTrue(Math.abs(r - 64) < 3, "random mean " + r);
+  }
+}
