@@ -191,11 +191,13 @@ final class StageSearch {
     int last = q.length - 1;
     for (int start = 0; start < n; start += BLOCK) {
       int cnt = Math.min(BLOCK, n - start);
-      for (int p = 0; p < last; p++) {
-        kernel.scan(planes[p], layout.planeWordBytes[p], q[p], start, cnt, dist, p > 0);
+      // widest plane first, without reading dist; the first plane (the shortest prefix, the most
+      // lanes per vector) last, fused with the comparison
+      for (int p = last; p > 0; p--) {
+        kernel.scan(planes[p], layout.planeWordBytes[p], q[p], start, cnt, dist, p < last);
       }
       int hits = kernel.scanBelow(
-          planes[last], layout.planeWordBytes[last], q[last], start, cnt, dist, last > 0, collector.bound(), pos);
+          planes[0], layout.planeWordBytes[0], q[0], start, cnt, dist, last > 0, collector.bound(), pos);
       for (int h = 0; h < hits; h++) {
         int id = start + pos[h];
         if (accepted(id, filter)) {

@@ -1,0 +1,14 @@
+/**
+ * Nested binary hash codes and their search.
+ *
+ * <p>A {@link dev.nhl.index.CodeSpec} names the lengths of a family of nested codes (say
+ * 16/32/64/128 bits, each shorter code the first bits of the longer); {@link dev.nhl.index.Codes}
+ * defines their bit layout and converts to and from it. A {@link dev.nhl.index.NestedCodeIndex}
+ * stores codes column-wise, one column per prefix increment, and answers exact, radius and
+ * progressive searches ({@link dev.nhl.index.SearchOptions}, {@link
+ * dev.nhl.index.ProgressivePlan}) with {@link dev.nhl.index.Hits} that say what each stage did.
+ *
+ * <p>The Hamming kernels use the Vector API when the JVM runs with {@code --add-modules
+ * jdk.incubator.vector}, and scalar code otherwise.
+ */
+package dev.nhl.index;
