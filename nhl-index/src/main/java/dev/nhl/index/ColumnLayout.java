@@ -14,11 +14,14 @@ import java.nio.ByteOrder;
  *
  * <p>A 16/32/64/128 spec gives four planes: 2-byte words (bits 0-15), 2-byte (16-31), 4-byte
  * (32-63), 8-byte (64-127). A search that stops at 32 bits never touches the last two.
+ *
+ * <p>Public for storage integrations (the Lucene doc values format lays its columns out the same
+ * way); applications do not need it.
  */
-final class ColumnLayout {
+public final class ColumnLayout {
 
   /** Alignment of every plane, in bytes: one cache line, and the widest vector. */
-  static final int ALIGN = 64;
+  public static final int ALIGN = 64;
 
   static final ValueLayout.OfLong LE_LONG =
       ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -30,6 +33,11 @@ final class ColumnLayout {
   final int[] planeWordBytes;
   /** Planes of stage s are {@code [stagePlaneEnd[s-1], stagePlaneEnd[s])}. */
   final int[] stagePlaneEnd;
+
+  /** The layout of codes of {@code spec}. */
+  public static ColumnLayout of(CodeSpec spec) {
+    return new ColumnLayout(spec);
+  }
 
   ColumnLayout(CodeSpec spec) {
     this.spec = spec;
@@ -56,12 +64,28 @@ final class ColumnLayout {
     planeWordBytes = java.util.Arrays.copyOf(words, planes);
   }
 
-  int planes() {
+  /** The spec laid out. */
+  public CodeSpec spec() {
+    return spec;
+  }
+
+  /** Number of planes. */
+  public int planes() {
     return planeWordBytes.length;
   }
 
+  /** Word size of plane {@code p} in bytes: 1, 2, 4 or 8. */
+  public int wordBytes(int p) {
+    return planeWordBytes[p];
+  }
+
+  /** The first byte of a code that plane {@code p} holds. */
+  public int codeOffset(int p) {
+    return planeCodeOffset[p];
+  }
+
   /** Number of planes holding the first {@code spec.length(stage)} bits. */
-  int planesThrough(int stage) {
+  public int planesThrough(int stage) {
     return stagePlaneEnd[stage];
   }
 
@@ -70,12 +94,12 @@ final class ColumnLayout {
   }
 
   /** Padded bytes of one plane of {@code n} codes. */
-  long planeBytes(int plane, long n) {
+  public long planeBytes(int plane, long n) {
     return align(n * planeWordBytes[plane]);
   }
 
   /** Byte offset of a plane from the start of the data region. */
-  long planeOffset(int plane, long n) {
+  public long planeOffset(int plane, long n) {
     long off = 0;
     for (int p = 0; p < plane; p++) {
       off += planeBytes(p, n);
@@ -84,7 +108,7 @@ final class ColumnLayout {
   }
 
   /** Bytes of all planes of {@code n} codes. */
-  long dataBytes(long n) {
+  public long dataBytes(long n) {
     return planeOffset(planes(), n);
   }
 

@@ -154,7 +154,7 @@ public final class NestedCodeIndex implements AutoCloseable {
       throw new IllegalArgumentException("search options are null");
     }
     ProgressivePlan plan = options.planFor(spec, liveCount());
-    checkQuery(query, plan.finalLength());
+    checkQuery(spec, query, plan.finalLength());
     return searcher.search(query, plan, options.filter());
   }
 
@@ -168,15 +168,19 @@ public final class NestedCodeIndex implements AutoCloseable {
    */
   public Hits radius(byte[] query, int length, int radius, BitSet filter) {
     int stage = spec.stageOf(length);
+    checkRadius(length, radius);
+    checkQuery(spec, query, length);
+    return searcher.radius(query, stage, radius, filter);
+  }
+
+  static void checkRadius(int length, int radius) {
     if (radius < 0 || radius > length) {
       throw new IllegalArgumentException(
           "radius must be in [0, " + length + "] at length " + length + ", got " + radius);
     }
-    checkQuery(query, length);
-    return searcher.radius(query, stage, radius, filter);
   }
 
-  private void checkQuery(byte[] query, int length) {
+  static void checkQuery(CodeSpec spec, byte[] query, int length) {
     if (query == null || query.length < length / 8 || query.length > spec.maxBytes()) {
       throw new IllegalArgumentException(
           "query code must have between "

@@ -54,6 +54,17 @@ public final class SearchOptions {
     return new SearchOptions(k, 0, true, null, null);
   }
 
+  /**
+   * Progressive top {@code k} at {@code length} bits, one of the spec's lengths, with {@link
+   * ProgressivePlan#defaultPlan}.
+   */
+  public static SearchOptions progressive(int k, int length) {
+    if (length == 0) {
+      throw new IllegalArgumentException("length must be a positive multiple of 8 bits, got 0");
+    }
+    return new SearchOptions(k, length, true, null, null);
+  }
+
   /** Progressive search with an explicit plan; {@code k} is the plan's last keep. */
   public static SearchOptions progressive(ProgressivePlan plan) {
     if (plan == null) {

@@ -1,0 +1,218 @@
+package dev.nhl.lucene;
+
+import dev.nhl.index.ProgressivePlan;
+import dev.nhl.index.SearchOptions;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.QueryVisitor;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.TotalHits;
+import org.apache.lucene.search.Weight;
+import org.apache.lucene.util.Bits;
+
+/**
+ * The {@code k} documents whose nested code in {@code field} is nearest to a query code by
+ * Hamming distance, among the live documents that match an optional filter.
+ *
+ * <p>Like {@code KnnByteVectorQuery}, it does its work in {@link #rewrite}: every segment is
+ * searched (in parallel on the searcher's executor), the per-segment top {@code k} are merged,
+ * and the query becomes one over the winning documents. The score of a hit is {@code 1 / (1 +
+ * d)}, where {@code d} is its Hamming distance at the final length; equal scores are ordered by
+ * document id.
+ *
+ * <ul>
+ *   <li>{@link #exact}: every code of every segment is ranked at the final length.
+ *   <li>{@link #progressive}: each segment runs a {@link ProgressivePlan}, the default one for its
+ *       size unless one is given: the first stage ranks every code on a short prefix, later stages
+ *       widen the code for fewer candidates. A plan whose stages keep every candidate returns the
+ *       exact hits.
+ * </ul>
+ *
+ * Segments written by {@link NhlCodec} into a directory that maps its files ({@code
+ * MMapDirectory}, Lucene's default on 64-bit JVMs) are scanned column-wise with SIMD kernels;
+ * other segments are read document by document and ranked exactly.
+ */
+public final class NestedHammingQuery extends Query {
+
+  private final String field;
+  private final byte[] code;
+  private final int k;
+  private final int finalBits;
+  private final boolean exact;
+  private final ProgressivePlan plan; // null: the default per segment
+  private final Query filter; // null: none
+
+  private NestedHammingQuery(
+      String field, byte[] code, int k, int finalBits, boolean exact, ProgressivePlan plan, Query filter) {
+    if (field == null) {
+      throw new IllegalArgumentException("field is null");
+    }
+    if (code == null || code.length == 0) {
+      throw new IllegalArgumentException("query code is " + (code == null ? "null" : "empty"));
+    }
+    if (k <= 0) {
+      throw new IllegalArgumentException("k must be positive, got " + k);
+    }
+    if (finalBits <= 0 || finalBits % 8 != 0 || finalBits > code.length * 8) {
+      throw new IllegalArgumentException(
+          "final length must be a positive multiple of 8 of at most the query's "
+              + code.length * 8
+              + " bits, got "
+              + finalBits);
+    }
+    this.field = field;
+    this.code = code.clone();
+    this.k = k;
+    this.finalBits = finalBits;
+    this.exact = exact;
+    this.plan = plan;
+    this.filter = filter;
+  }
+
+  /** Exact top {@code k} at the query code's full length. */
+  public static NestedHammingQuery exact(String field, byte[] code, int k) {
+    return new NestedHammingQuery(field, code, k, code == null ? 8 : code.length * 8, true, null, null);
+  }
+
+  /** Exact top {@code k} at {@code lengthBits}, one of the field's lengths. */
+  public static NestedHammingQuery exact(String field, byte[] code, int k, int lengthBits) {
+    return new NestedHammingQuery(field, code, k, lengthBits, true, null, null);
+  }
+
+  /** Progressive top {@code k} at the query code's full length, with each segment's default plan. */
+  public static NestedHammingQuery progressive(String field, byte[] code, int k) {
+    return new NestedHammingQuery(field, code, k, code == null ? 8 : code.length * 8, false, null, null);
+  }
+
+  /** Progressive search with an explicit plan; {@code k} is the plan's last keep. */
+  public static NestedHammingQuery progressive(String field, byte[] code, ProgressivePlan plan) {
+    if (plan == null) {
+      throw new IllegalArgumentException("plan is null");
+    }
+    return new NestedHammingQuery(field, code, plan.k(), plan.finalLength(), false, plan, null);
+  }
+
+  /** The same search among the documents that match {@code filter} (null: no filter). */
+  public NestedHammingQuery withFilter(Query filter) {
+    return new NestedHammingQuery(field, code, k, finalBits, exact, plan, filter);
+  }
+
+  /** The field searched. */
+  public String getField() {
+    return field;
+  }
+
+  /** Number of hits asked for. */
+  public int getK() {
+    return k;
+  }
+
+  private SearchOptions options() {
+    if (exact) {
+      return SearchOptions.exact(k, finalBits);
+    }
+    return plan != null ? SearchOptions.progressive(plan) : SearchOptions.progressive(k, finalBits);
+  }
+
+  @Override
+  public Query rewrite(IndexSearcher searcher) throws IOException {
+    IndexReader reader = searcher.getIndexReader();
+    Weight filterWeight = null;
+    if (filter != null) {
+      filterWeight = searcher.createWeight(searcher.rewrite(filter), LeafCodeSearch.FILTER_MODE, 1f);
+    }
+    SearchOptions options = options();
+    List<Callable<TopDocs>> tasks = new ArrayList<>(reader.leaves().size());
+    for (LeafReaderContext ctx : reader.leaves()) {
+      Weight fw = filterWeight;
+      tasks.add(() -> {
+        Bits accept = LeafCodeSearch.accepted(ctx, fw);
+        List<LeafCodeSearch.LeafHit> hits =
+            LeafCodeSearch.topK(ctx.reader(), field, code, finalBits, options, accept);
+        ScoreDoc[] docs = new ScoreDoc[hits.size()];
+        for (int i = 0; i < docs.length; i++) {
+          docs[i] = new ScoreDoc(ctx.docBase + hits.get(i).doc(), score(hits.get(i).distance()));
+        }
+        return new TopDocs(new TotalHits(docs.length, TotalHits.Relation.EQUAL_TO), docs);
+      });
+    }
+    List<TopDocs> perLeaf = searcher.getTaskExecutor().invokeAll(tasks);
+    TopDocs top = TopDocs.merge(k, perLeaf.toArray(new TopDocs[0]));
+    ScoreDoc[] hits = top.scoreDocs.clone();
+    Arrays.sort(hits, (a, b) -> Integer.compare(a.doc, b.doc));
+    int[] docs = new int[hits.length];
+    float[] scores = new float[hits.length];
+    for (int i = 0; i < hits.length; i++) {
+      docs[i] = hits[i].doc;
+      scores[i] = hits[i].score;
+    }
+    return new DocScoreQuery(docs, scores, reader.getContext().id(), toString());
+  }
+
+  /** The score of a hit at Hamming distance {@code d}: {@code 1 / (1 + d)}. */
+  public static float score(int d) {
+    return 1f / (1f + d);
+  }
+
+  /** The Hamming distance of a hit with score {@code score}, the inverse of {@link #score}. */
+  public static int distance(float score) {
+    return Math.round(1f / score - 1f);
+  }
+
+  @Override
+  public void visit(QueryVisitor visitor) {
+    if (visitor.acceptField(field)) {
+      visitor.visitLeaf(this);
+    }
+    if (filter != null) {
+      filter.visit(visitor.getSubVisitor(BooleanClause.Occur.FILTER, this));
+    }
+  }
+
+  @Override
+  public String toString(String defaultField) {
+    StringBuilder sb = new StringBuilder("NestedHammingQuery(");
+    if (!field.equals(defaultField)) {
+      sb.append(field).append(", ");
+    }
+    sb.append(dev.nhl.index.Codes.toHex(code)).append(", k=").append(k).append(", ");
+    sb.append(exact ? "exact" : "progressive").append(" at ").append(finalBits).append(" bits");
+    if (plan != null) {
+      sb.append(", plan=").append(plan.stages());
+    }
+    if (filter != null) {
+      sb.append(", filter=").append(filter.toString(defaultField));
+    }
+    return sb.append(')').toString();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!sameClassAs(o)) {
+      return false;
+    }
+    NestedHammingQuery q = (NestedHammingQuery) o;
+    return field.equals(q.field)
+        && Arrays.equals(code, q.code)
+        && k == q.k
+        && finalBits == q.finalBits
+        && exact == q.exact
+        && Objects.equals(plan, q.plan)
+        && Objects.equals(filter, q.filter);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(classHash(), field, Arrays.hashCode(code), k, finalBits, exact, plan, filter);
+  }
+}

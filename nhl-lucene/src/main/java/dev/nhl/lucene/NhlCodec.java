@@ -1,0 +1,37 @@
+package dev.nhl.lucene;
+
+import org.apache.lucene.codecs.DocValuesFormat;
+import org.apache.lucene.codecs.FilterCodec;
+import org.apache.lucene.codecs.lucene104.Lucene104Codec;
+
+/**
+ * Lucene's default codec ({@code Lucene104}) with {@link NhlDocValuesFormat} for doc values: binary fields, {@link
+ * NestedCodeField}s among them, are stored column-wise; everything else as Lucene stores it.
+ *
+ * <pre>{@code
+ * IndexWriterConfig config = new IndexWriterConfig(analyzer).setCodec(new NhlCodec());
+ * }</pre>
+ *
+ * Reading needs no configuration: the codec is registered under {@value #NAME} with Java's
+ * service loader.
+ */
+public final class NhlCodec extends FilterCodec {
+
+  /** The SPI name of this codec. */
+  public static final String NAME = "Nhl";
+
+  private final DocValuesFormat docValues = new NhlDocValuesFormat();
+
+  /**
+   * The codec over {@link Lucene104Codec}, Lucene 10.6's default (named, not looked up: the
+   * service loader builds codecs before the default is known).
+   */
+  public NhlCodec() {
+    super(NAME, new Lucene104Codec());
+  }
+
+  @Override
+  public DocValuesFormat docValuesFormat() {
+    return docValues;
+  }
+}

@@ -1,0 +1,209 @@
+package dev.nhl.lucene;
+
+import static dev.nhl.lucene.NhlDocValuesFormat.DATA_CODEC;
+import static dev.nhl.lucene.NhlDocValuesFormat.DATA_EXTENSION;
+import static dev.nhl.lucene.NhlDocValuesFormat.LAYOUT_COLUMNS;
+import static dev.nhl.lucene.NhlDocValuesFormat.LAYOUT_OFFSETS;
+import static dev.nhl.lucene.NhlDocValuesFormat.META_CODEC;
+import static dev.nhl.lucene.NhlDocValuesFormat.META_EXTENSION;
+import static dev.nhl.lucene.NhlDocValuesFormat.VERSION_CURRENT;
+
+import dev.nhl.index.CodeSpec;
+import dev.nhl.index.ColumnLayout;
+import java.io.IOException;
+import org.apache.lucene.codecs.CodecUtil;
+import org.apache.lucene.codecs.DocValuesConsumer;
+import org.apache.lucene.codecs.DocValuesProducer;
+import org.apache.lucene.codecs.lucene90.IndexedDISI;
+import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.IndexFileNames;
+import org.apache.lucene.index.SegmentWriteState;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.store.IndexOutput;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.IOUtils;
+
+/** Writes binary fields in the layouts of {@link NhlDocValuesFormat}; delegates the others. */
+final class NhlDocValuesConsumer extends DocValuesConsumer {
+
+  private final DocValuesConsumer delegate;
+  private final int maxDoc;
+  private IndexOutput meta;
+  private IndexOutput data;
+
+  NhlDocValuesConsumer(SegmentWriteState state, DocValuesConsumer delegate) throws IOException {
+    this.delegate = delegate;
+    this.maxDoc = state.segmentInfo.maxDoc();
+    boolean ok = false;
+    try {
+      String dataName = IndexFileNames.segmentFileName(state.segmentInfo.name, state.segmentSuffix, DATA_EXTENSION);
+      data = state.directory.createOutput(dataName, state.context);
+      CodecUtil.writeIndexHeader(data, DATA_CODEC, VERSION_CURRENT, state.segmentInfo.getId(), state.segmentSuffix);
+      String metaName = IndexFileNames.segmentFileName(state.segmentInfo.name, state.segmentSuffix, META_EXTENSION);
+      meta = state.directory.createOutput(metaName, state.context);
+      CodecUtil.writeIndexHeader(meta, META_CODEC, VERSION_CURRENT, state.segmentInfo.getId(), state.segmentSuffix);
+      ok = true;
+    } finally {
+      if (!ok) {
+        IOUtils.closeWhileHandlingException(meta, data);
+      }
+    }
+  }
+
+  @Override
+  public void addNumericField(FieldInfo field, DocValuesProducer values) throws IOException {
+    delegate.addNumericField(field, values);
+  }
+
+  @Override
+  public void addSortedField(FieldInfo field, DocValuesProducer values) throws IOException {
+    delegate.addSortedField(field, values);
+  }
+
+  @Override
+  public void addSortedNumericField(FieldInfo field, DocValuesProducer values) throws IOException {
+    delegate.addSortedNumericField(field, values);
+  }
+
+  @Override
+  public void addSortedSetField(FieldInfo field, DocValuesProducer values) throws IOException {
+    delegate.addSortedSetField(field, values);
+  }
+
+  @Override
+  public void addBinaryField(FieldInfo field, DocValuesProducer values) throws IOException {
+    // first pass: how many values, of which lengths
+    int count = 0;
+    int minLength = Integer.MAX_VALUE;
+    int maxLength = 0;
+    BinaryDocValues it = values.getBinary(field);
+    for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+      int len = it.binaryValue().length;
+      minLength = Math.min(minLength, len);
+      maxLength = Math.max(maxLength, len);
+      count++;
+    }
+
+    meta.writeInt(field.number);
+    if (count == 0) {
+      meta.writeLong(-2);
+      meta.writeLong(0L);
+      meta.writeShort((short) -1);
+      meta.writeByte((byte) -1);
+    } else if (count == maxDoc) {
+      meta.writeLong(-1);
+      meta.writeLong(0L);
+      meta.writeShort((short) -1);
+      meta.writeByte((byte) -1);
+    } else {
+      long offset = data.getFilePointer();
+      meta.writeLong(offset);
+      short jumpTableEntries =
+          IndexedDISI.writeBitSet(values.getBinary(field), data, IndexedDISI.DEFAULT_DENSE_RANK_POWER);
+      meta.writeLong(data.getFilePointer() - offset);
+      meta.writeShort(jumpTableEntries);
+      meta.writeByte(IndexedDISI.DEFAULT_DENSE_RANK_POWER);
+    }
+    meta.writeInt(count);
+
+    CodeSpec spec = count > 0 && minLength == maxLength ? columnSpec(field, minLength) : null;
+    if (spec != null) {
+      writeColumns(field, values, spec, count);
+    } else {
+      writeOffsets(field, values, count, count == 0 ? 0 : minLength, maxLength);
+    }
+  }
+
+  /** The spec to lay out values of {@code length} bytes, or null if they cannot be columns. */
+  static CodeSpec columnSpec(FieldInfo field, int length) {
+    if (length == 0 || length > CodeSpec.MAX_BITS / 8) {
+      return null;
+    }
+    String attr = field.getAttribute(NestedCodeField.SPEC_ATTRIBUTE);
+    if (attr != null) {
+      try {
+        CodeSpec spec = CodeSpec.parse(attr);
+        if (spec.maxBytes() == length) {
+          return spec;
+        }
+      } catch (IllegalArgumentException e) {
+        // not a spec of ours: the values are still columns of one increment
+      }
+    }
+    return CodeSpec.of(length * 8);
+  }
+
+  private void writeColumns(FieldInfo field, DocValuesProducer values, CodeSpec spec, int count)
+      throws IOException {
+    ColumnLayout layout = ColumnLayout.of(spec);
+    meta.writeByte(LAYOUT_COLUMNS);
+    meta.writeInt(spec.maxBytes());
+    meta.writeVInt(spec.stages());
+    for (int l : spec.lengths()) {
+      meta.writeVInt(l);
+    }
+    long start = data.alignFilePointer(ColumnLayout.ALIGN);
+    meta.writeLong(start);
+    byte[] pad = new byte[ColumnLayout.ALIGN];
+    // one pass over the values per plane: no buffer of the whole field, whatever its size
+    for (int p = 0; p < layout.planes(); p++) {
+      assert data.getFilePointer() == start + layout.planeOffset(p, count);
+      int w = layout.wordBytes(p);
+      int off = layout.codeOffset(p);
+      BinaryDocValues it = values.getBinary(field);
+      for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+        BytesRef v = it.binaryValue();
+        data.writeBytes(v.bytes, v.offset + off, w);
+      }
+      long written = (long) count * w;
+      data.writeBytes(pad, 0, (int) (layout.planeBytes(p, count) - written));
+    }
+    meta.writeLong(layout.dataBytes(count));
+  }
+
+  private void writeOffsets(FieldInfo field, DocValuesProducer values, int count, int minLength, int maxLength)
+      throws IOException {
+    meta.writeByte(LAYOUT_OFFSETS);
+    long start = data.getFilePointer();
+    meta.writeLong(start);
+    BinaryDocValues it = values.getBinary(field);
+    for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+      BytesRef v = it.binaryValue();
+      data.writeBytes(v.bytes, v.offset, v.length);
+    }
+    meta.writeLong(data.getFilePointer() - start);
+    meta.writeLong(data.getFilePointer());
+    long address = 0;
+    data.writeLong(address);
+    it = values.getBinary(field);
+    for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+      address += it.binaryValue().length;
+      data.writeLong(address);
+    }
+    meta.writeInt(minLength);
+    meta.writeInt(maxLength);
+  }
+
+  @Override
+  public void close() throws IOException {
+    boolean ok = false;
+    try {
+      if (meta != null) {
+        meta.writeInt(-1);
+        CodecUtil.writeFooter(meta);
+      }
+      if (data != null) {
+        CodecUtil.writeFooter(data);
+      }
+      ok = true;
+    } finally {
+      if (ok) {
+        IOUtils.close(meta, data, delegate);
+      } else {
+        IOUtils.closeWhileHandlingException(meta, data, delegate);
+      }
+      meta = data = null;
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package dev.nhl.lucene;
+
+import java.io.IOException;
+import org.apache.lucene.codecs.DocValuesConsumer;
+import org.apache.lucene.codecs.DocValuesFormat;
+import org.apache.lucene.codecs.DocValuesProducer;
+import org.apache.lucene.codecs.lucene90.Lucene90DocValuesFormat;
+import org.apache.lucene.index.SegmentReadState;
+import org.apache.lucene.index.SegmentWriteState;
+import org.apache.lucene.util.IOUtils;
+
+/**
+ * Doc values format that stores binary fields column-wise, and delegates numeric, sorted, sorted
+ * numeric and sorted set fields to {@link Lucene90DocValuesFormat} (whose files it writes beside
+ * its own).
+ *
+ * <p>Every binary field of a segment is written in one of two layouts:
+ *
+ * <ul>
+ *   <li><b>Columns</b>, when all its values in the segment have one length of at most 1024
+ *       bytes: the values are cut into the prefix increments of a {@link dev.nhl.index.CodeSpec}
+ *       (the field's {@link NestedCodeField#SPEC_ATTRIBUTE} when it matches that length, one
+ *       increment of the whole value otherwise) and laid out as the planes of {@link
+ *       dev.nhl.index.ColumnLayout}: for each increment, one dense array of 8-, 4-, 2- or 1-byte
+ *       words, one word per document with a value, in document order, every plane starting at a
+ *       file offset that is a multiple of 64. A search reads the first plane(s) for every
+ *       document and later planes only for candidates.
+ *   <li><b>Offsets and bytes</b> otherwise: the concatenated values, then {@code count + 1}
+ *       int64 start offsets.
+ * </ul>
+ *
+ * <h2>Files</h2>
+ *
+ * <p>Meta file ({@code .nhm}): {@code CodecUtil} index header (codec {@value #META_CODEC}, version
+ * {@value #VERSION_CURRENT}, segment id and suffix); then one entry per binary field:
+ *
+ * <pre>
+ * field number int32
+ * docs with a value: offset int64 (-2: none, -1: all, else an IndexedDISI in the data file),
+ *                    length int64, jump table entries int16, dense rank power byte
+ * value count int32
+ * layout byte: 0 = columns, 1 = offsets and bytes
+ * columns:  value length int32, stage count vint, stage lengths in bits vint...,
+ *           data start int64 (multiple of 64), data length int64
+ * offsets:  bytes start int64, bytes length int64, offsets start int64,
+ *           min length int32, max length int32
+ * </pre>
+ *
+ * then field number -1 and a {@code CodecUtil} checksum footer. Data file ({@code .nhd}): index
+ * header (codec {@value #DATA_CODEC}), the regions the meta file points to, checksum footer.
+ * Damaged headers, footers or checksums raise {@code CorruptIndexException}.
+ */
+public final class NhlDocValuesFormat extends DocValuesFormat {
+
+  /** The SPI name of this format. */
+  public static final String NAME = "NhlDocValues";
+
+  static final String META_CODEC = "NhlDocValuesMeta";
+  static final String DATA_CODEC = "NhlDocValuesData";
+  static final String META_EXTENSION = "nhm";
+  static final String DATA_EXTENSION = "nhd";
+  static final int VERSION_START = 0;
+  static final int VERSION_CURRENT = VERSION_START;
+
+  static final byte LAYOUT_COLUMNS = 0;
+  static final byte LAYOUT_OFFSETS = 1;
+
+  private final DocValuesFormat delegate = new Lucene90DocValuesFormat();
+
+  /** The format; SPI loads it by {@link #NAME}. */
+  public NhlDocValuesFormat() {
+    super(NAME);
+  }
+
+  @Override
+  public DocValuesConsumer fieldsConsumer(SegmentWriteState state) throws IOException {
+    DocValuesConsumer other = delegate.fieldsConsumer(state);
+    boolean ok = false;
+    try {
+      DocValuesConsumer c = new NhlDocValuesConsumer(state, other);
+      ok = true;
+      return c;
+    } finally {
+      if (!ok) {
+        IOUtils.closeWhileHandlingException(other);
+      }
+    }
+  }
+
+  @Override
+  public DocValuesProducer fieldsProducer(SegmentReadState state) throws IOException {
+    DocValuesProducer other = delegate.fieldsProducer(state);
+    boolean ok = false;
+    try {
+      DocValuesProducer p = new NhlDocValuesProducer(state, other);
+      ok = true;
+      return p;
+    } finally {
+      if (!ok) {
+        IOUtils.closeWhileHandlingException(other);
+      }
+    }
+  }
+}

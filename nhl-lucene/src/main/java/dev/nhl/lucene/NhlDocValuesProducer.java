@@ -1,0 +1,429 @@
+package dev.nhl.lucene;
+
+import static dev.nhl.lucene.NhlDocValuesFormat.DATA_CODEC;
+import static dev.nhl.lucene.NhlDocValuesFormat.DATA_EXTENSION;
+import static dev.nhl.lucene.NhlDocValuesFormat.LAYOUT_COLUMNS;
+import static dev.nhl.lucene.NhlDocValuesFormat.LAYOUT_OFFSETS;
+import static dev.nhl.lucene.NhlDocValuesFormat.META_CODEC;
+import static dev.nhl.lucene.NhlDocValuesFormat.META_EXTENSION;
+import static dev.nhl.lucene.NhlDocValuesFormat.VERSION_CURRENT;
+import static dev.nhl.lucene.NhlDocValuesFormat.VERSION_START;
+
+import dev.nhl.index.CodeSpec;
+import dev.nhl.index.ColumnLayout;
+import dev.nhl.index.ColumnarCodes;
+import java.lang.foreign.MemorySegment;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.lucene.codecs.CodecUtil;
+import org.apache.lucene.codecs.DocValuesProducer;
+import org.apache.lucene.codecs.lucene90.IndexedDISI;
+import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.CorruptIndexException;
+import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.DocValuesSkipper;
+import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.FieldInfos;
+import org.apache.lucene.index.IndexFileNames;
+import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.SegmentReadState;
+import org.apache.lucene.index.SortedDocValues;
+import org.apache.lucene.index.SortedNumericDocValues;
+import org.apache.lucene.index.SortedSetDocValues;
+import org.apache.lucene.store.ChecksumIndexInput;
+import org.apache.lucene.store.IndexInput;
+import org.apache.lucene.store.MemorySegmentAccessInput;
+import org.apache.lucene.store.RandomAccessInput;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.IOUtils;
+
+/** Reads the binary fields written by {@link NhlDocValuesConsumer}; delegates the others. */
+final class NhlDocValuesProducer extends DocValuesProducer {
+
+  /** What the meta file says of one binary field. */
+  record BinaryEntry(
+      long docsOffset,
+      long docsLength,
+      short jumpTableEntries,
+      byte denseRankPower,
+      int count,
+      byte layout,
+      CodeSpec spec, // columns only
+      long start,
+      long length,
+      long offsetsStart, // offsets only
+      int minLength,
+      int maxLength) {}
+
+  private final Map<Integer, BinaryEntry> binaries = new HashMap<>();
+  private final DocValuesProducer delegate;
+  private final IndexInput data;
+  private final int maxDoc;
+
+  NhlDocValuesProducer(SegmentReadState state, DocValuesProducer delegate) throws IOException {
+    this.delegate = delegate;
+    this.maxDoc = state.segmentInfo.maxDoc();
+    String metaName = IndexFileNames.segmentFileName(state.segmentInfo.name, state.segmentSuffix, META_EXTENSION);
+    int version = -1;
+    try (ChecksumIndexInput in = state.directory.openChecksumInput(metaName)) {
+      Throwable prior = null;
+      try {
+        version = CodecUtil.checkIndexHeader(
+            in, META_CODEC, VERSION_START, VERSION_CURRENT, state.segmentInfo.getId(), state.segmentSuffix);
+        readFields(in, state.fieldInfos);
+      } catch (Throwable t) {
+        prior = t;
+      } finally {
+        CodecUtil.checkFooter(in, prior);
+      }
+    }
+    String dataName = IndexFileNames.segmentFileName(state.segmentInfo.name, state.segmentSuffix, DATA_EXTENSION);
+    IndexInput in = state.directory.openInput(dataName, state.context);
+    boolean ok = false;
+    try {
+      int dataVersion = CodecUtil.checkIndexHeader(
+          in, DATA_CODEC, VERSION_START, VERSION_CURRENT, state.segmentInfo.getId(), state.segmentSuffix);
+      if (dataVersion != version) {
+        throw new CorruptIndexException("format versions mismatch: meta=" + version + ", data=" + dataVersion, in);
+      }
+      // the footer's structure and length now; the whole checksum in checkIntegrity
+      CodecUtil.retrieveChecksum(in);
+      this.data = in;
+      ok = true;
+    } finally {
+      if (!ok) {
+        IOUtils.closeWhileHandlingException(in);
+      }
+    }
+  }
+
+  private void readFields(IndexInput meta, FieldInfos infos) throws IOException {
+    for (int number = meta.readInt(); number != -1; number = meta.readInt()) {
+      FieldInfo info = infos.fieldInfo(number);
+      if (info == null) {
+        throw new CorruptIndexException("invalid field number: " + number, meta);
+      }
+      long docsOffset = meta.readLong();
+      long docsLength = meta.readLong();
+      short jumpTableEntries = meta.readShort();
+      byte denseRankPower = meta.readByte();
+      int count = meta.readInt();
+      if (count < 0 || count > maxDoc || (docsOffset == -1 && count != maxDoc)) {
+        throw new CorruptIndexException("invalid value count " + count + " for " + maxDoc + " docs", meta);
+      }
+      byte layout = meta.readByte();
+      BinaryEntry e;
+      if (layout == LAYOUT_COLUMNS) {
+        int valueLength = meta.readInt();
+        int stages = meta.readVInt();
+        if (stages < 1 || stages > CodeSpec.MAX_STAGES) {
+          throw new CorruptIndexException("invalid stage count " + stages, meta);
+        }
+        int[] lengths = new int[stages];
+        for (int i = 0; i < stages; i++) {
+          lengths[i] = meta.readVInt();
+        }
+        CodeSpec spec;
+        try {
+          spec = CodeSpec.of(lengths);
+        } catch (IllegalArgumentException ex) {
+          throw new CorruptIndexException("invalid code spec: " + ex.getMessage(), meta, ex);
+        }
+        if (spec.maxBytes() != valueLength) {
+          throw new CorruptIndexException("spec " + spec + " does not fit values of " + valueLength + " bytes", meta);
+        }
+        long start = meta.readLong();
+        long length = meta.readLong();
+        if (start % ColumnLayout.ALIGN != 0 || length != ColumnLayout.of(spec).dataBytes(count)) {
+          throw new CorruptIndexException("invalid column region " + start + "+" + length, meta);
+        }
+        e = new BinaryEntry(docsOffset, docsLength, jumpTableEntries, denseRankPower, count, layout, spec,
+            start, length, 0, valueLength, valueLength);
+      } else if (layout == LAYOUT_OFFSETS) {
+        long start = meta.readLong();
+        long length = meta.readLong();
+        long offsetsStart = meta.readLong();
+        int minLength = meta.readInt();
+        int maxLength = meta.readInt();
+        e = new BinaryEntry(docsOffset, docsLength, jumpTableEntries, denseRankPower, count, layout, null,
+            start, length, offsetsStart, minLength, maxLength);
+      } else {
+        throw new CorruptIndexException("invalid layout " + layout, meta);
+      }
+      binaries.put(number, e);
+    }
+  }
+
+  @Override
+  public BinaryDocValues getBinary(FieldInfo field) throws IOException {
+    BinaryEntry e = binaries.get(field.number);
+    if (e == null || e.count() == 0) {
+      return DocValues.emptyBinary();
+    }
+    if (e.layout() == LAYOUT_COLUMNS) {
+      ColumnReader reader = new ColumnReader(e);
+      return e.docsOffset() == -1
+          ? new DenseColumns(maxDoc, reader, this, e)
+          : new SparseColumns(disi(e), reader, this, e);
+    }
+    OffsetReader reader = new OffsetReader(e);
+    return e.docsOffset() == -1 ? new DenseBinary(maxDoc, reader) : new SparseBinary(disi(e), reader);
+  }
+
+  private IndexedDISI disi(BinaryEntry e) throws IOException {
+    return new IndexedDISI(data, e.docsOffset(), e.docsLength(), e.jumpTableEntries(), e.denseRankPower(), e.count());
+  }
+
+  private final java.util.concurrent.ConcurrentHashMap<BinaryEntry, ColumnarCodes> columns =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<BinaryEntry, int[]> ordToDoc =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The mapped columns of a field, made once per segment; null without a mapping directory. */
+  ColumnarCodes columnsOf(BinaryEntry e) throws IOException {
+    if (!(data instanceof MemorySegmentAccessInput in)) {
+      return null;
+    }
+    ColumnarCodes c = columns.get(e);
+    if (c == null) {
+      MemorySegment seg = in.segmentSliceOrNull(e.start(), e.length());
+      if (seg == null) {
+        return null;
+      }
+      c = ColumnarCodes.of(e.spec(), e.count(), seg);
+      columns.putIfAbsent(e, c);
+    }
+    return c;
+  }
+
+  /** Ordinal to document of a sparse field, made once per segment. */
+  int[] ordToDocOf(BinaryEntry e) throws IOException {
+    int[] docs = ordToDoc.get(e);
+    if (docs == null) {
+      docs = new int[e.count()];
+      IndexedDISI it = disi(e);
+      for (int doc = it.nextDoc(), i = 0; doc != IndexedDISI.NO_MORE_DOCS; doc = it.nextDoc()) {
+        docs[i++] = doc;
+      }
+      ordToDoc.putIfAbsent(e, docs);
+    }
+    return docs;
+  }
+
+  private static final class DenseColumns extends DenseBinary implements ColumnarBinaryDocValues {
+    private final NhlDocValuesProducer producer;
+    private final BinaryEntry entry;
+
+    DenseColumns(int maxDoc, ValueReader reader, NhlDocValuesProducer producer, BinaryEntry entry) {
+      super(maxDoc, reader);
+      this.producer = producer;
+      this.entry = entry;
+    }
+
+    @Override
+    public ColumnarCodes columns() throws IOException {
+      return producer.columnsOf(entry);
+    }
+
+    @Override
+    public int[] ordToDoc() {
+      return null;
+    }
+  }
+
+  private static final class SparseColumns extends SparseBinary implements ColumnarBinaryDocValues {
+    private final NhlDocValuesProducer producer;
+    private final BinaryEntry entry;
+
+    SparseColumns(IndexedDISI disi, ValueReader reader, NhlDocValuesProducer producer, BinaryEntry entry) {
+      super(disi, reader);
+      this.producer = producer;
+      this.entry = entry;
+    }
+
+    @Override
+    public ColumnarCodes columns() throws IOException {
+      return producer.columnsOf(entry);
+    }
+
+    @Override
+    public int[] ordToDoc() throws IOException {
+      return producer.ordToDocOf(entry);
+    }
+  }
+
+  /** Reads the value of the {@code ord}-th document that has one. */
+  private interface ValueReader {
+    BytesRef read(int ord) throws IOException;
+  }
+
+  private final class ColumnReader implements ValueReader {
+    private final RandomAccessInput in;
+    private final ColumnLayout layout;
+    private final int count;
+    private final long[] planeStart;
+    private final BytesRef value;
+
+    ColumnReader(BinaryEntry e) throws IOException {
+      this.in = data.randomAccessSlice(e.start(), e.length());
+      this.layout = ColumnLayout.of(e.spec());
+      this.count = e.count();
+      this.planeStart = new long[layout.planes()];
+      for (int p = 0; p < planeStart.length; p++) {
+        planeStart[p] = layout.planeOffset(p, count);
+      }
+      this.value = new BytesRef(new byte[e.spec().maxBytes()]);
+    }
+
+    @Override
+    public BytesRef read(int ord) throws IOException {
+      for (int p = 0; p < planeStart.length; p++) {
+        int w = layout.wordBytes(p);
+        in.readBytes(planeStart[p] + (long) ord * w, value.bytes, layout.codeOffset(p), w);
+      }
+      return value;
+    }
+  }
+
+  private final class OffsetReader implements ValueReader {
+    private final RandomAccessInput bytes;
+    private final RandomAccessInput offsets;
+    private final BytesRef value;
+
+    OffsetReader(BinaryEntry e) throws IOException {
+      this.bytes = data.randomAccessSlice(e.start(), e.length());
+      this.offsets = data.randomAccessSlice(e.offsetsStart(), 8L * (e.count() + 1));
+      this.value = new BytesRef(new byte[e.maxLength()]);
+    }
+
+    @Override
+    public BytesRef read(int ord) throws IOException {
+      long from = offsets.readLong(8L * ord);
+      long to = offsets.readLong(8L * ord + 8);
+      int len = (int) (to - from);
+      bytes.readBytes(from, value.bytes, 0, len);
+      value.length = len;
+      return value;
+    }
+  }
+
+  private static class DenseBinary extends BinaryDocValues {
+    private final int maxDoc;
+    private final ValueReader reader;
+    private int doc = -1;
+
+    DenseBinary(int maxDoc, ValueReader reader) {
+      this.maxDoc = maxDoc;
+      this.reader = reader;
+    }
+
+    @Override
+    public int docID() {
+      return doc;
+    }
+
+    @Override
+    public int nextDoc() {
+      return advance(doc + 1);
+    }
+
+    @Override
+    public int advance(int target) {
+      return doc = target >= maxDoc ? NO_MORE_DOCS : target;
+    }
+
+    @Override
+    public boolean advanceExact(int target) {
+      doc = target;
+      return true;
+    }
+
+    @Override
+    public long cost() {
+      return maxDoc;
+    }
+
+    @Override
+    public BytesRef binaryValue() throws IOException {
+      return reader.read(doc);
+    }
+  }
+
+  private static class SparseBinary extends BinaryDocValues {
+    private final IndexedDISI disi;
+    private final ValueReader reader;
+
+    SparseBinary(IndexedDISI disi, ValueReader reader) {
+      this.disi = disi;
+      this.reader = reader;
+    }
+
+    @Override
+    public int docID() {
+      return disi.docID();
+    }
+
+    @Override
+    public int nextDoc() throws IOException {
+      return disi.nextDoc();
+    }
+
+    @Override
+    public int advance(int target) throws IOException {
+      return disi.advance(target);
+    }
+
+    @Override
+    public boolean advanceExact(int target) throws IOException {
+      return disi.advanceExact(target);
+    }
+
+    @Override
+    public long cost() {
+      return disi.cost();
+    }
+
+    @Override
+    public BytesRef binaryValue() throws IOException {
+      return reader.read(disi.index());
+    }
+  }
+
+  @Override
+  public NumericDocValues getNumeric(FieldInfo field) throws IOException {
+    return delegate.getNumeric(field);
+  }
+
+  @Override
+  public SortedDocValues getSorted(FieldInfo field) throws IOException {
+    return delegate.getSorted(field);
+  }
+
+  @Override
+  public SortedNumericDocValues getSortedNumeric(FieldInfo field) throws IOException {
+    return delegate.getSortedNumeric(field);
+  }
+
+  @Override
+  public SortedSetDocValues getSortedSet(FieldInfo field) throws IOException {
+    return delegate.getSortedSet(field);
+  }
+
+  @Override
+  public DocValuesSkipper getSkipper(FieldInfo field) throws IOException {
+    // binary fields have no skip index; the others' live in the delegate
+    return binaries.containsKey(field.number) ? null : delegate.getSkipper(field);
+  }
+
+  @Override
+  public void checkIntegrity() throws IOException {
+    CodecUtil.checksumEntireFile(data);
+    delegate.checkIntegrity();
+  }
+
+  @Override
+  public void close() throws IOException {
+    IOUtils.close(data, delegate);
+  }
+}

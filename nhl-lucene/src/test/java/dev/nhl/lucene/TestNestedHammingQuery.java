@@ -1,0 +1,336 @@
+package dev.nhl.lucene;
+
+import dev.nhl.index.CodeSpec;
+import dev.nhl.index.Codes;
+import dev.nhl.index.ProgressivePlan;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.SortedDocValuesField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.SortedDocValues;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.MMapDirectory;
+import org.apache.lucene.tests.search.QueryUtils;
+import org.apache.lucene.tests.util.LuceneTestCase;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+
+/** {@link NestedHammingQuery} and {@link NestedHammingRadiusQuery} against a brute-force oracle. */
+public class TestNestedHammingQuery extends LuceneTestCase {
+
+  static final CodeSpec SPEC = CodeSpec.of(16, 32, 64, 128);
+  static final String[] TAGS = {"beach", "city", "forest"};
+
+  /** The oracle's view of a document: its id, tag and code (null: none). */
+  record Doc(String id, String tag, byte[] code) {}
+
+  /** Indexes random documents in several segments, deletes some; returns id -> doc. */
+  static Map<String, Doc> build(Directory dir, Random r, int n) throws IOException {
+    Map<String, Doc> docs = new ConcurrentHashMap<>();
+    IndexWriterConfig cfg = new IndexWriterConfig().setCodec(new NhlCodec()).setMaxBufferedDocs(50 + r.nextInt(300));
+    byte[][] centres = new byte[8][16];
+    for (byte[] c : centres) {
+      r.nextBytes(c);
+    }
+    try (IndexWriter w = new IndexWriter(dir, cfg)) {
+      for (int i = 0; i < n; i++) {
+        Doc d = randomDoc(r, "d" + i, centres);
+        docs.put(d.id(), d);
+        w.addDocument(toDocument(d));
+        if (r.nextInt(10) == 0) {
+          String victim = "d" + r.nextInt(i + 1);
+          w.deleteDocuments(new Term("id", victim));
+          docs.remove(victim);
+        }
+      }
+    }
+    return docs;
+  }
+
+  static Doc randomDoc(Random r, String id, byte[][] centres) {
+    byte[] code = null;
+    if (r.nextInt(6) != 0) {
+      code = centres[r.nextInt(centres.length)].clone();
+      for (int b = 0; b < 128; b++) {
+        if (r.nextInt(8) == 0) {
+          code[b >>> 3] ^= (byte) (0x80 >>> (b & 7));
+        }
+      }
+    }
+    return new Doc(id, TAGS[r.nextInt(TAGS.length)], code);
+  }
+
+  static Document toDocument(Doc d) {
+    Document doc = new Document();
+    doc.add(new StringField("id", d.id(), Field.Store.NO));
+    doc.add(new SortedDocValuesField("idv", new BytesRef(d.id())));
+    doc.add(new StringField("tag", d.tag(), Field.Store.NO));
+    if (d.code() != null) {
+      doc.add(new NestedCodeField("code", d.code(), SPEC));
+    }
+    return doc;
+  }
+
+  /** Global doc id -> id, for the live documents of a reader. */
+  static Map<Integer, String> ids(IndexReader reader) throws IOException {
+    Map<Integer, String> out = new java.util.HashMap<>();
+    for (LeafReaderContext ctx : reader.leaves()) {
+      SortedDocValues v = ctx.reader().getSortedDocValues("idv");
+      Bits live = ctx.reader().getLiveDocs();
+      for (int doc = 0; doc < ctx.reader().maxDoc(); doc++) {
+        if ((live == null || live.get(doc)) && v.advanceExact(doc)) {
+          out.put(ctx.docBase + doc, v.lookupOrd(v.ordValue()).utf8ToString());
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Brute force: (global doc, distance) of the k nearest, ties by doc. */
+  static List<int[]> oracle(IndexReader reader, Map<String, Doc> docs, byte[] q, int bits, String tag, int k)
+      throws IOException {
+    List<int[]> all = new ArrayList<>();
+    for (Map.Entry<Integer, String> e : ids(reader).entrySet()) {
+      Doc d = docs.get(e.getValue());
+      if (d == null || d.code() == null || (tag != null && !tag.equals(d.tag()))) {
+        continue;
+      }
+      all.add(new int[] {e.getKey(), Codes.hamming(d.code(), q, bits)});
+    }
+    all.sort(Comparator.<int[]>comparingInt(a -> a[1]).thenComparingInt(a -> a[0]));
+    return all.subList(0, Math.min(k, all.size()));
+  }
+
+  static List<int[]> hits(IndexSearcher searcher, Query q, int k) throws IOException {
+    TopDocs top = searcher.search(q, Math.max(1, k));
+    List<int[]> out = new ArrayList<>();
+    for (ScoreDoc sd : top.scoreDocs) {
+      out.add(new int[] {sd.doc, NestedHammingQuery.distance(sd.score)});
+    }
+    return out;
+  }
+
+  static void assertSameHits(String msg, List<int[]> expected, List<int[]> actual) {
+    assertEquals(msg + ": hit count", expected.size(), actual.size());
+    for (int i = 0; i < expected.size(); i++) {
+      assertArrayEquals(msg + ": hit " + i, expected.get(i), actual.get(i));
+    }
+  }
+
+  public void testExactAndExhaustiveProgressiveMatchTheOracle() throws IOException {
+    Random r = random();
+    // a mapped directory takes the column path; the test framework's random one may not
+    for (boolean mapped : new boolean[] {true, false}) {
+      try (Directory dir = mapped ? new MMapDirectory(createTempDir()) : newDirectory()) {
+        Map<String, Doc> docs = build(dir, r, atLeast(3000));
+        try (DirectoryReader reader = DirectoryReader.open(dir)) {
+          assertTrue("several segments", reader.leaves().size() > 1 || !mapped);
+          IndexSearcher searcher = newSearcher(reader);
+          for (int iter = 0; iter < 20; iter++) {
+            byte[] q = new byte[16];
+            r.nextBytes(q);
+            int k = 1 + r.nextInt(r.nextBoolean() ? 10 : 200);
+            int bits = SPEC.length(r.nextInt(SPEC.stages()));
+            String tag = r.nextBoolean() ? null : TAGS[r.nextInt(TAGS.length)];
+            Query filter = tag == null ? null : new TermQuery(new Term("tag", tag));
+            List<int[]> expected = oracle(reader, docs, q, bits, tag, k);
+            String msg = "mapped=" + mapped + " k=" + k + " bits=" + bits + " tag=" + tag;
+            assertSameHits(msg, expected,
+                hits(searcher, NestedHammingQuery.exact("code", q, k, bits).withFilter(filter), k));
+            ProgressivePlan all = ProgressivePlan.exhaustive(SPEC, bits, k);
+            assertSameHits(msg + " exhaustive", expected,
+                hits(searcher, NestedHammingQuery.progressive("code", q, all).withFilter(filter), k));
+          }
+        }
+      }
+    }
+  }
+
+  public void testDefaultProgressiveFindsClusteredNeighbours() throws IOException {
+    Random r = random();
+    try (Directory dir = new MMapDirectory(createTempDir())) {
+      Map<String, Doc> docs = build(dir, r, 6000);
+      try (DirectoryReader reader = DirectoryReader.open(dir)) {
+        IndexSearcher searcher = newSearcher(reader);
+        int found = 0;
+        int total = 0;
+        for (Doc d : docs.values()) {
+          if (d.code() == null) {
+            continue;
+          }
+          List<int[]> expected = oracle(reader, docs, d.code(), 128, null, 10);
+          List<int[]> actual = hits(searcher, NestedHammingQuery.progressive("code", d.code(), 10), 10);
+          for (int[] e : expected) {
+            for (int[] a : actual) {
+              if (a[0] == e[0]) {
+                found++;
+              }
+            }
+          }
+          total += expected.size();
+          if (total >= 300) {
+            break;
+          }
+        }
+        assertTrue("recall@10 " + found / (double) total, found >= 0.9 * total);
+      }
+    }
+  }
+
+  public void testRadiusQueryAsFilterClause() throws IOException {
+    Random r = random();
+    try (Directory dir = random().nextBoolean() ? new MMapDirectory(createTempDir()) : newDirectory()) {
+      Map<String, Doc> docs = build(dir, r, 2000);
+      try (DirectoryReader reader = DirectoryReader.open(dir)) {
+        IndexSearcher searcher = newSearcher(reader);
+        Map<Integer, String> ids = ids(reader);
+        for (int iter = 0; iter < 10; iter++) {
+          Doc probe = docs.values().stream().filter(d -> d.code() != null).skip(r.nextInt(100)).findFirst().orElseThrow();
+          int bits = SPEC.length(r.nextInt(SPEC.stages()));
+          int radius = r.nextInt(bits / 4 + 1);
+          String tag = TAGS[r.nextInt(TAGS.length)];
+          BooleanQuery q = new BooleanQuery.Builder()
+              .add(new TermQuery(new Term("tag", tag)), BooleanClause.Occur.MUST)
+              .add(new NestedHammingRadiusQuery("code", probe.code(), bits, radius), BooleanClause.Occur.FILTER)
+              .build();
+          java.util.Set<Integer> expected = new java.util.TreeSet<>();
+          for (Map.Entry<Integer, String> e : ids.entrySet()) {
+            Doc d = docs.get(e.getValue());
+            if (d.code() != null && d.tag().equals(tag) && Codes.hamming(d.code(), probe.code(), bits) <= radius) {
+              expected.add(e.getKey());
+            }
+          }
+          java.util.Set<Integer> actual = new java.util.TreeSet<>();
+          for (ScoreDoc sd : searcher.search(q, Math.max(1, reader.maxDoc())).scoreDocs) {
+            actual.add(sd.doc);
+          }
+          assertEquals("bits=" + bits + " radius=" + radius + " tag=" + tag, expected, actual);
+        }
+      }
+    }
+  }
+
+  public void testQueryContract() throws IOException {
+    byte[] q = Codes.fromHex("00112233445566778899aabbccddeeff");
+    Query a = NestedHammingQuery.exact("code", q, 5);
+    QueryUtils.checkEqual(a, NestedHammingQuery.exact("code", q.clone(), 5));
+    QueryUtils.checkUnequal(a, NestedHammingQuery.exact("code", q, 6));
+    QueryUtils.checkUnequal(a, NestedHammingQuery.progressive("code", q, 5));
+    QueryUtils.checkUnequal(a, NestedHammingQuery.exact("code", q, 5).withFilter(new TermQuery(new Term("tag", "x"))));
+    assertEquals("NestedHammingQuery(code, 00112233445566778899aabbccddeeff, k=5, exact at 128 bits)", a.toString());
+    QueryUtils.checkEqual(new NestedHammingRadiusQuery("code", q, 32, 3), new NestedHammingRadiusQuery("code", q, 32, 3));
+    QueryUtils.checkUnequal(new NestedHammingRadiusQuery("code", q, 32, 3), new NestedHammingRadiusQuery("code", q, 32, 4));
+    expectThrows(IllegalArgumentException.class, () -> NestedHammingQuery.exact("code", q, 0));
+    expectThrows(IllegalArgumentException.class, () -> NestedHammingQuery.exact("code", q, 5, 12));
+    expectThrows(IllegalArgumentException.class, () -> NestedHammingQuery.exact("code", q, 5, 256));
+    expectThrows(IllegalArgumentException.class, () -> new NestedHammingRadiusQuery("code", q, 32, 33));
+    // the rewritten query belongs to one reader
+    try (Directory dir = newDirectory()) {
+      build(dir, random(), 50);
+      try (DirectoryReader r1 = DirectoryReader.open(dir)) {
+        Query rewritten = newSearcher(r1).rewrite(a);
+        try (DirectoryReader r2 = DirectoryReader.open(dir)) {
+          expectThrows(IllegalStateException.class, () -> new IndexSearcher(r2).search(rewritten, 5));
+        }
+      }
+    }
+  }
+
+  /** Searchers during continuous indexing and NRT reopens: every result matches its reader's oracle. */
+  public void testConcurrentSearchDuringIndexing() throws Exception {
+    Random seedSource = random();
+    long seed = seedSource.nextLong();
+    try (Directory dir = new MMapDirectory(createTempDir())) {
+      Map<String, Doc> docs = new ConcurrentHashMap<>();
+      byte[][] centres = new byte[4][16];
+      Random r0 = new Random(seed);
+      for (byte[] c : centres) {
+        r0.nextBytes(c);
+      }
+      IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig().setCodec(new NhlCodec()).setMaxBufferedDocs(100));
+      SearcherManager manager = new SearcherManager(writer, null);
+      AtomicBoolean stop = new AtomicBoolean();
+      AtomicInteger checks = new AtomicInteger();
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      try {
+        List<Future<?>> futures = new ArrayList<>();
+        futures.add(pool.submit(() -> {
+          Random r = new Random(seed + 1);
+          for (int i = 0; i < 3000; i++) {
+            Doc d = randomDoc(r, "d" + i, centres);
+            docs.put(d.id(), d); // before the add: a reader that sees the doc finds it in the map
+            writer.addDocument(toDocument(d));
+            if (r.nextInt(8) == 0) {
+              writer.deleteDocuments(new Term("id", "d" + r.nextInt(i + 1)));
+            }
+          }
+          stop.set(true);
+          return null;
+        }));
+        futures.add(pool.submit(() -> {
+          while (!stop.get()) {
+            manager.maybeRefresh();
+            Thread.sleep(5);
+          }
+          return null;
+        }));
+        for (int t = 0; t < 2; t++) {
+          long s = seed + 10 + t;
+          futures.add(pool.submit(() -> {
+            Random r = new Random(s);
+            while (!stop.get() || checks.get() < 20) {
+              IndexSearcher searcher = manager.acquire();
+              try {
+                byte[] q = centres[r.nextInt(centres.length)].clone();
+                q[r.nextInt(16)] ^= 1;
+                int k = 1 + r.nextInt(20);
+                List<int[]> expected = oracle(searcher.getIndexReader(), docs, q, 128, null, k);
+                assertSameHits("concurrent", expected, hits(searcher, NestedHammingQuery.exact("code", q, k), k));
+                checks.incrementAndGet();
+              } finally {
+                manager.release(searcher);
+              }
+            }
+            return null;
+          }));
+        }
+        for (Future<?> f : futures) {
+          f.get(120, TimeUnit.SECONDS);
+        }
+      } finally {
+        stop.set(true);
+        pool.shutdownNow();
+        manager.close();
+        writer.close();
+      }
+      assertTrue("searches checked: " + checks.get(), checks.get() >= 20);
+    }
+  }
+}

@@ -1,0 +1,206 @@
+package dev.nhl.lucene;
+
+import dev.nhl.index.CodeSpec;
+import dev.nhl.index.Codes;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.DocValuesFormat;
+import org.apache.lucene.document.BinaryDocValuesField;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.document.SortedDocValuesField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.CheckIndex;
+import org.apache.lucene.index.CorruptIndexException;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.SortedDocValues;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortField;
+import org.apache.lucene.store.ByteBuffersDirectory;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.IOContext;
+import org.apache.lucene.store.IndexInput;
+import org.apache.lucene.store.IndexOutput;
+import org.apache.lucene.tests.util.LuceneTestCase;
+import org.apache.lucene.tests.util.TestUtil;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+
+/** The codec end to end: SPI, field validation, CheckIndex after random operations, corruption. */
+public class TestNhlCodec extends LuceneTestCase {
+
+  static final CodeSpec SPEC = CodeSpec.of(16, 32, 64, 128);
+
+  public void testRegisteredWithTheServiceLoader() {
+    assertEquals(NhlCodec.class, Codec.forName(NhlCodec.NAME).getClass());
+    assertEquals(NhlDocValuesFormat.class, DocValuesFormat.forName(NhlDocValuesFormat.NAME).getClass());
+  }
+
+  public void testCodeThatDoesNotFitTheSpecIsRejectedBeforeIndexing() throws IOException {
+    try (Directory dir = new ByteBuffersDirectory();
+        IndexWriter w = new IndexWriter(dir, new IndexWriterConfig().setCodec(new NhlCodec()))) {
+      IllegalArgumentException e =
+          expectThrows(IllegalArgumentException.class, () -> new NestedCodeField("code", new byte[15], SPEC));
+      assertTrue(e.getMessage(), e.getMessage().contains("got 15 bytes"));
+      expectThrows(IllegalArgumentException.class, () -> new NestedCodeField("code", new byte[16], null));
+      w.commit();
+      try (DirectoryReader r = DirectoryReader.open(dir)) {
+        assertEquals(0, r.maxDoc());
+      }
+    }
+  }
+
+  /** Random adds, updates, deletes, merges, with or without index sorting; CheckIndex and values. */
+  public void testCheckIndexAfterRandomOperations() throws IOException {
+    Random r = random();
+    try (Directory dir = newDirectory()) {
+      IndexWriterConfig cfg = newIndexWriterConfig().setCodec(new NhlCodec());
+      if (r.nextBoolean()) {
+        cfg.setIndexSort(new Sort(new SortField("sort", SortField.Type.LONG)));
+      }
+      Map<String, byte[]> expected = new HashMap<>();
+      Map<String, byte[]> expectedBlob = new HashMap<>();
+      try (IndexWriter w = new IndexWriter(dir, cfg)) {
+        int ops = atLeast(2000);
+        for (int i = 0; i < ops; i++) {
+          String id = Integer.toString(r.nextInt(ops / 2));
+          int op = r.nextInt(20);
+          if (op == 0) {
+            w.deleteDocuments(new Term("id", id));
+            expected.remove(id);
+            expectedBlob.remove(id);
+          } else {
+            Document doc = new Document();
+            doc.add(new StringField("id", id, Field.Store.NO));
+            doc.add(new SortedDocValuesField("idv", new BytesRef(id)));
+            doc.add(new NumericDocValuesField("sort", r.nextInt(1000)));
+            expected.remove(id);
+            expectedBlob.remove(id);
+            if (r.nextInt(5) != 0) { // some documents have no code: sparse fields
+              byte[] code = new byte[16];
+              r.nextBytes(code);
+              doc.add(new NestedCodeField("code", code, SPEC));
+              expected.put(id, code);
+            }
+            if (r.nextBoolean()) { // another binary field, of varying length
+              byte[] blob = new byte[r.nextInt(40)];
+              r.nextBytes(blob);
+              doc.add(new BinaryDocValuesField("blob", new BytesRef(blob)));
+              expectedBlob.put(id, blob);
+            }
+            w.updateDocument(new Term("id", id), doc);
+          }
+          if (r.nextInt(300) == 0) {
+            w.commit();
+          }
+        }
+        if (r.nextBoolean()) {
+          w.forceMerge(1);
+        }
+      }
+      CheckIndex.Status status = TestUtil.checkIndex(dir);
+      assertTrue(status.clean);
+      try (DirectoryReader reader = DirectoryReader.open(dir)) {
+        assertValues(reader, "code", expected);
+        assertValues(reader, "blob", expectedBlob);
+      }
+    }
+  }
+
+  private static void assertValues(DirectoryReader reader, String field, Map<String, byte[]> expected)
+      throws IOException {
+    int seen = 0;
+    for (LeafReaderContext ctx : reader.leaves()) {
+      LeafReader leaf = ctx.reader();
+      Bits live = leaf.getLiveDocs();
+      BinaryDocValues values = leaf.getBinaryDocValues(field);
+      SortedDocValues ids = leaf.getSortedDocValues("idv");
+      for (int doc = 0; doc < leaf.maxDoc(); doc++) {
+        if (live != null && !live.get(doc)) {
+          continue;
+        }
+        assertTrue(ids.advanceExact(doc));
+        String id = ids.lookupOrd(ids.ordValue()).utf8ToString();
+        byte[] want = expected.get(id);
+        boolean has = values != null && values.advanceExact(doc);
+        assertEquals("doc " + id, want != null, has);
+        if (has) {
+          assertEquals("doc " + id, new BytesRef(want), values.binaryValue());
+          seen++;
+        }
+      }
+    }
+    assertEquals(expected.size(), seen);
+  }
+
+  /** A byte flipped anywhere in the format's files is reported as corruption, never read as data. */
+  public void testFlippedByteInEachFileIsDetected() throws IOException {
+    Random r = random();
+    Directory source = new ByteBuffersDirectory();
+    // no compound file: the format's own files must be there to damage
+    IndexWriterConfig cfg = new IndexWriterConfig().setCodec(new NhlCodec()).setUseCompoundFile(false);
+    cfg.getMergePolicy().setNoCFSRatio(0.0);
+    try (IndexWriter w = new IndexWriter(source, cfg)) {
+      for (int i = 0; i < 500; i++) {
+        Document doc = new Document();
+        if (i % 7 != 0) {
+          byte[] code = new byte[16];
+          r.nextBytes(code);
+          doc.add(new NestedCodeField("code", code, SPEC));
+        }
+        doc.add(new BinaryDocValuesField("blob", new BytesRef(Codes.fromHex(i % 2 == 0 ? "00" : "0102"))));
+        doc.add(new NumericDocValuesField("n", i));
+        w.addDocument(doc);
+      }
+      w.forceMerge(1);
+    }
+    int checked = 0;
+    for (String file : source.listAll()) {
+      if (!file.endsWith("." + NhlDocValuesFormat.META_EXTENSION) && !file.endsWith("." + NhlDocValuesFormat.DATA_EXTENSION)) {
+        continue;
+      }
+      long length = source.fileLength(file);
+      for (long at : new long[] {0, length / 3, length / 2, length - 20, length - 1}) {
+        try (Directory copy = new ByteBuffersDirectory()) {
+          for (String f : source.listAll()) {
+            copy.copyFrom(source, f, f, IOContext.DEFAULT);
+          }
+          flip(copy, file, at, 1 << r.nextInt(8));
+          expectThrows(CorruptIndexException.class, () -> {
+            try (DirectoryReader reader = DirectoryReader.open(copy)) {
+              for (LeafReaderContext ctx : reader.leaves()) {
+                ctx.reader().checkIntegrity();
+              }
+            }
+          });
+          checked++;
+        }
+      }
+    }
+    assertEquals("flips in .nhm and .nhd", 10, checked);
+    source.close();
+  }
+
+  private static void flip(Directory dir, String file, long at, int mask) throws IOException {
+    byte[] bytes;
+    try (IndexInput in = dir.openInput(file, IOContext.DEFAULT)) {
+      bytes = new byte[(int) in.length()];
+      in.readBytes(bytes, 0, bytes.length);
+    }
+    bytes[(int) at] ^= (byte) mask;
+    dir.deleteFile(file);
+    try (IndexOutput out = dir.createOutput(file, IOContext.DEFAULT)) {
+      out.writeBytes(bytes, bytes.length);
+    }
+  }
+}

@@ -1,0 +1,17 @@
+package dev.nhl.lucene;
+
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.tests.index.BaseDocValuesFormatTestCase;
+import org.apache.lucene.tests.util.TestUtil;
+
+/**
+ * Lucene's own doc values format suite, run against {@link NhlDocValuesFormat} for every field:
+ * binary fields go through its column and offset layouts, the other types through the delegate.
+ */
+public class TestNhlDocValuesFormat extends BaseDocValuesFormatTestCase {
+
+  @Override
+  protected Codec getCodec() {
+    return TestUtil.alwaysDocValuesFormat(new NhlDocValuesFormat());
+  }
+}
