@@ -69,6 +69,34 @@ class BenchmarkSanityTest {
   }
 
   @Test
+  void tieAwareRecallOnAWorkedExample() {
+    // exact top 4: distances 1 2 3 3; the 4th distance is 3 and the exact list has two at it
+    int[] exact = {1, 2, 3, 3};
+    assertEquals(1.0, LuceneComparison.recall(exact, new int[] {1, 2, 3, 3}));
+    assertEquals(1.0, LuceneComparison.recall(exact, new int[] {1, 3, 2, 3})); // order does not matter
+    assertEquals(0.75, LuceneComparison.recall(exact, new int[] {1, 2, 3, 4}));
+    assertEquals(0.75, LuceneComparison.recall(exact, new int[] {1, 3, 3, 3})); // only two at 3 count
+    assertEquals(0.25, LuceneComparison.recall(exact, new int[] {2, 5, 6, 9}));
+  }
+
+  @Test
+  void luceneComparisonRunsOnSmallData() throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream old = System.out;
+    System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      LuceneComparison.main(new String[] {"3000", "20"});
+    } finally {
+      System.setOut(old);
+    }
+    String report = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    // both exact searches agree with the oracle
+    assertTrue(report.matches("(?s).*\\| nhl exact \\(NestedHammingQuery.exact\\) \\| 1 \\| [0-9.]+ ms \\| [0-9.]+ ms \\| 1.000 \\|.*"), report);
+    assertTrue(report.matches("(?s).*\\| exact scan of HNSW's flat bit vectors \\| 1 \\| [0-9.]+ ms \\| [0-9.]+ ms \\| 1.000 \\|.*"), report);
+    assertTrue(report.contains("| ratio HNSW / nhl |"), report);
+  }
+
+  @Test
   void clusteredCodesShareLongerPrefixesWithinACluster() {
     // the generator's promise: two samples of one cluster are much closer than two random codes
     CodeGenerator g = new CodeGenerator("clustered", 1000, 1); // one centre

@@ -60,6 +60,31 @@ public class TestNhlCodec extends LuceneTestCase {
     }
   }
 
+  /**
+   * Lucene records field attributes without checking them, so a second spec for one field is not
+   * refused at addDocument; the values stay readable, and a segment whose values differ in length
+   * falls back to the offsets layout.
+   */
+  public void testCodesOfTwoLengthsInOneFieldStayReadable() throws IOException {
+    try (Directory dir = new ByteBuffersDirectory();
+        IndexWriter w = new IndexWriter(dir, new IndexWriterConfig().setCodec(new NhlCodec()))) {
+      Document a = new Document();
+      a.add(new NestedCodeField("code", Codes.fromHex("0102030405060708090a0b0c0d0e0f10"), SPEC));
+      w.addDocument(a);
+      Document b = new Document();
+      b.add(new NestedCodeField("code", Codes.fromHex("a1a2a3a4a5a6a7a8"), CodeSpec.of(32, 64)));
+      w.addDocument(b);
+      w.commit();
+      try (DirectoryReader r = DirectoryReader.open(dir)) {
+        BinaryDocValues v = r.leaves().get(0).reader().getBinaryDocValues("code");
+        assertTrue(v.advanceExact(0));
+        assertEquals("0102030405060708090a0b0c0d0e0f10", Codes.toHex(BytesRef.deepCopyOf(v.binaryValue()).bytes));
+        assertTrue(v.advanceExact(1));
+        assertEquals("a1a2a3a4a5a6a7a8", Codes.toHex(BytesRef.deepCopyOf(v.binaryValue()).bytes));
+      }
+    }
+  }
+
   /** Random adds, updates, deletes, merges, with or without index sorting; CheckIndex and values. */
   public void testCheckIndexAfterRandomOperations() throws IOException {
     Random r = random();

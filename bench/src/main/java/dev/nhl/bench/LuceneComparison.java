@@ -1,0 +1,266 @@
+package dev.nhl.bench;
+
+import dev.nhl.index.CodeSpec;
+import dev.nhl.lucene.NestedCodeField;
+import dev.nhl.lucene.NestedHammingQuery;
+import dev.nhl.lucene.NhlCodec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.PriorityQueue;
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.bitvectors.HnswBitVectorsFormat;
+import org.apache.lucene.codecs.lucene104.Lucene104Codec;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.KnnByteVectorField;
+import org.apache.lucene.index.ByteVectorValues;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnByteVectorQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.MMapDirectory;
+import org.apache.lucene.util.VectorUtil;
+
+/**
+ * End-to-end comparison inside Lucene, on the same generated 128-bit codes (see {@link
+ * CodeGenerator}): nhl's codec with {@link NestedHammingQuery} (exact and progressive) against
+ * {@code HnswBitVectorsFormat} with {@code KnnByteVectorQuery}, and against an exact scan of the
+ * flat bit vectors that format stores. Reports indexing time, index size, query latency p50/p99
+ * and recall@10 against exact search (tie-aware: a hit at the exact 10th distance counts while
+ * the exact top 10 has that many at it). HNSW is searched with growing candidate lists until its
+ * recall reaches 0.99.
+ *
+ * <p>Usage: {@code LuceneComparison [codes] [queries] [workdir]} (default 1,000,000, 200, a
+ * temporary folder that is deleted at the end).
+ */
+public final class LuceneComparison {
+
+  static final CodeSpec SPEC = CodeSpec.of(16, 32, 64, 128);
+  static final int K = 10;
+
+  private LuceneComparison() {}
+
+  /** Runs the comparison and prints its table. */
+  public static void main(String[] args) throws Exception {
+    int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+    int queries = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+    Path work = args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("nhl-lucene-bench");
+    System.out.printf(Locale.ROOT, "# %,d clustered 128-bit codes, %d queries, top %d; %s, %d cores, JDK %s%n",
+        n, queries, K, System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(),
+        Runtime.version());
+    CodeGenerator gen = new CodeGenerator("clustered", n, 42);
+    byte[][] codes = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      codes[i] = gen.next();
+    }
+    byte[][] qs = new byte[queries][];
+    for (int i = 0; i < queries; i++) {
+      qs[i] = gen.next();
+    }
+    // each side is indexed and then searched before the other is built, so that neither pays
+    // for the other's garbage or JIT history
+    try (Directory nhlDir = new MMapDirectory(work.resolve("nhl"));
+        Directory hnswDir = new MMapDirectory(work.resolve("hnsw"))) {
+      long nhlIndexNanos = index(nhlDir, new NhlCodec(), codes, c -> {
+        Document d = new Document();
+        d.add(new NestedCodeField("code", c, SPEC));
+        return d;
+      });
+      List<String> rows = new ArrayList<>();
+      int[][] exact = new int[queries][];
+      try (DirectoryReader nhlReader = DirectoryReader.open(nhlDir)) {
+        IndexSearcher nhl = new IndexSearcher(nhlReader);
+        for (int q = 0; q < queries; q++) {
+          exact[q] = distances(nhl.search(NestedHammingQuery.exact("code", qs[q], K), K), qs[q], codes);
+        }
+        report(rows, "nhl exact (NestedHammingQuery.exact)", nhlReader.leaves().size(), qs, exact, codes,
+            q -> nhl.search(NestedHammingQuery.exact("code", q, K), K));
+        report(rows, "nhl progressive (default plan)", nhlReader.leaves().size(), qs, exact, codes,
+            q -> nhl.search(NestedHammingQuery.progressive("code", q, K), K));
+      }
+      // Lucene's default codec with the bit-vector HNSW format per field: readable without config
+      Codec hnswCodec = new Lucene104Codec() {
+        private final KnnVectorsFormat format = new HnswBitVectorsFormat();
+
+        @Override
+        public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+          return format;
+        }
+      };
+      long hnswIndexNanos = index(hnswDir, hnswCodec, codes, c -> {
+        Document d = new Document();
+        d.add(new KnnByteVectorField("vec", c, VectorSimilarityFunction.EUCLIDEAN));
+        return d;
+      });
+      try (DirectoryReader hnswReader = DirectoryReader.open(hnswDir)) {
+        IndexSearcher hnsw = new IndexSearcher(hnswReader);
+        report(rows, "exact scan of HNSW's flat bit vectors", hnswReader.leaves().size(), qs, exact, codes,
+            q -> flatScan(hnswReader, q));
+        for (int fanout : new int[] {10, 20, 50, 100, 200, 500, 1000, 2000}) {
+          double recall = report(rows, "HNSW, KnnByteVectorQuery k=" + fanout + ", top 10", hnswReader.leaves().size(), qs, exact, codes,
+              q -> top(hnsw.search(new KnnByteVectorQuery("vec", q, fanout), fanout), K));
+          if (recall >= 0.99) {
+            break;
+          }
+        }
+      }
+      System.out.printf(Locale.ROOT, "%n| index | indexing time | index size |%n| --- | ---: | ---: |%n");
+      System.out.printf(Locale.ROOT, "| nhl codec (NestedCodeField) | %.1f s | %.1f MB |%n", nhlIndexNanos / 1e9, size(nhlDir) / 1e6);
+      System.out.printf(Locale.ROOT, "| HnswBitVectorsFormat (KnnByteVectorField) | %.1f s | %.1f MB |%n", hnswIndexNanos / 1e9, size(hnswDir) / 1e6);
+      System.out.printf(Locale.ROOT, "| ratio HNSW / nhl | %.1fx | |%n", (double) hnswIndexNanos / nhlIndexNanos);
+      System.out.printf(Locale.ROOT, "%n| search | segments | p50 | p99 | recall@10 |%n| --- | ---: | ---: | ---: | ---: |%n");
+      rows.forEach(System.out::println);
+    } finally {
+      if (args.length <= 2) {
+        deleteRecursively(work);
+      }
+    }
+  }
+
+  interface DocMaker {
+    Document make(byte[] code);
+  }
+
+  interface Search {
+    TopDocs run(byte[] query) throws IOException;
+  }
+
+  private static long index(Directory dir, Codec codec, byte[][] codes, DocMaker maker) throws IOException {
+    IndexWriterConfig cfg = new IndexWriterConfig().setCodec(codec).setRAMBufferSizeMB(1024);
+    long t0 = System.nanoTime();
+    try (IndexWriter w = new IndexWriter(dir, cfg)) {
+      for (byte[] c : codes) {
+        w.addDocument(maker.make(c));
+      }
+      w.forceMerge(1);
+      w.commit();
+    }
+    return System.nanoTime() - t0;
+  }
+
+  private static long size(Directory dir) throws IOException {
+    long s = 0;
+    for (String f : dir.listAll()) {
+      s += dir.fileLength(f);
+    }
+    return s;
+  }
+
+  /** The exact scan of the flat vectors: every stored vector, Lucene's xorBitCount, top k. */
+  static TopDocs flatScan(DirectoryReader reader, byte[] q) throws IOException {
+    PriorityQueue<int[]> worst = new PriorityQueue<>((a, b) -> a[1] != b[1] ? Integer.compare(b[1], a[1]) : Integer.compare(b[0], a[0]));
+    for (LeafReaderContext ctx : reader.leaves()) {
+      ByteVectorValues values = ctx.reader().getByteVectorValues("vec");
+      KnnVectorValues.DocIndexIterator it = values.iterator();
+      for (int doc = it.nextDoc(); doc != KnnVectorValues.DocIndexIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+        int d = VectorUtil.xorBitCount(q, values.vectorValue(it.index()));
+        if (worst.size() < K) {
+          worst.add(new int[] {ctx.docBase + doc, d});
+        } else if (d < worst.peek()[1]) {
+          worst.poll();
+          worst.add(new int[] {ctx.docBase + doc, d});
+        }
+      }
+    }
+    List<int[]> hits = new ArrayList<>(worst);
+    hits.sort((a, b) -> a[1] != b[1] ? Integer.compare(a[1], b[1]) : Integer.compare(a[0], b[0]));
+    ScoreDoc[] sd = new ScoreDoc[hits.size()];
+    for (int i = 0; i < sd.length; i++) {
+      sd[i] = new ScoreDoc(hits.get(i)[0], NestedHammingQuery.score(hits.get(i)[1]));
+    }
+    return new TopDocs(new org.apache.lucene.search.TotalHits(sd.length, org.apache.lucene.search.TotalHits.Relation.EQUAL_TO), sd);
+  }
+
+  static TopDocs top(TopDocs docs, int k) {
+    ScoreDoc[] sd = Arrays.copyOf(docs.scoreDocs, Math.min(k, docs.scoreDocs.length));
+    return new TopDocs(docs.totalHits, sd);
+  }
+
+  /** Distances of the hits, recomputed from the codes (doc id = position, one segment each). */
+  static int[] distances(TopDocs docs, byte[] q, byte[][] codes) {
+    int[] d = new int[docs.scoreDocs.length];
+    for (int i = 0; i < d.length; i++) {
+      d[i] = dev.nhl.index.Codes.hamming(codes[docs.scoreDocs[i].doc], q, 128);
+    }
+    Arrays.sort(d);
+    return d;
+  }
+
+  /** Tie-aware recall: hits below the exact k-th distance, plus those at it up to the exact count there. */
+  static double recall(int[] exact, int[] got) {
+    if (exact.length == 0) {
+      return 1;
+    }
+    int kth = exact[exact.length - 1];
+    int atKthExact = 0;
+    for (int d : exact) {
+      atKthExact += d == kth ? 1 : 0;
+    }
+    int below = 0;
+    int at = 0;
+    for (int d : got) {
+      if (d < kth) {
+        below++;
+      } else if (d == kth) {
+        at++;
+      }
+    }
+    return (below + Math.min(at, atKthExact)) / (double) exact.length;
+  }
+
+  private static double report(
+      List<String> rows, String name, int segments, byte[][] qs, int[][] exact, byte[][] codes, Search search)
+      throws IOException {
+    // warm-up passes over all queries until one is within 5% of the one before (at least 3, at
+    // most 12): C2 compiles the kernels in the background, which on 2 cores takes a while
+    long previous = Long.MAX_VALUE;
+    for (int pass = 0; pass < 12; pass++) {
+      long t0 = System.nanoTime();
+      for (byte[] q : qs) {
+        search.run(q);
+      }
+      long t = System.nanoTime() - t0;
+      if (pass >= 2 && t > 0.95 * previous && t < 1.05 * previous) {
+        break;
+      }
+      previous = t;
+    }
+    long[] nanos = new long[qs.length];
+    double recall = 0;
+    for (int q = 0; q < qs.length; q++) {
+      long t0 = System.nanoTime();
+      TopDocs hits = search.run(qs[q]);
+      nanos[q] = System.nanoTime() - t0;
+      recall += recall(exact[q], distances(hits, qs[q], codes));
+    }
+    Arrays.sort(nanos);
+    recall /= qs.length;
+    rows.add(String.format(Locale.ROOT, "| %s | %d | %.2f ms | %.2f ms | %.3f |", name, segments,
+        nanos[nanos.length / 2] / 1e6, nanos[(int) Math.ceil(nanos.length * 0.99) - 1] / 1e6, recall));
+    return recall;
+  }
+
+  private static void deleteRecursively(Path p) throws IOException {
+    if (Files.isDirectory(p)) {
+      try (var s = Files.list(p)) {
+        for (Path c : s.toList()) {
+          deleteRecursively(c);
+        }
+      }
+    }
+    Files.deleteIfExists(p);
+  }
+}
