@@ -211,7 +211,7 @@ final class StageSearch {
   Hits radius(byte[] query, int stage, int radius, BitSet filter) {
     long t0 = System.nanoTime();
     int length = layout.spec.length(stage);
-    RadiusSink sink = new RadiusSink(radius);
+    RadiusSink sink = new RadiusSink();
     long candidates;
     long bytes;
     if (sparse(filter, n)) {
@@ -252,14 +252,9 @@ final class StageSearch {
 
   /** Collects (id, distance) in id order, then ranks by a counting sort on distance. */
   private static final class RadiusSink {
-    private final int radius;
     private int[] ids = new int[64];
     private short[] dists = new short[64];
     private int size;
-
-    RadiusSink(int radius) {
-      this.radius = radius;
-    }
 
     void add(int id, int d) {
       if (size == ids.length) {
@@ -271,21 +266,7 @@ final class StageSearch {
     }
 
     Hits ranked() {
-      int[] start = new int[radius + 2];
-      for (int i = 0; i < size; i++) {
-        start[dists[i] + 1]++;
-      }
-      for (int d = 1; d < start.length; d++) {
-        start[d] += start[d - 1];
-      }
-      int[] outIds = new int[size];
-      int[] outDists = new int[size];
-      for (int i = 0; i < size; i++) {
-        int at = start[dists[i]]++;
-        outIds[at] = ids[i];
-        outDists[at] = dists[i];
-      }
-      return new Hits(outIds, outDists, List.of());
+      return TopCollector.ranked(ids, dists, size, List.of());
     }
   }
 }

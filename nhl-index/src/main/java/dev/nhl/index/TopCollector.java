@@ -136,7 +136,14 @@ final class TopCollector {
   /** The best {@code keep} entries ordered by (distance, id). Ends the collection. */
   Hits finishRanked(java.util.List<Hits.StageStats> stages) {
     compact();
-    // counting sort by distance; within a distance, ids stay in increasing order
+    return ranked(ids, dists, size, stages);
+  }
+
+  /**
+   * Entries {@code [0, size)} given in increasing id order, ranked by distance with a counting
+   * sort: within a distance the ids keep their increasing order.
+   */
+  static Hits ranked(int[] ids, short[] dists, int size, java.util.List<Hits.StageStats> stages) {
     int maxD = 0;
     for (int i = 0; i < size; i++) {
       maxD = Math.max(maxD, dists[i]);
