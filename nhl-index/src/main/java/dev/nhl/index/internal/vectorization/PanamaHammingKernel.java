@@ -166,41 +166,21 @@ final class PanamaHammingKernel implements HammingKernel {
       scan(plane, wordBytes, query, from, count, dist, add);
       return below(dist, count, bound, out);
     }
+    // one small method per width: a VectorMask that crosses a call that is not inlined is boxed
     int done;
     int n;
     switch (wordBytes) {
       case 8 -> {
-        LongVector q = LongVector.broadcast(L, query);
-        ShortVector b = ShortVector.broadcast(S_OF_L, (short) bound);
         done = L.loopBound(count);
-        n = 0;
-        for (int i = 0; i < done; i += L.length()) {
-          ShortVector d = popcount8(plane, q, from + i).add(ShortVector.fromArray(S_OF_L, dist, i));
-          d.intoArray(dist, i);
-          n = emit(d.compare(VectorOperators.LT, b), i, out, n);
-        }
+        n = scanBelow8(plane, query, from, done, dist, bound, out);
       }
       case 4 -> {
-        IntVector q = IntVector.broadcast(I, (int) query);
-        ShortVector b = ShortVector.broadcast(S_OF_I, (short) bound);
         done = I.loopBound(count);
-        n = 0;
-        for (int i = 0; i < done; i += I.length()) {
-          ShortVector d = popcount4(plane, q, from + i).add(ShortVector.fromArray(S_OF_I, dist, i));
-          d.intoArray(dist, i);
-          n = emit(d.compare(VectorOperators.LT, b), i, out, n);
-        }
+        n = scanBelow4(plane, (int) query, from, done, dist, bound, out);
       }
       case 2 -> {
-        ShortVector q = ShortVector.broadcast(S, (short) query);
-        ShortVector b = ShortVector.broadcast(S, (short) bound);
         done = S.loopBound(count);
-        n = 0;
-        for (int i = 0; i < done; i += S.length()) {
-          ShortVector d = popcount2(plane, q, from + i).add(ShortVector.fromArray(S, dist, i));
-          d.intoArray(dist, i);
-          n = emit(d.compare(VectorOperators.LT, b), i, out, n);
-        }
+        n = scanBelow2(plane, (short) query, from, done, dist, bound, out);
       }
       default -> throw new AssertionError("word size " + wordBytes);
     }
@@ -214,14 +194,56 @@ final class PanamaHammingKernel implements HammingKernel {
     return n;
   }
 
-  /** Appends the lanes set in {@code m}, offset by {@code base}; most vectors have none. */
-  private static int emit(VectorMask<Short> m, int base, int[] out, int n) {
-    if (m.anyTrue()) {
-      long bits = m.toLong();
-      while (bits != 0) {
-        out[n++] = base + Long.numberOfTrailingZeros(bits);
-        bits &= bits - 1;
+  private static int scanBelow8(MemorySegment plane, long query, long from, int done, short[] dist, int bound, int[] out) {
+    LongVector q = LongVector.broadcast(L, query);
+    ShortVector b = ShortVector.broadcast(S_OF_L, (short) bound);
+    int n = 0;
+    for (int i = 0; i < done; i += L.length()) {
+      ShortVector d = popcount8(plane, q, from + i).add(ShortVector.fromArray(S_OF_L, dist, i));
+      d.intoArray(dist, i);
+      VectorMask<Short> m = d.compare(VectorOperators.LT, b);
+      if (m.anyTrue()) {
+        n = emit(m.toLong(), i, out, n);
       }
+    }
+    return n;
+  }
+
+  private static int scanBelow4(MemorySegment plane, int query, long from, int done, short[] dist, int bound, int[] out) {
+    IntVector q = IntVector.broadcast(I, query);
+    ShortVector b = ShortVector.broadcast(S_OF_I, (short) bound);
+    int n = 0;
+    for (int i = 0; i < done; i += I.length()) {
+      ShortVector d = popcount4(plane, q, from + i).add(ShortVector.fromArray(S_OF_I, dist, i));
+      d.intoArray(dist, i);
+      VectorMask<Short> m = d.compare(VectorOperators.LT, b);
+      if (m.anyTrue()) {
+        n = emit(m.toLong(), i, out, n);
+      }
+    }
+    return n;
+  }
+
+  private static int scanBelow2(MemorySegment plane, short query, long from, int done, short[] dist, int bound, int[] out) {
+    ShortVector q = ShortVector.broadcast(S, query);
+    ShortVector b = ShortVector.broadcast(S, (short) bound);
+    int n = 0;
+    for (int i = 0; i < done; i += S.length()) {
+      ShortVector d = popcount2(plane, q, from + i).add(ShortVector.fromArray(S, dist, i));
+      d.intoArray(dist, i);
+      VectorMask<Short> m = d.compare(VectorOperators.LT, b);
+      if (m.anyTrue()) {
+        n = emit(m.toLong(), i, out, n);
+      }
+    }
+    return n;
+  }
+
+  /** Appends the positions of the set bits of {@code bits}, offset by {@code base}. */
+  private static int emit(long bits, int base, int[] out, int n) {
+    while (bits != 0) {
+      out[n++] = base + Long.numberOfTrailingZeros(bits);
+      bits &= bits - 1;
     }
     return n;
   }
@@ -238,7 +260,11 @@ final class PanamaHammingKernel implements HammingKernel {
     int n = 0;
     int i = 0;
     for (; i < loop; i += S.length()) {
-      n = emit(ShortVector.fromArray(S, dist, i).compare(VectorOperators.LT, b), i, out, n);
+      VectorMask<Short> m = ShortVector.fromArray(S, dist, i).compare(VectorOperators.LT, b);
+      // most vectors have no distance under the bound: one test each, bits only on a hit
+      if (m.anyTrue()) {
+        n = emit(m.toLong(), i, out, n);
+      }
     }
     for (; i < count; i++) {
       if (dist[i] < bound) {
