@@ -41,14 +41,11 @@ final class StageSearch {
     return filter != null && filter.cardinality() <= n / SPARSE_FILTER_RATIO;
   }
 
-  /** Candidates carried from one stage to the next, in increasing id order. */
-  private record Survivors(int[] ids, short[] dists, int count) {}
-
   Hits search(byte[] query, ProgressivePlan plan, BitSet filter) {
     CodeSpec spec = layout.spec;
     List<Hits.StageStats> stats = new ArrayList<>(plan.stages().size());
     List<ProgressivePlan.Stage> stages = plan.stages();
-    Survivors cur = null;
+    TopCollector.Kept cur = null; // the candidates carried from one stage to the next
     int prevStage = -1;
     for (int j = 0; j < stages.size(); j++) {
       ProgressivePlan.Stage st = stages.get(j);
@@ -85,17 +82,14 @@ final class StageSearch {
         stats.add(new Hits.StageStats(st.length(), candidates, hits.size(), System.nanoTime() - t0, bytes));
         return new Hits(hits.ids(), hits.distances(), stats);
       }
-      int[][] ids = new int[1][];
-      short[][] dists = new short[1][];
-      int count = collector.finishById(ids, dists);
-      cur = new Survivors(ids[0], dists[0], count);
+      cur = collector.finishById();
       prevStage = stage;
-      stats.add(new Hits.StageStats(st.length(), candidates, count, System.nanoTime() - t0, bytes));
+      stats.add(new Hits.StageStats(st.length(), candidates, cur.count(), System.nanoTime() - t0, bytes));
     }
     throw new AssertionError("a plan has at least one stage");
   }
 
-  private Survivors allowedIds(BitSet filter) {
+  private TopCollector.Kept allowedIds(BitSet filter) {
     int[] ids = new int[filter.cardinality()];
     int m = 0;
     for (int id = filter.nextSetBit(0); id >= 0 && id < n; id = filter.nextSetBit(id + 1)) {
@@ -103,7 +97,7 @@ final class StageSearch {
         ids[m++] = id;
       }
     }
-    return new Survivors(ids, new short[Math.max(m, 1)], m);
+    return new TopCollector.Kept(ids, new short[Math.max(m, 1)], m);
   }
 
   /** Codes sampled to estimate the bound of a scan: 32 blocks spread over the index. */
@@ -215,7 +209,7 @@ final class StageSearch {
     long candidates;
     long bytes;
     if (sparse(filter, n)) {
-      Survivors cur = allowedIds(filter);
+      TopCollector.Kept cur = allowedIds(filter);
       for (int p = 0, to = layout.planesThrough(stage); p < to; p++) {
         kernel.gather(planes[p], layout.planeWordBytes[p], layout.queryWord(query, p), cur.ids(), cur.count(), cur.dists());
       }

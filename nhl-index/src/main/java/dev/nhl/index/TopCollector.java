@@ -125,12 +125,13 @@ final class TopCollector {
     belowBound = below;
   }
 
+  /** Entries {@code [0, count)} of two parallel arrays, in increasing id order. */
+  record Kept(int[] ids, short[] dists, int count) {}
+
   /** The best {@code keep} entries, in increasing id order. Ends the collection. */
-  int finishById(int[][] idsOut, short[][] distsOut) {
+  Kept finishById() {
     compact();
-    idsOut[0] = ids;
-    distsOut[0] = dists;
-    return size;
+    return new Kept(ids, dists, size);
   }
 
   /** The best {@code keep} entries ordered by (distance, id). Ends the collection. */

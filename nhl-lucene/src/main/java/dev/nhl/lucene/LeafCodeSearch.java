@@ -37,7 +37,8 @@ final class LeafCodeSearch {
   static Bits accepted(LeafReaderContext ctx, Weight filter) throws IOException {
     Bits live = ctx.reader().getLiveDocs();
     if (filter == null) {
-      return live;
+      // a bit set rather than Bits: the column path copies its words instead of asking per doc
+      return live == null ? null : FixedBitSet.copyOf(live);
     }
     FixedBitSet bits = new FixedBitSet(ctx.reader().maxDoc());
     ScorerSupplier ss = filter.scorerSupplier(ctx);
@@ -70,7 +71,10 @@ final class LeafCodeSearch {
     }
     int[] ordToDoc = cbv.ordToDoc();
     BitSet allowed = null;
-    if (accept != null) {
+    if (accept instanceof FixedBitSet docs && ordToDoc == null) {
+      // every document has a code: ordinals are doc ids, and the words can be copied as they are
+      allowed = BitSet.valueOf(docs.getBits());
+    } else if (accept != null) {
       allowed = new BitSet(codes.count());
       for (int ord = 0; ord < codes.count(); ord++) {
         if (accept.get(ordToDoc == null ? ord : ordToDoc[ord])) {

@@ -58,7 +58,7 @@ public final class NestedHammingRadiusQuery extends Query {
       @Override
       public ScorerSupplier scorerSupplier(LeafReaderContext ctx) throws IOException {
         int[] docs = LeafCodeSearch.withinRadius(
-            ctx.reader(), field, code, lengthBits, radius, ctx.reader().getLiveDocs());
+            ctx.reader(), field, code, lengthBits, radius, LeafCodeSearch.accepted(ctx, null));
         if (docs.length == 0) {
           return null;
         }

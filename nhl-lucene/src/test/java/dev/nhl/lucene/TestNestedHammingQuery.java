@@ -53,6 +53,10 @@ public class TestNestedHammingQuery extends LuceneTestCase {
 
   /** Indexes random documents in several segments, deletes some; returns id -> doc. */
   static Map<String, Doc> build(Directory dir, Random r, int n) throws IOException {
+    return build(dir, r, n, false);
+  }
+
+  static Map<String, Doc> build(Directory dir, Random r, int n, boolean everyDocHasCode) throws IOException {
     Map<String, Doc> docs = new ConcurrentHashMap<>();
     IndexWriterConfig cfg = new IndexWriterConfig().setCodec(new NhlCodec()).setMaxBufferedDocs(50 + r.nextInt(300));
     byte[][] centres = new byte[8][16];
@@ -62,6 +66,9 @@ public class TestNestedHammingQuery extends LuceneTestCase {
     try (IndexWriter w = new IndexWriter(dir, cfg)) {
       for (int i = 0; i < n; i++) {
         Doc d = randomDoc(r, "d" + i, centres);
+        if (everyDocHasCode && d.code() == null) {
+          d = new Doc(d.id(), d.tag(), centres[0].clone());
+        }
         docs.put(d.id(), d);
         w.addDocument(toDocument(d));
         if (r.nextInt(10) == 0) {
@@ -168,6 +175,27 @@ public class TestNestedHammingQuery extends LuceneTestCase {
             assertSameHits(msg + " exhaustive", expected,
                 hits(searcher, NestedHammingQuery.progressive("code", q, all).withFilter(filter), k));
           }
+        }
+      }
+    }
+  }
+
+  /** A field every document has: ordinals are doc ids, and deletions are copied as words. */
+  public void testDenseFieldWithDeletionsAndFilters() throws IOException {
+    Random r = random();
+    try (Directory dir = new MMapDirectory(createTempDir())) {
+      Map<String, Doc> docs = build(dir, r, 3000, true);
+      try (DirectoryReader reader = DirectoryReader.open(dir)) {
+        assertTrue(reader.numDeletedDocs() > 0);
+        IndexSearcher searcher = newSearcher(reader);
+        for (int iter = 0; iter < 10; iter++) {
+          byte[] q = new byte[16];
+          r.nextBytes(q);
+          int k = 1 + r.nextInt(300);
+          String tag = iter % 2 == 0 ? null : TAGS[r.nextInt(TAGS.length)];
+          Query filter = tag == null ? null : new TermQuery(new Term("tag", tag));
+          assertSameHits("dense k=" + k + " tag=" + tag, oracle(reader, docs, q, 128, tag, k),
+              hits(searcher, NestedHammingQuery.exact("code", q, k).withFilter(filter), k));
         }
       }
     }
