@@ -183,8 +183,16 @@ final class StageSearch {
 
   private void scanInto(long[] q, int stage, BitSet filter, TopCollector collector, short[] dist, int[] pos) {
     int last = q.length - 1;
+    boolean pair = q.length == 2 && layout.planeWordBytes[0] == layout.planeWordBytes[1];
     for (int start = 0; start < n; start += BLOCK) {
       int cnt = Math.min(BLOCK, n - start);
+      if (pair) {
+        // a stage of two equal planes (16 + 16 bits) in one pass over the block
+        int hits = kernel.scanPairBelow(planes[0], q[0], planes[1], q[1], layout.planeWordBytes[0],
+            start, cnt, dist, collector.bound(), pos);
+        offerAll(start, hits, dist, pos, filter, collector);
+        continue;
+      }
       // widest plane first, without reading dist; the first plane (the shortest prefix, the most
       // lanes per vector) last, fused with the comparison
       for (int p = last; p > 0; p--) {
@@ -192,11 +200,15 @@ final class StageSearch {
       }
       int hits = kernel.scanBelow(
           planes[0], layout.planeWordBytes[0], q[0], start, cnt, dist, last > 0, collector.bound(), pos);
-      for (int h = 0; h < hits; h++) {
-        int id = start + pos[h];
-        if (accepted(id, filter)) {
-          collector.offer(id, dist[pos[h]]);
-        }
+      offerAll(start, hits, dist, pos, filter, collector);
+    }
+  }
+
+  private void offerAll(int start, int hits, short[] dist, int[] pos, BitSet filter, TopCollector collector) {
+    for (int h = 0; h < hits; h++) {
+      int id = start + pos[h];
+      if (accepted(id, filter)) {
+        collector.offer(id, dist[pos[h]]);
       }
     }
   }

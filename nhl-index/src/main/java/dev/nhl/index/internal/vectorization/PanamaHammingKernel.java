@@ -239,6 +239,44 @@ final class PanamaHammingKernel implements HammingKernel {
     return n;
   }
 
+  @Override
+  public int scanPairBelow(
+      MemorySegment first, long query1, MemorySegment second, long query2, int wordBytes,
+      long from, int count, short[] dist, int bound, int[] out) {
+    if (wordBytes != 2) {
+      scan(second, wordBytes, query2, from, count, dist, false);
+      return scanBelow(first, wordBytes, query1, from, count, dist, true, bound, out);
+    }
+    int done = S.loopBound(count);
+    int n = scanPairBelow2(first, (short) query1, second, (short) query2, from, done, dist, bound, out);
+    for (int i = done; i < count; i++) {
+      dist[i] = (short) (Long.bitCount((ScalarHammingKernel.word(first, 2, from + i) ^ query1) & 0xFFFF)
+          + Long.bitCount((ScalarHammingKernel.word(second, 2, from + i) ^ query2) & 0xFFFF));
+      if (dist[i] < bound) {
+        out[n++] = i;
+      }
+    }
+    return n;
+  }
+
+  private static int scanPairBelow2(
+      MemorySegment first, short query1, MemorySegment second, short query2, long from, int done,
+      short[] dist, int bound, int[] out) {
+    ShortVector q1 = ShortVector.broadcast(S, query1);
+    ShortVector q2 = ShortVector.broadcast(S, query2);
+    ShortVector b = ShortVector.broadcast(S, (short) bound);
+    int n = 0;
+    for (int i = 0; i < done; i += S.length()) {
+      ShortVector d = popcount2(first, q1, from + i).add(popcount2(second, q2, from + i));
+      d.intoArray(dist, i);
+      VectorMask<Short> m = d.compare(VectorOperators.LT, b);
+      if (m.anyTrue()) {
+        n = emit(m.toLong(), i, out, n);
+      }
+    }
+    return n;
+  }
+
   /** Appends the positions of the set bits of {@code bits}, offset by {@code base}. */
   private static int emit(long bits, int base, int[] out, int n) {
     while (bits != 0) {

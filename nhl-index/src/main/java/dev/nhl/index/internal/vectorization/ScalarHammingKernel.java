@@ -72,6 +72,14 @@ final class ScalarHammingKernel implements HammingKernel {
   }
 
   @Override
+  public int scanPairBelow(
+      MemorySegment first, long query1, MemorySegment second, long query2, int wordBytes,
+      long from, int count, short[] dist, int bound, int[] out) {
+    scan(second, wordBytes, query2, from, count, dist, false);
+    return scanBelow(first, wordBytes, query1, from, count, dist, true, bound, out);
+  }
+
+  @Override
   public void gather(MemorySegment plane, int wordBytes, long query, int[] ids, int count, short[] dist) {
     gatherScalar(plane, wordBytes, query, ids, count, dist);
   }

@@ -135,6 +135,40 @@ class HammingKernelTest {
   }
 
   @Test
+  void scanPairBelowEqualsTwoScansThenBelow(Random r) {
+    for (int w : WORDS) {
+      for (int n : SIZES) {
+        MemorySegment[] segs = new MemorySegment[2];
+        long[] q = new long[2];
+        for (int p = 0; p < 2; p++) {
+          byte[] bytes = plane(r, n + 3, w, Fill.RANDOM);
+          segs[p] = java.lang.foreign.Arena.ofAuto().allocate(bytes.length, 64);
+          MemorySegment.copy(bytes, 0, segs[p], java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+          byte[] qb = new byte[w];
+          r.nextBytes(qb);
+          q[p] = queryWord(qb, w);
+        }
+        int bound = r.nextInt(16 * w + 2);
+        short[] expectedDist = new short[n];
+        scalar.scan(segs[0], w, q[0], 3, n, expectedDist, false);
+        scalar.scan(segs[1], w, q[1], 3, n, expectedDist, true);
+        int[] expectedPos = new int[n];
+        int expectedCount = scalar.below(expectedDist, n, bound, expectedPos);
+        for (HammingKernel k : new HammingKernel[] {scalar, panama}) {
+          short[] d = new short[n];
+          java.util.Arrays.fill(d, (short) 77); // overwritten, not added to
+          int[] pos = new int[n];
+          int c = k.scanPairBelow(segs[0], q[0], segs[1], q[1], w, 3, n, d, bound, pos);
+          String msg = k.getClass().getSimpleName() + " w=" + w + " n=" + n + " bound=" + bound;
+          assertArrayEquals(expectedDist, d, msg);
+          assertEquals(expectedCount, c, msg);
+          assertArrayEquals(java.util.Arrays.copyOf(expectedPos, c), java.util.Arrays.copyOf(pos, c), msg);
+        }
+      }
+    }
+  }
+
+  @Test
   void scanReadsOffHeapSegmentsToo(Random r) {
     try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
       for (int w : WORDS) {
