@@ -109,8 +109,9 @@ final class StageSearch {
    * <p>A collector that starts with no bound accepts about {@code keep * (1 + ln(n / keep))}
    * offers before its bound settles, which costs more than the scan itself when {@code keep} is
    * thousands. So a large scan first ranks a sample of blocks and starts the collector at the
-   * distance below which the sample predicts twice {@code keep} codes. If fewer than {@code keep}
-   * codes pass that bound (an unlucky sample, a filter, deletions), the scan runs again without
+   * distance below which the sample predicts twice {@code keep} accepted codes (scaled by the
+   * share of ids that deletions and the filter leave). If fewer than {@code keep} codes pass that
+   * bound (an unlucky sample, a filter that favours distant codes), the scan runs again without
    * it; either way the result is exact.
    */
   private TopCollector scanAll(byte[] query, int stage, BitSet filter, int keep) {
@@ -118,7 +119,7 @@ final class StageSearch {
     long[] q = queryWords(query, stage);
     short[] dist = new short[BLOCK];
     int[] pos = new int[BLOCK];
-    int estimate = filter == null ? estimateBound(q, stage, keep, dist) : maxDistance + 1;
+    int estimate = estimateBound(q, stage, keep, dist, filter);
     long expected = Math.min(n, 4L * keep);
     if (estimate <= maxDistance) {
       TopCollector bounded = new TopCollector(keep, maxDistance, expected, estimate);
@@ -152,7 +153,7 @@ final class StageSearch {
    * The smallest bound under which a sample of blocks predicts at least {@code 2 * keep} live
    * codes, or {@code maxDistance + 1} when the index is too small to sample.
    */
-  private int estimateBound(long[] q, int stage, int keep, short[] dist) {
+  private int estimateBound(long[] q, int stage, int keep, short[] dist, BitSet filter) {
     int maxDistance = layout.spec.length(stage);
     int blocks = (n + BLOCK - 1) / BLOCK;
     if (blocks < 4 * SAMPLE_BLOCKS) {
@@ -170,7 +171,8 @@ final class StageSearch {
       }
       sampled += cnt;
     }
-    double scale = (double) n / sampled * (deleted == null ? 1 : 1 - (double) deleted.count() / n);
+    double live = filter != null ? Math.min(filter.cardinality(), n) : n - (deleted == null ? 0 : deleted.count());
+    double scale = live / sampled;
     long cum = 0;
     for (int t = 0; t <= maxDistance; t++) {
       cum += hist[t];

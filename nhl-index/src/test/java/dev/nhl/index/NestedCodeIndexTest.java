@@ -187,15 +187,18 @@ class NestedCodeIndexTest {
         misleading[b * step * StageSearch.BLOCK + i] = query.clone();
       }
     }
+    BitSet half = randomFilter(r, n, 0.5);
     for (byte[][] data : new byte[][][] {codes, misleading}) {
       NestedCodeIndex index = TestCodes.heapIndex(spec, data);
       for (int len : new int[] {16, 32, 128}) {
         for (int k : new int[] {1, 10, 3000, 70_000}) {
-          List<TestCodes.Pair> expected = bruteForce(data, query, len, null, null, k, len);
-          List<TestCodes.Pair> actual = pairs(index.search(query, SearchOptions.exact(k, len)));
+          BitSet filter = r.nextBoolean() ? null : half;
+          List<TestCodes.Pair> expected = bruteForce(data, query, len, filter, null, k, len);
+          List<TestCodes.Pair> actual = pairs(index.search(query, SearchOptions.exact(k, len).withFilter(filter)));
           // no assertEquals: a failure would print 70 000 pairs twice
           assertTrue(expected.equals(actual), "len=" + len + " k=" + k
-              + (data == misleading ? " misleading sample" : "") + ": " + actual.size() + " hits differ from brute force");
+              + (data == misleading ? " misleading sample" : "") + (filter == null ? "" : " filtered")
+              + ": " + actual.size() + " hits differ from brute force");
         }
       }
     }
