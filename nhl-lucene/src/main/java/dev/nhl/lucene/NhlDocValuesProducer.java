@@ -16,6 +16,7 @@ import java.lang.foreign.MemorySegment;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.lucene.codecs.CodecUtil;
 import org.apache.lucene.codecs.DocValuesProducer;
 import org.apache.lucene.codecs.lucene90.IndexedDISI;
@@ -163,9 +164,7 @@ final class NhlDocValuesProducer extends DocValuesProducer {
     }
     if (e.layout() == LAYOUT_COLUMNS) {
       ColumnReader reader = new ColumnReader(e);
-      return e.docsOffset() == -1
-          ? new DenseColumns(maxDoc, reader, this, e)
-          : new SparseColumns(disi(e), reader, this, e);
+      return e.docsOffset() == -1 ? new DenseColumns(e, reader) : new SparseColumns(e, reader);
     }
     OffsetReader reader = new OffsetReader(e);
     return e.docsOffset() == -1 ? new DenseBinary(maxDoc, reader) : new SparseBinary(disi(e), reader);
@@ -175,10 +174,8 @@ final class NhlDocValuesProducer extends DocValuesProducer {
     return new IndexedDISI(data, e.docsOffset(), e.docsLength(), e.jumpTableEntries(), e.denseRankPower(), e.count());
   }
 
-  private final java.util.concurrent.ConcurrentHashMap<BinaryEntry, ColumnarCodes> columns =
-      new java.util.concurrent.ConcurrentHashMap<>();
-  private final java.util.concurrent.ConcurrentHashMap<BinaryEntry, int[]> ordToDoc =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<BinaryEntry, ColumnarCodes> columns = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<BinaryEntry, int[]> ordToDoc = new ConcurrentHashMap<>();
 
   /** The mapped columns of a field, made once per segment; null without a mapping directory. */
   ColumnarCodes columnsOf(BinaryEntry e) throws IOException {
@@ -211,19 +208,18 @@ final class NhlDocValuesProducer extends DocValuesProducer {
     return docs;
   }
 
-  private static final class DenseColumns extends DenseBinary implements ColumnarBinaryDocValues {
-    private final NhlDocValuesProducer producer;
+  // the column layout's doc values also hand the query their mapped columns
+  private final class DenseColumns extends DenseBinary implements ColumnarBinaryDocValues {
     private final BinaryEntry entry;
 
-    DenseColumns(int maxDoc, ValueReader reader, NhlDocValuesProducer producer, BinaryEntry entry) {
+    DenseColumns(BinaryEntry entry, ValueReader reader) {
       super(maxDoc, reader);
-      this.producer = producer;
       this.entry = entry;
     }
 
     @Override
     public ColumnarCodes columns() throws IOException {
-      return producer.columnsOf(entry);
+      return columnsOf(entry);
     }
 
     @Override
@@ -232,24 +228,22 @@ final class NhlDocValuesProducer extends DocValuesProducer {
     }
   }
 
-  private static final class SparseColumns extends SparseBinary implements ColumnarBinaryDocValues {
-    private final NhlDocValuesProducer producer;
+  private final class SparseColumns extends SparseBinary implements ColumnarBinaryDocValues {
     private final BinaryEntry entry;
 
-    SparseColumns(IndexedDISI disi, ValueReader reader, NhlDocValuesProducer producer, BinaryEntry entry) {
-      super(disi, reader);
-      this.producer = producer;
+    SparseColumns(BinaryEntry entry, ValueReader reader) throws IOException {
+      super(disi(entry), reader);
       this.entry = entry;
     }
 
     @Override
     public ColumnarCodes columns() throws IOException {
-      return producer.columnsOf(entry);
+      return columnsOf(entry);
     }
 
     @Override
     public int[] ordToDoc() throws IOException {
-      return producer.ordToDocOf(entry);
+      return ordToDocOf(entry);
     }
   }
 
