@@ -142,13 +142,18 @@ public final class LuceneComparison {
     IndexWriterConfig cfg = new IndexWriterConfig().setCodec(codec).setRAMBufferSizeMB(1024);
     long t0 = System.nanoTime();
     try (IndexWriter w = new IndexWriter(dir, cfg)) {
-      for (byte[] c : codes) {
-        w.addDocument(maker.make(c));
+      for (int i = 0; i < codes.length; i++) {
+        w.addDocument(maker.make(codes[i]));
+        if ((i + 1) % 1_000_000 == 0) {
+          System.err.printf(Locale.ROOT, "%s: %,d documents added, %.1f s%n", codec.getName(), i + 1, (System.nanoTime() - t0) / 1e9);
+        }
       }
       w.forceMerge(1);
       w.commit();
     }
-    return System.nanoTime() - t0;
+    long t = System.nanoTime() - t0;
+    System.err.printf(Locale.ROOT, "%s: indexed and merged in %.1f s%n", codec.getName(), t / 1e9);
+    return t;
   }
 
   private static long size(Directory dir) throws IOException {
@@ -248,8 +253,10 @@ public final class LuceneComparison {
     }
     Arrays.sort(nanos);
     recall /= qs.length;
-    rows.add(String.format(Locale.ROOT, "| %s | %d | %.2f ms | %.2f ms | %.3f |", name, segments,
-        nanos[nanos.length / 2] / 1e6, nanos[(int) Math.ceil(nanos.length * 0.99) - 1] / 1e6, recall));
+    String row = String.format(Locale.ROOT, "| %s | %d | %.2f ms | %.2f ms | %.3f |", name, segments,
+        nanos[nanos.length / 2] / 1e6, nanos[(int) Math.ceil(nanos.length * 0.99) - 1] / 1e6, recall);
+    System.err.println(row);
+    rows.add(row);
     return recall;
   }
 
