@@ -1,0 +1,104 @@
+package dev.nhl.encoder;
+
+import java.util.Random;
+
+/** Central Similarity Quantization for one code length (see {@link Objective#CSQ}). */
+final class Csq implements LengthObjective {
+
+  static final double LAMBDA = 1e-4;
+
+  private final int bits;
+  private final Labels labels;
+  // classes x bits, each ±1
+  final float[] centres;
+  // where the labels' centres cancel out, a multi-label target takes this fixed random sign
+  private final float[] tieBreak;
+
+  Csq(int bits, Labels labels, Random random) {
+    this.bits = bits;
+    this.labels = labels;
+    this.centres = centres(labels.classes(), bits, random);
+    this.tieBreak = new float[bits];
+    for (int b = 0; b < bits; b++) {
+      tieBreak[b] = random.nextBoolean() ? 1f : -1f;
+    }
+  }
+
+  /**
+   * Hash centres: rows of the Sylvester Hadamard matrix and their negations when {@code bits} is
+   * a power of two and {@code classes <= 2 bits}; otherwise random vectors with as many +1 as
+   * -1.
+   */
+  static float[] centres(int classes, int bits, Random random) {
+    float[] c = new float[classes * bits];
+    if (Integer.bitCount(bits) == 1 && classes <= 2 * bits) {
+      for (int k = 0; k < classes; k++) {
+        int row = k % bits;
+        float sign = k < bits ? 1f : -1f;
+        for (int b = 0; b < bits; b++) {
+          // Sylvester: H[i][j] = (-1)^popcount(i & j)
+          c[k * bits + b] = sign * ((Integer.bitCount(row & b) & 1) == 0 ? 1f : -1f);
+        }
+      }
+      return c;
+    }
+    int[] perm = new int[bits];
+    for (int k = 0; k < classes; k++) {
+      for (int b = 0; b < bits; b++) {
+        perm[b] = b;
+      }
+      for (int b = bits - 1; b > 0; b--) {
+        int j = random.nextInt(b + 1);
+        int t = perm[b];
+        perm[b] = perm[j];
+        perm[j] = t;
+      }
+      for (int b = 0; b < bits; b++) {
+        c[k * bits + perm[b]] = b < bits / 2 ? -1f : 1f;
+      }
+    }
+    return c;
+  }
+
+  @Override
+  public int bits() {
+    return bits;
+  }
+
+  /** The centre an item is pulled to, ±1 per bit. */
+  void target(int item, float[] out) {
+    java.util.Arrays.fill(out, 0f);
+    int[] ls = labels.of(item);
+    for (int l : ls) {
+      for (int b = 0; b < bits; b++) {
+        out[b] += centres[l * bits + b];
+      }
+    }
+    for (int b = 0; b < bits; b++) {
+      out[b] = out[b] > 0 ? 1f : out[b] < 0 ? -1f : tieBreak[b];
+    }
+  }
+
+  @Override
+  public double lossAndGradient(float[] u, int rows, int[] items, float[] grad) {
+    double n = (double) rows * bits;
+    double loss = 0;
+    float[] c = new float[bits];
+    for (int r = 0; r < rows; r++) {
+      target(items[r], c);
+      for (int b = 0; b < bits; b++) {
+        int i = r * bits + b;
+        double x = u[i];
+        double q = (c[b] + 1) / 2;
+        // BCE of p = (tanh x + 1)/2 = sigmoid(2x), written with softplus so that it never takes log 0
+        loss += q * LengthObjective.softplus(-2 * x) + (1 - q) * LengthObjective.softplus(2 * x);
+        double t = Math.tanh(x);
+        double a = Math.abs(t) - 1;
+        loss += LAMBDA * a * a;
+        double g = 2 * (LengthObjective.sigmoid(2 * x) - q) + LAMBDA * 2 * a * Math.signum(t) * (1 - t * t);
+        grad[i] = (float) (g / n);
+      }
+    }
+    return loss / n;
+  }
+}
