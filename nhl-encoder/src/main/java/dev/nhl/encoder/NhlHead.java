@@ -141,29 +141,20 @@ public final class NhlHead {
     return codes;
   }
 
-  /** First-layer weights with the input standardisation folded in: {@code W' = W / scale}. */
-  float[] foldedFirstWeights() {
-    float[] first = hidden > 0 ? w1 : w;
-    float[] out = new float[first.length];
-    for (int i = 0; i < first.length; i++) {
-      out[i] = first[i] / inputScale;
-    }
-    return out;
+  float[] inputMean() {
+    return inputMean.clone();
   }
 
-  /** First-layer bias with the standardisation folded in: {@code b' = b - W' mean}. */
-  float[] foldedFirstBias() {
-    float[] first = foldedFirstWeights();
-    float[] bias = (hidden > 0 ? b1 : b).clone();
-    int rows = bias.length;
-    for (int r = 0; r < rows; r++) {
-      double s = 0;
-      for (int j = 0; j < inputDim; j++) {
-        s += (double) first[r * inputDim + j] * inputMean[j];
-      }
-      bias[r] = (float) (bias[r] - s);
-    }
-    return bias;
+  float inputScale() {
+    return inputScale;
+  }
+
+  float[] hiddenWeights() {
+    return w1.clone();
+  }
+
+  float[] hiddenBias() {
+    return b1.clone();
   }
 
   float[] outputWeights() {

@@ -1,0 +1,342 @@
+package dev.nhl.encoder;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnknownFieldSet;
+import dev.nhl.index.CodeSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * ONNX models of NHL heads, alone or composed with a backbone, read and written in Java.
+ *
+ * <ul>
+ *   <li>{@link #head}: input {@value #FEATURES} {@code float[N, D]}, output {@value #OUTPUTS}
+ *       {@code float[N, maxBits]}, the head's continuous outputs (a code bit is 1 where its output
+ *       is positive).
+ *   <li>{@link #featureExtractor}: a backbone cut at one of its internal tensors, pooled when
+ *       spatial; output {@value #FEATURES} {@code float[N, C]}. What a head is trained on.
+ *   <li>{@link #compose}: the two joined, from the backbone's image input to {@value #OUTPUTS}.
+ * </ul>
+ *
+ * <p>Models with a head record its code spec in the metadata property {@value #SPEC_KEY} (for
+ * example {@code 8,16,32,64,128}), which {@link ImageEncoder} reads. The backbone's nodes that
+ * the feature tensor does not depend on are dropped, and so are its original outputs.
+ */
+public final class OnnxModels {
+
+  /** Name of a head's input and of a feature extractor's output. */
+  public static final String FEATURES = "features";
+  /** Name of the continuous outputs of a model with a head. */
+  public static final String OUTPUTS = "nhl_outputs";
+  /** Metadata property holding the code spec. */
+  public static final String SPEC_KEY = "nhl.spec";
+  /** Metadata property naming the backbone tensor the features come from. */
+  public static final String FEATURE_TENSOR_KEY = "nhl.feature_tensor";
+
+  static final long HEAD_OPSET = 13;
+  static final long HEAD_IR_VERSION = 7;
+  /** Gemm, Sub and Mul with broadcasting, Relu, GlobalAveragePool and Flatten are all in opset 7. */
+  static final long MIN_BACKBONE_OPSET = 7;
+
+  private OnnxModels() {}
+
+  /** The head alone: {@value #FEATURES} {@code [N, inputDim]} to {@value #OUTPUTS}. */
+  public static byte[] head(NhlHead head) {
+    List<Proto.Msg> nodes = new ArrayList<>();
+    List<Proto.Msg> inits = new ArrayList<>();
+    appendHead(head, FEATURES, nodes, inits);
+    Proto.Msg graph = new Proto.Msg().str(Proto.GRAPH_NAME, "nhl_head");
+    nodes.forEach(n -> graph.msg(Proto.GRAPH_NODE, n));
+    inits.forEach(i -> graph.msg(Proto.GRAPH_INITIALIZER, i));
+    graph.msg(Proto.GRAPH_INPUT, Proto.floatValueInfo(FEATURES, null, (long) head.inputDim()));
+    graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(OUTPUTS, null, (long) head.spec().maxBits()));
+    Proto.Msg model = new Proto.Msg()
+        .num(Proto.MODEL_IR_VERSION, HEAD_IR_VERSION)
+        .str(Proto.MODEL_PRODUCER_NAME, "nhl")
+        .msg(Proto.MODEL_OPSET_IMPORT, new Proto.Msg().str(Proto.OPSET_DOMAIN, "").num(Proto.OPSET_VERSION, HEAD_OPSET))
+        .msg(Proto.MODEL_GRAPH, graph);
+    metadata(model, Map.of(SPEC_KEY, head.spec().toString()));
+    return model.build().toByteArray();
+  }
+
+  /**
+   * A backbone cut at an internal tensor: its output {@value #FEATURES} is that tensor, global
+   * average pooled when it is a feature map {@code [N, C, H, W]}.
+   *
+   * @param backbone the backbone's ONNX model
+   * @param featureTensor the name of the tensor to cut at
+   * @throws IllegalArgumentException if the model cannot be parsed, has no such tensor, or the
+   *     tensor is not of rank 2 or 4
+   */
+  public static byte[] featureExtractor(byte[] backbone, String featureTensor) {
+    Cut cut = cut(backbone, featureTensor);
+    cut.graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(FEATURES, null, cut.channels));
+    return cut.finish(Map.of(FEATURE_TENSOR_KEY, featureTensor)).toByteArray();
+  }
+
+  /**
+   * A backbone and a head in one model: the backbone's input to {@value #OUTPUTS}.
+   *
+   * @throws IllegalArgumentException as {@link #featureExtractor}, or if the tensor's channels
+   *     differ from the head's input dimension
+   */
+  public static byte[] compose(byte[] backbone, String featureTensor, NhlHead head) {
+    Cut cut = cut(backbone, featureTensor);
+    if (cut.channels != head.inputDim()) {
+      throw new IllegalArgumentException("feature tensor '" + featureTensor + "' has " + cut.channels
+          + " channels but the head takes " + head.inputDim() + " features");
+    }
+    List<Proto.Msg> nodes = new ArrayList<>();
+    List<Proto.Msg> inits = new ArrayList<>();
+    appendHead(head, FEATURES, nodes, inits);
+    cut.checkFree(List.of("nhl_mean", "nhl_inv_scale", "nhl_centred", "nhl_standardised", "nhl_w1", "nhl_b1",
+        "nhl_hidden_linear", "nhl_hidden", "nhl_w", "nhl_b", OUTPUTS));
+    nodes.forEach(n -> cut.graph.msg(Proto.GRAPH_NODE, n));
+    inits.forEach(i -> cut.graph.msg(Proto.GRAPH_INITIALIZER, i));
+    cut.graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(OUTPUTS, null, (long) head.spec().maxBits()));
+    return cut.finish(Map.of(SPEC_KEY, head.spec().toString(), FEATURE_TENSOR_KEY, featureTensor)).toByteArray();
+  }
+
+  /**
+   * Writes a model atomically: to a temporary file beside the target, then moved into place, so
+   * that a reader never sees half a model.
+   */
+  public static void write(byte[] model, Path file) throws IOException {
+    Path abs = file.toAbsolutePath();
+    Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp");
+    try {
+      Files.write(tmp, model);
+      Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** The spec recorded in a model's metadata, or null when it has none. */
+  static CodeSpec spec(Map<String, String> metadata) {
+    String s = metadata.get(SPEC_KEY);
+    return s == null ? null : CodeSpec.parse(s);
+  }
+
+  private static void appendHead(NhlHead head, String input, List<Proto.Msg> nodes, List<Proto.Msg> inits) {
+    int d = head.inputDim();
+    // the same float operations as NhlHead.outputs: (f - mean) * (1 / scale)
+    inits.add(Proto.floatTensor("nhl_mean", head.inputMean(), d));
+    inits.add(Proto.floatTensor("nhl_inv_scale", new float[] {1f / head.inputScale()}, 1));
+    nodes.add(Proto.node("Sub", "nhl_centre", List.of(input, "nhl_mean"), List.of("nhl_centred")));
+    nodes.add(Proto.node("Mul", "nhl_scale", List.of("nhl_centred", "nhl_inv_scale"), List.of("nhl_standardised")));
+    String x = "nhl_standardised";
+    if (head.hiddenUnits() > 0) {
+      int h = head.hiddenUnits();
+      inits.add(Proto.floatTensor("nhl_w1", head.hiddenWeights(), h, d));
+      inits.add(Proto.floatTensor("nhl_b1", head.hiddenBias(), h));
+      nodes.add(Proto.node("Gemm", "nhl_hidden_gemm", List.of(x, "nhl_w1", "nhl_b1"), List.of("nhl_hidden_linear"))
+          .msg(Proto.NODE_ATTRIBUTE, Proto.intAttribute("transB", 1)));
+      nodes.add(Proto.node("Relu", "nhl_relu", List.of("nhl_hidden_linear"), List.of("nhl_hidden")));
+      x = "nhl_hidden";
+    }
+    int k = head.spec().maxBits();
+    inits.add(Proto.floatTensor("nhl_w", head.outputWeights(), k, head.width()));
+    inits.add(Proto.floatTensor("nhl_b", head.outputBias(), k));
+    nodes.add(Proto.node("Gemm", "nhl_nested_gemm", List.of(x, "nhl_w", "nhl_b"), List.of(OUTPUTS))
+        .msg(Proto.NODE_ATTRIBUTE, Proto.intAttribute("transB", 1)));
+  }
+
+  private static void metadata(Proto.Msg model, Map<String, String> entries) {
+    entries.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> model.msg(Proto.MODEL_METADATA_PROPS,
+        new Proto.Msg().str(Proto.ENTRY_KEY, e.getKey()).str(Proto.ENTRY_VALUE, e.getValue())));
+  }
+
+  /** A backbone graph cut at its feature tensor, with {@value #FEATURES} computed but no outputs yet. */
+  private static final class Cut {
+    final UnknownFieldSet model;
+    final Proto.Msg graph;
+    final long channels;
+    final Set<String> names;
+
+    Cut(UnknownFieldSet model, Proto.Msg graph, long channels, Set<String> names) {
+      this.model = model;
+      this.graph = graph;
+      this.channels = channels;
+      this.names = names;
+    }
+
+    void checkFree(List<String> wanted) {
+      for (String n : wanted) {
+        if (names.contains(n)) {
+          throw new IllegalArgumentException("the backbone already has a tensor named '" + n + "'");
+        }
+      }
+    }
+
+    UnknownFieldSet finish(Map<String, String> meta) {
+      Proto.Msg m = new Proto.Msg(model).clear(Proto.MODEL_GRAPH).clear(Proto.MODEL_METADATA_PROPS);
+      for (UnknownFieldSet e : Proto.parsedMessages(model, Proto.MODEL_METADATA_PROPS, "metadata entry")) {
+        String key = Proto.string(e, Proto.ENTRY_KEY);
+        if (!key.startsWith("nhl.")) {
+          m.bytes(Proto.MODEL_METADATA_PROPS, e.toByteString());
+        }
+      }
+      metadata(m, meta);
+      return m.msg(Proto.MODEL_GRAPH, graph).build();
+    }
+  }
+
+  private static Cut cut(byte[] backbone, String tensor) {
+    UnknownFieldSet model = Proto.parse(ByteString.copyFrom(backbone), "model");
+    List<ByteString> graphs = Proto.messages(model, Proto.MODEL_GRAPH);
+    if (graphs.isEmpty()) {
+      throw new IllegalArgumentException("not an ONNX model: it has no graph (" + backbone.length + " bytes)");
+    }
+    checkOpset(model);
+    UnknownFieldSet graph = Proto.parse(graphs.get(graphs.size() - 1), "graph");
+    List<UnknownFieldSet> nodes = Proto.parsedMessages(graph, Proto.GRAPH_NODE, "node");
+    Map<String, Integer> producer = new HashMap<>();
+    Set<String> names = new HashSet<>();
+    boolean subgraphs = false;
+    for (int i = 0; i < nodes.size(); i++) {
+      for (String o : Proto.strings(nodes.get(i), Proto.NODE_OUTPUT)) {
+        producer.put(o, i);
+        names.add(o);
+      }
+      for (UnknownFieldSet a : Proto.parsedMessages(nodes.get(i), Proto.NODE_ATTRIBUTE, "attribute")) {
+        subgraphs |= a.hasField(Proto.ATTR_G) || a.hasField(Proto.ATTR_GRAPHS);
+      }
+    }
+    Set<String> graphInputs = new HashSet<>();
+    for (UnknownFieldSet v : Proto.parsedMessages(graph, Proto.GRAPH_INPUT, "input")) {
+      graphInputs.add(Proto.string(v, Proto.VALUE_NAME));
+    }
+    names.addAll(graphInputs);
+    List<UnknownFieldSet> inits = Proto.parsedMessages(graph, Proto.GRAPH_INITIALIZER, "initializer");
+    for (UnknownFieldSet t : inits) {
+      names.add(Proto.string(t, Proto.TENSOR_NAME));
+    }
+    if (!producer.containsKey(tensor) && !graphInputs.contains(tensor)) {
+      throw new IllegalArgumentException("the model has no tensor named '" + tensor + "'; its graph outputs are "
+          + Proto.parsedMessages(graph, Proto.GRAPH_OUTPUT, "output").stream().map(v -> Proto.string(v, Proto.VALUE_NAME)).toList()
+          + " and it has " + producer.size() + " node outputs");
+    }
+    for (String n : List.of(FEATURES, "nhl_pooled")) {
+      if (names.contains(n)) {
+        throw new IllegalArgumentException("the backbone already has a tensor named '" + n + "'");
+      }
+    }
+    long[] shape = shape(model, graph, tensor);
+    // keep the nodes the tensor depends on (all of them when control-flow subgraphs may read
+    // outer names that this walk cannot see)
+    boolean[] keep = new boolean[nodes.size()];
+    if (subgraphs) {
+      Arrays.fill(keep, true);
+    } else {
+      Deque<String> todo = new ArrayDeque<>(List.of(tensor));
+      Set<String> seen = new HashSet<>();
+      while (!todo.isEmpty()) {
+        String t = todo.pop();
+        Integer p = producer.get(t);
+        if (!seen.add(t) || p == null || keep[p]) {
+          continue;
+        }
+        keep[p] = true;
+        todo.addAll(Proto.strings(nodes.get(p), Proto.NODE_INPUT));
+      }
+    }
+    Set<String> used = new HashSet<>();
+    Proto.Msg g = new Proto.Msg(graph).clear(Proto.GRAPH_NODE).clear(Proto.GRAPH_INITIALIZER)
+        .clear(Proto.GRAPH_OUTPUT).clear(Proto.GRAPH_VALUE_INFO).clear(Proto.GRAPH_INPUT);
+    for (int i = 0; i < nodes.size(); i++) {
+      if (keep[i]) {
+        g.bytes(Proto.GRAPH_NODE, nodes.get(i).toByteString());
+        used.addAll(Proto.strings(nodes.get(i), Proto.NODE_INPUT));
+        used.addAll(Proto.strings(nodes.get(i), Proto.NODE_OUTPUT));
+      }
+    }
+    used.add(tensor);
+    for (UnknownFieldSet t : inits) {
+      if (used.contains(Proto.string(t, Proto.TENSOR_NAME))) {
+        g.bytes(Proto.GRAPH_INITIALIZER, t.toByteString());
+      }
+    }
+    for (UnknownFieldSet v : Proto.parsedMessages(graph, Proto.GRAPH_INPUT, "input")) {
+      if (used.contains(Proto.string(v, Proto.VALUE_NAME))) {
+        g.bytes(Proto.GRAPH_INPUT, v.toByteString());
+      }
+    }
+    for (UnknownFieldSet v : Proto.parsedMessages(graph, Proto.GRAPH_VALUE_INFO, "value info")) {
+      if (used.contains(Proto.string(v, Proto.VALUE_NAME))) {
+        g.bytes(Proto.GRAPH_VALUE_INFO, v.toByteString());
+      }
+    }
+    long channels;
+    if (shape.length == 4) {
+      g.msg(Proto.GRAPH_NODE, Proto.node("GlobalAveragePool", "nhl_pool", List.of(tensor), List.of("nhl_pooled")));
+      g.msg(Proto.GRAPH_NODE, Proto.node("Flatten", "nhl_flatten", List.of("nhl_pooled"), List.of(FEATURES))
+          .msg(Proto.NODE_ATTRIBUTE, Proto.intAttribute("axis", 1)));
+    } else if (shape.length == 2) {
+      g.msg(Proto.GRAPH_NODE, Proto.node("Identity", "nhl_features", List.of(tensor), List.of(FEATURES)));
+    } else {
+      throw new IllegalArgumentException("feature tensor '" + tensor + "' has shape " + Arrays.toString(shape)
+          + "; expected [N, C] or [N, C, H, W]");
+    }
+    channels = shape[1];
+    if (channels <= 0) {
+      throw new IllegalArgumentException("feature tensor '" + tensor + "' has shape " + Arrays.toString(shape)
+          + ": its channel count must be known");
+    }
+    return new Cut(model, g, channels, names);
+  }
+
+  private static void checkOpset(UnknownFieldSet model) {
+    for (UnknownFieldSet o : Proto.parsedMessages(model, Proto.MODEL_OPSET_IMPORT, "opset import")) {
+      String domain = Proto.string(o, Proto.OPSET_DOMAIN);
+      if (domain.isEmpty() || domain.equals("ai.onnx")) {
+        long v = Proto.varint(o, Proto.OPSET_VERSION, 0);
+        if (v < MIN_BACKBONE_OPSET) {
+          throw new IllegalArgumentException("the backbone imports ONNX opset " + v + "; at least "
+              + MIN_BACKBONE_OPSET + " is needed");
+        }
+        return;
+      }
+    }
+    throw new IllegalArgumentException("the backbone imports no default ONNX opset");
+  }
+
+  /**
+   * The shape of a tensor: from the graph's value infos when they have it, otherwise by asking
+   * ONNX Runtime to load the graph with that tensor as its output (it infers shapes on load).
+   */
+  private static long[] shape(UnknownFieldSet model, UnknownFieldSet graph, String tensor) {
+    Proto.Msg probe = new Proto.Msg(graph).clear(Proto.GRAPH_OUTPUT);
+    probe.msg(Proto.GRAPH_OUTPUT, new Proto.Msg().str(Proto.VALUE_NAME, tensor));
+    byte[] bytes = new Proto.Msg(model).clear(Proto.MODEL_GRAPH).msg(Proto.MODEL_GRAPH, probe).build().toByteArray();
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+      opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+      try (OrtSession session = env.createSession(bytes, opts)) {
+        NodeInfo info = session.getOutputInfo().get(tensor);
+        if (info == null || !(info.getInfo() instanceof TensorInfo ti)) {
+          throw new IllegalArgumentException("feature tensor '" + tensor + "' is not a tensor");
+        }
+        return ti.getShape();
+      }
+    } catch (OrtException e) {
+      throw new IllegalArgumentException("ONNX Runtime cannot load the backbone cut at '" + tensor + "': " + e.getMessage(), e);
+    }
+  }
+}

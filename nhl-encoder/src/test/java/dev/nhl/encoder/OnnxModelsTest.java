@@ -1,0 +1,168 @@
+package dev.nhl.encoder;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnknownFieldSet;
+import dev.nhl.index.CodeSpec;
+import dev.nhl.index.Seeded;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(Seeded.class)
+class OnnxModelsTest {
+
+  static final Path MOBILENET = Path.of("../../shared/models/mobilenetv2-12-int8.onnx");
+  static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
+
+  static NhlHead randomHead(Random r, CodeSpec spec, int dim, int hidden) {
+    int width = hidden > 0 ? hidden : dim;
+    float[] mean = gaussian(r, dim, 3);
+    return new NhlHead(spec, dim, hidden, mean, 0.5f + r.nextFloat() * 4,
+        gaussian(r, hidden * dim, 1 / Math.sqrt(dim)), gaussian(r, hidden, 0.1),
+        gaussian(r, spec.maxBits() * width, 1 / Math.sqrt(width)), gaussian(r, spec.maxBits(), 0.1));
+  }
+
+  static float[] gaussian(Random r, int n, double sd) {
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = (float) (r.nextGaussian() * sd);
+    }
+    return x;
+  }
+
+  /** Runs a model's single input on {@code input} with the given shape; returns the named output. */
+  static float[] run(byte[] model, String inputName, float[] input, long[] shape, String output) throws OrtException {
+    try (OrtSession s = ENV.createSession(model, new OrtSession.SessionOptions());
+        OnnxTensor t = OnnxTensor.createTensor(ENV, FloatBuffer.wrap(input), shape);
+        OrtSession.Result res = s.run(Map.of(inputName, t))) {
+      OnnxTensor out = (OnnxTensor) res.get(output).orElseThrow();
+      FloatBuffer fb = out.getFloatBuffer();
+      float[] a = new float[fb.remaining()];
+      fb.get(a);
+      return a;
+    }
+  }
+
+  static void assertClose(float[] expected, float[] actual, double tol, String what) {
+    assertEquals(expected.length, actual.length, what + ": length");
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], tol * Math.max(1, Math.abs(expected[i])), what + ": value " + i);
+    }
+  }
+
+  @Test
+  void exportedHeadMatchesTheJavaForwardPass(Random r) throws Exception {
+    for (int hidden : new int[] {0, 24}) {
+      CodeSpec spec = CodeSpec.of(8, 16, 32);
+      int dim = 40;
+      NhlHead head = randomHead(r, spec, dim, hidden);
+      int rows = 9;
+      float[] x = gaussian(r, rows * dim, 5);
+      byte[] model = OnnxModels.head(head);
+      float[] onnx = run(model, OnnxModels.FEATURES, x, new long[] {rows, dim}, OnnxModels.OUTPUTS);
+      assertClose(head.outputs(x), onnx, 1e-5, "hidden=" + hidden);
+      try (OrtSession s = ENV.createSession(model, new OrtSession.SessionOptions())) {
+        assertEquals("8,16,32", s.getMetadata().getCustomMetadata().get(OnnxModels.SPEC_KEY));
+      }
+    }
+  }
+
+  @Test
+  void writeIsAtomicAndReadable(@TempDir Path dir, Random r) throws Exception {
+    NhlHead head = randomHead(r, CodeSpec.of(8), 4, 0);
+    Path file = dir.resolve("head.onnx");
+    OnnxModels.write(OnnxModels.head(head), file);
+    OnnxModels.write(OnnxModels.head(head), file);
+    try (var files = Files.list(dir)) {
+      assertEquals(1, files.count(), "no temporary file is left behind");
+    }
+    try (OrtSession s = ENV.createSession(file.toString(), new OrtSession.SessionOptions())) {
+      assertTrue(s.getOutputNames().contains(OnnxModels.OUTPUTS));
+    }
+  }
+
+  /** The backbone with one internal tensor as its only output, built here independently of the cut. */
+  static byte[] exposing(byte[] model, String tensor) {
+    UnknownFieldSet m = Proto.parse(ByteString.copyFrom(model), "model");
+    UnknownFieldSet g = Proto.parse(Proto.messages(m, Proto.MODEL_GRAPH).get(0), "graph");
+    Proto.Msg graph = new Proto.Msg(g).clear(Proto.GRAPH_OUTPUT).msg(Proto.GRAPH_OUTPUT, new Proto.Msg().str(Proto.VALUE_NAME, tensor));
+    return new Proto.Msg(m).clear(Proto.MODEL_GRAPH).msg(Proto.MODEL_GRAPH, graph).build().toByteArray();
+  }
+
+  static byte[] mobilenet() throws IOException {
+    assumeTrue(Files.isRegularFile(MOBILENET), "no MobileNetV2 model at " + MOBILENET.toAbsolutePath());
+    return Files.readAllBytes(MOBILENET);
+  }
+
+  @Test
+  void featureExtractorPoolsTheFeatureMap(Random r) throws Exception {
+    byte[] backbone = mobilenet();
+    float[] images = gaussian(r, 2 * 3 * 224 * 224, 1);
+    long[] shape = {2, 3, 224, 224};
+    float[] map = run(exposing(backbone, "627"), "input", images, shape, "627");
+    assertEquals(2 * 1280 * 49, map.length);
+    float[] pooled = new float[2 * 1280];
+    for (int i = 0; i < pooled.length; i++) {
+      double s = 0;
+      for (int p = 0; p < 49; p++) {
+        s += map[i * 49 + p];
+      }
+      pooled[i] = (float) (s / 49);
+    }
+    byte[] extractor = OnnxModels.featureExtractor(backbone, "627");
+    assertClose(pooled, run(extractor, "input", images, shape, OnnxModels.FEATURES), 1e-5, "pooled features");
+    assertTrue(extractor.length < backbone.length, "the classifier after the feature map is dropped");
+  }
+
+  /** image → composed model → codes equals image → backbone features → Java head → codes. */
+  @Test
+  void composedModelEqualsBackboneThenJavaHead(Random r) throws Exception {
+    byte[] backbone = mobilenet();
+    NhlHead head = randomHead(r, CodeSpec.of(8, 16, 32, 64, 128), 1280, 0);
+    float[] images = gaussian(r, 3 * 3 * 224 * 224, 1);
+    long[] shape = {3, 3, 224, 224};
+    float[] features = run(OnnxModels.featureExtractor(backbone, "627"), "input", images, shape, OnnxModels.FEATURES);
+    byte[] composed = OnnxModels.compose(backbone, "627", head);
+    float[] outputs = run(composed, "input", images, shape, OnnxModels.OUTPUTS);
+    float[] javaOutputs = head.outputs(features);
+    assertClose(javaOutputs, outputs, 1e-4, "outputs");
+    byte[][] expected = head.encode(features);
+    byte[][] actual = NhlHead.codes(outputs, 128);
+    for (int i = 0; i < 3; i++) {
+      assertArrayEquals(expected[i], actual[i], "code of image " + i);
+    }
+    try (OrtSession s = ENV.createSession(composed, new OrtSession.SessionOptions())) {
+      assertEquals(java.util.Set.of(OnnxModels.OUTPUTS), s.getOutputNames());
+      assertEquals("8,16,32,64,128", s.getMetadata().getCustomMetadata().get(OnnxModels.SPEC_KEY));
+      assertEquals("627", s.getMetadata().getCustomMetadata().get(OnnxModels.FEATURE_TENSOR_KEY));
+    }
+  }
+
+  @Test
+  void clearErrors(Random r) throws Exception {
+    byte[] backbone = mobilenet();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxModels.featureExtractor(backbone, "nope"));
+    assertTrue(e.getMessage().contains("no tensor named 'nope'") && e.getMessage().contains("[output]"), e.getMessage());
+    NhlHead wrongDim = randomHead(r, CodeSpec.of(8), 512, 0);
+    e = assertThrows(IllegalArgumentException.class, () -> OnnxModels.compose(backbone, "627", wrongDim));
+    assertEquals("feature tensor '627' has 1280 channels but the head takes 512 features", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> OnnxModels.featureExtractor(new byte[] {1, 2, 3}, "627"));
+    assertTrue(e.getMessage().startsWith("not a valid ONNX model") || e.getMessage().startsWith("not an ONNX model"), e.getMessage());
+  }
+}
