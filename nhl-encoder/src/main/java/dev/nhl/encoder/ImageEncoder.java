@@ -1,0 +1,415 @@
+package dev.nhl.encoder;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.nhl.index.CodeSpec;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * Encodes images with an ONNX model in ONNX Runtime: decoding and preprocessing on a pool of
+ * threads, inference in batches. With a model that carries a code spec ({@link OnnxModels#compose})
+ * every result has its nested code; with any other model of one image input and one {@code [N,
+ * D]} output (such as {@link OnnxModels#featureExtractor}) results have the outputs only.
+ *
+ * <p>The execution provider is CUDA when the GPU build of ONNX Runtime ({@code onnxruntime_gpu},
+ * Maven profile {@code gpu}) is on the class path and a GPU answers, CPU otherwise; {@link
+ * Device} or the system property {@code nhl.encoder.device} ({@code auto}, {@code cpu}, {@code
+ * cuda}) overrides the choice. One log line says which was taken. Thread-safe; close it to free
+ * the session and the decoding threads.
+ */
+public final class ImageEncoder implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(ImageEncoder.class.getName());
+
+  /** Where inference runs. */
+  public enum Device {
+    /** CUDA when the build has it and a GPU answers, CPU otherwise. */
+    AUTO,
+    /** CPU only. */
+    CPU,
+    /** CUDA, or an error when it cannot be had. */
+    CUDA
+  }
+
+  /**
+   * Encoder options.
+   *
+   * @param preprocessing image to tensor (default {@link Preprocessing#imagenet()}; the crop
+   *     follows the model's input size when that is fixed)
+   * @param batchSize images per inference call (default 32)
+   * @param decodeThreads threads decoding and preprocessing images (default: available cores)
+   * @param device execution provider choice (default: {@code nhl.encoder.device}, else AUTO)
+   */
+  public record Options(Preprocessing preprocessing, int batchSize, int decodeThreads, Device device) {
+    /** Validates the values. */
+    public Options {
+      if (batchSize < 1 || decodeThreads < 1) {
+        throw new IllegalArgumentException("batch size and decode threads must be at least 1, got "
+            + batchSize + " and " + decodeThreads);
+      }
+      java.util.Objects.requireNonNull(preprocessing, "preprocessing");
+      java.util.Objects.requireNonNull(device, "device");
+    }
+
+    /** The defaults. */
+    public static Options defaults() {
+      return new Options(Preprocessing.imagenet(), 32, Runtime.getRuntime().availableProcessors(), deviceProperty());
+    }
+
+    /** The same with another batch size. */
+    public Options withBatchSize(int n) {
+      return new Options(preprocessing, n, decodeThreads, device);
+    }
+
+    /** The same with another number of decoding threads. */
+    public Options withDecodeThreads(int n) {
+      return new Options(preprocessing, batchSize, n, device);
+    }
+
+    /** The same with another device. */
+    public Options withDevice(Device d) {
+      return new Options(preprocessing, batchSize, decodeThreads, d);
+    }
+
+    /** The same with other preprocessing. */
+    public Options withPreprocessing(Preprocessing p) {
+      return new Options(p, batchSize, decodeThreads, device);
+    }
+  }
+
+  /**
+   * One image's result: its outputs and code, or why it failed.
+   *
+   * @param path the image
+   * @param outputs the model's outputs for it (null on failure)
+   * @param code its nested code in nhl-index's layout (null on failure or without a code spec)
+   * @param error what went wrong (null on success)
+   */
+  public record Result(Path path, float[] outputs, byte[] code, String error) {
+    /** Whether the image was encoded. */
+    public boolean ok() {
+      return error == null;
+    }
+  }
+
+  private final OrtEnvironment env;
+  private final OrtSession session;
+  private final String inputName;
+  private final String outputName;
+  private final int channels;
+  private final int outputDim;
+  private final CodeSpec spec;
+  private final Options options;
+  private final Preprocessing preprocessing;
+  private final Device provider;
+  private final ExecutorService decoders;
+
+  private ImageEncoder(OrtEnvironment env, OrtSession session, Options options, Device provider) throws OrtException {
+    this.env = env;
+    this.session = session;
+    this.options = options;
+    this.provider = provider;
+    Map<String, NodeInfo> inputs = session.getInputInfo();
+    if (inputs.size() != 1) {
+      throw new IllegalArgumentException("expected a model with one image input [N, C, H, W], got inputs " + describe(inputs));
+    }
+    NodeInfo in = inputs.values().iterator().next();
+    long[] shape = in.getInfo() instanceof TensorInfo ti && ti.type == OnnxJavaType.FLOAT ? ti.getShape() : null;
+    if (shape == null || shape.length != 4 || (shape[1] != 1 && shape[1] != 3)) {
+      throw new IllegalArgumentException("expected a float image input [N, 1 or 3, H, W], got " + describe(inputs));
+    }
+    if (shape[2] > 0 && shape[3] > 0 && shape[2] != shape[3]) {
+      throw new IllegalArgumentException("expected a square image input, got " + describe(inputs));
+    }
+    this.inputName = in.getName();
+    this.channels = (int) shape[1];
+    this.preprocessing = shape[2] > 0 && shape[2] != options.preprocessing().cropSize()
+        ? options.preprocessing().withCrop((int) shape[2])
+        : options.preprocessing();
+    this.spec = OnnxModels.spec(session.getMetadata().getCustomMetadata());
+    Map<String, NodeInfo> outputs = session.getOutputInfo();
+    String out = spec != null ? OnnxModels.OUTPUTS : outputs.size() == 1 ? outputs.keySet().iterator().next() : null;
+    NodeInfo oi = out == null ? null : outputs.get(out);
+    long[] oshape = oi != null && oi.getInfo() instanceof TensorInfo t ? t.getShape() : null;
+    if (oshape == null || oshape.length != 2 || oshape[1] <= 0) {
+      throw new IllegalArgumentException("expected " + (spec != null ? "output " + OnnxModels.OUTPUTS : "one output")
+          + " of shape [N, D], got outputs " + describe(outputs));
+    }
+    if (spec != null && oshape[1] != spec.maxBits()) {
+      throw new IllegalArgumentException("output " + out + " has " + oshape[1] + " values but the code spec "
+          + spec + " needs " + spec.maxBits());
+    }
+    this.outputName = out;
+    this.outputDim = (int) oshape[1];
+    this.decoders = Executors.newFixedThreadPool(options.decodeThreads(), r -> {
+      Thread t = new Thread(r, "nhl-image-decoder");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  private static String describe(Map<String, NodeInfo> infos) {
+    List<String> parts = new ArrayList<>();
+    for (NodeInfo n : infos.values()) {
+      parts.add(n.getName() + (n.getInfo() instanceof TensorInfo t ? " " + t.type + Arrays.toString(t.getShape()) : " (not a tensor)"));
+    }
+    return parts.toString();
+  }
+
+  /**
+   * Opens a model.
+   *
+   * @throws NoSuchFileException if the model file is missing
+   * @throws IOException if ONNX Runtime cannot load it
+   * @throws IllegalArgumentException if it lacks one image input or a usable output, or CUDA was
+   *     required and cannot be had
+   */
+  public static ImageEncoder open(Path model, Options options) throws IOException {
+    if (!Files.isRegularFile(model)) {
+      throw new NoSuchFileException(model.toString(), null, "no such ONNX model");
+    }
+    return open(Files.readAllBytes(model), options, OrtEnvironment.getAvailableProviders(), ImageEncoder::addCuda,
+        model.toString());
+  }
+
+  interface CudaAdder {
+    void add(OrtSession.SessionOptions opts) throws OrtException;
+  }
+
+  private static void addCuda(OrtSession.SessionOptions opts) throws OrtException {
+    opts.addCUDA(0);
+  }
+
+  static ImageEncoder open(byte[] model, Options options, Set<OrtProvider> available, CudaAdder cuda, String name)
+      throws IOException {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    Device wanted = choose(options.device(), available);
+    OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+    Device used = Device.CPU;
+    String why;
+    if (wanted == Device.CUDA) {
+      try {
+        cuda.add(opts);
+        used = Device.CUDA;
+        why = "CUDA provider of the GPU build";
+      } catch (OrtException | RuntimeException e) {
+        if (options.device() == Device.CUDA) {
+          opts.close();
+          throw new IllegalArgumentException("CUDA was required but cannot be used: " + e.getMessage(), e);
+        }
+        opts.close();
+        opts = new OrtSession.SessionOptions();
+        why = "the CUDA provider is present but no GPU answered (" + e.getMessage() + ")";
+      }
+    } else {
+      why = options.device() == Device.CPU ? "CPU was asked for"
+          : "this ONNX Runtime build has no CUDA provider; the onnxruntime_gpu build (-P gpu) and a GPU run on CUDA";
+    }
+    try {
+      OrtSession session = env.createSession(model, opts);
+      LOG.log(System.Logger.Level.INFO, "nhl encoder: ONNX Runtime on " + used + " (" + why + ") for " + name);
+      try {
+        return new ImageEncoder(env, session, options, used);
+      } catch (RuntimeException | OrtException e) {
+        session.close();
+        throw e;
+      }
+    } catch (OrtException e) {
+      throw new IOException("ONNX Runtime cannot load " + name + ": " + e.getMessage(), e);
+    } finally {
+      opts.close();
+    }
+  }
+
+  /**
+   * The provider to try: CUDA when asked for or (AUTO) when the build has it, CPU otherwise.
+   *
+   * @throws IllegalArgumentException if CUDA is required and the build lacks it
+   */
+  static Device choose(Device requested, Set<OrtProvider> available) {
+    boolean cuda = available.contains(OrtProvider.CUDA);
+    return switch (requested) {
+      case CPU -> Device.CPU;
+      case AUTO -> cuda ? Device.CUDA : Device.CPU;
+      case CUDA -> {
+        if (!cuda) {
+          throw new IllegalArgumentException("CUDA was required but this ONNX Runtime build offers " + available
+              + "; use the onnxruntime_gpu build (Maven profile gpu) on a machine with a CUDA GPU");
+        }
+        yield Device.CUDA;
+      }
+    };
+  }
+
+  static Device deviceProperty() {
+    String p = System.getProperty("nhl.encoder.device", "auto").strip();
+    try {
+      return Device.valueOf(p.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("nhl.encoder.device must be auto, cpu or cuda, got '" + p + "'", e);
+    }
+  }
+
+  /** The provider inference runs on: CPU or CUDA. */
+  public Device provider() {
+    return provider;
+  }
+
+  /** The code spec the model carries, or null when it carries none. */
+  public CodeSpec spec() {
+    return spec;
+  }
+
+  /** Outputs per image. */
+  public int outputDim() {
+    return outputDim;
+  }
+
+  /** The preprocessing in use (its crop follows the model's input size). */
+  public Preprocessing preprocessing() {
+    return preprocessing;
+  }
+
+  /** Encodes images; one result per image, in order. Unreadable images give failed results. */
+  public List<Result> encode(List<Path> images) {
+    List<Result> out = new ArrayList<>(images.size());
+    encode(images, out::add);
+    return out;
+  }
+
+  /**
+   * Encodes images, handing each result to {@code sink} in order as its batch completes: the
+   * next batch is decoded while the current one runs.
+   *
+   * @throws IllegalStateException if inference itself fails
+   */
+  public void encode(List<Path> images, Consumer<Result> sink) {
+    int b = options.batchSize();
+    List<Future<Object>> next = submit(images, 0, b);
+    for (int from = 0; from < images.size(); from += b) {
+      List<Future<Object>> current = next;
+      next = submit(images, from + b, b);
+      List<Object> decoded = new ArrayList<>();
+      for (Future<Object> f : current) {
+        decoded.add(get(f));
+      }
+      emit(images.subList(from, Math.min(images.size(), from + b)), decoded, sink);
+    }
+  }
+
+  /** Encodes one decoded image. */
+  public Result encode(BufferedImage image, Path name) {
+    ImageDecoder.Pixels p = ImageDecoder.pixels(image);
+    List<Result> out = new ArrayList<>();
+    emit(List.of(name), List.of(tensor(p)), out::add);
+    return out.get(0);
+  }
+
+  private List<Future<Object>> submit(List<Path> images, int from, int b) {
+    List<Future<Object>> fs = new ArrayList<>();
+    for (int i = from; i < Math.min(images.size(), from + b); i++) {
+      Path p = images.get(i);
+      fs.add(decoders.submit(() -> {
+        try {
+          return tensor(ImageDecoder.decode(p));
+        } catch (IOException | RuntimeException e) {
+          return e instanceof NoSuchFileException ? "no such file: " + p : e.getMessage();
+        }
+      }));
+    }
+    return fs;
+  }
+
+  private static Object get(Future<Object> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while decoding", e);
+    } catch (ExecutionException e) {
+      return String.valueOf(e.getCause());
+    }
+  }
+
+  private float[] tensor(ImageDecoder.Pixels p) {
+    int s = preprocessing.cropSize();
+    float[] t = new float[channels * s * s];
+    preprocessing.tensor(p.rgb(), p.width(), p.height(), channels, t, 0);
+    return t;
+  }
+
+  /** Runs the decoded images of a batch; items are float[] tensors or String errors. */
+  private void emit(List<Path> paths, List<Object> decoded, Consumer<Result> sink) {
+    int s = preprocessing.cropSize();
+    int size = channels * s * s;
+    int ok = 0;
+    for (Object d : decoded) {
+      ok += d instanceof float[] ? 1 : 0;
+    }
+    float[] outputs = new float[0];
+    if (ok > 0) {
+      float[] batch = new float[ok * size];
+      int i = 0;
+      for (Object d : decoded) {
+        if (d instanceof float[] t) {
+          System.arraycopy(t, 0, batch, i++ * size, size);
+        }
+      }
+      outputs = run(batch, ok, s);
+    }
+    int i = 0;
+    for (int k = 0; k < decoded.size(); k++) {
+      Object d = decoded.get(k);
+      if (d instanceof float[]) {
+        float[] o = Arrays.copyOfRange(outputs, i * outputDim, (i + 1) * outputDim);
+        i++;
+        sink.accept(new Result(paths.get(k), o, spec == null ? null : NhlHead.codes(o, spec.maxBits())[0], null));
+      } else {
+        sink.accept(new Result(paths.get(k), null, null, (String) d));
+      }
+    }
+  }
+
+  private float[] run(float[] batch, int n, int s) {
+    try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(batch), new long[] {n, channels, s, s});
+        OrtSession.Result r = session.run(Map.of(inputName, t), Set.of(outputName))) {
+      FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
+      float[] out = new float[fb.remaining()];
+      fb.get(out);
+      return out;
+    } catch (OrtException e) {
+      throw new IllegalStateException("inference failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    decoders.shutdownNow();
+    try {
+      session.close();
+    } catch (OrtException e) {
+      throw new IllegalStateException("cannot close the ONNX Runtime session", e);
+    }
+  }
+}
