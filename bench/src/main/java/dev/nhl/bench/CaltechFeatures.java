@@ -1,13 +1,118 @@
 package dev.nhl.bench;
 
+import dev.nhl.encoder.ImageEncoder;
+import dev.nhl.encoder.Labels;
+import dev.nhl.encoder.OnnxModels;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
 
-/** Caltech-101 MobileNetV2 features (filled in with the encoder). */
-final class CaltechFeatures {
+/**
+ * Caltech-101 features from a backbone: every image of the fixed train/test split through the
+ * backbone cut at its feature tensor (MobileNetV2: tensor {@code 627}, pooled to 1280 values),
+ * written to one file that {@link NhlExperiment} reads.
+ *
+ * <p>Usage: {@code CaltechFeatures CALTECH_DIR MODEL.onnx FEATURE_TENSOR OUT}; CALTECH_DIR holds
+ * {@code 101_ObjectCategories/}, {@code train.txt} and {@code test.txt}.
+ */
+public final class CaltechFeatures {
+
+  private static final int MAGIC = 0x4E484C46;
+
   private CaltechFeatures() {}
 
+  /** Extracts and writes the features. */
+  public static void main(String[] args) throws IOException {
+    if (args.length != 4) {
+      System.err.println("usage: CaltechFeatures CALTECH_DIR MODEL.onnx FEATURE_TENSOR OUT");
+      System.exit(2);
+    }
+    Path root = Path.of(args[0]);
+    List<String> train = Files.readAllLines(root.resolve("train.txt")).stream().filter(s -> !s.isBlank()).toList();
+    List<String> test = Files.readAllLines(root.resolve("test.txt")).stream().filter(s -> !s.isBlank()).toList();
+    TreeMap<String, Integer> classes = new TreeMap<>();
+    for (String s : train) {
+      classes.putIfAbsent(s.substring(0, s.indexOf('/')), 0);
+    }
+    int c = 0;
+    for (var e : classes.entrySet()) {
+      e.setValue(c++);
+    }
+    Path model = Files.createTempFile("nhl-features", ".onnx");
+    Path out = Path.of(args[3]).toAbsolutePath();
+    Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+    try {
+      OnnxModels.write(OnnxModels.featureExtractor(Files.readAllBytes(Path.of(args[1])), args[2]), model);
+      try (ImageEncoder enc = ImageEncoder.open(model, ImageEncoder.Options.defaults());
+          DataOutputStream o = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20))) {
+        o.writeInt(MAGIC);
+        o.writeInt(enc.outputDim());
+        o.writeInt(classes.size());
+        long t0 = System.nanoTime();
+        for (List<String> split : List.of(train, test)) {
+          o.writeInt(split.size());
+          List<Path> paths = split.stream().map(s -> root.resolve("101_ObjectCategories").resolve(s)).toList();
+          int[] done = {0};
+          enc.encode(paths, r -> {
+            if (!r.ok()) {
+              throw new IllegalStateException("cannot encode " + r.path() + ": " + r.error());
+            }
+            String rel = split.get(done[0]++);
+            try {
+              o.writeInt(classes.get(rel.substring(0, rel.indexOf('/'))));
+              for (float f : r.outputs()) {
+                o.writeFloat(f);
+              }
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+            if (done[0] % 500 == 0) {
+              System.err.printf(Locale.ROOT, "%d/%d images, %.0f images/s%n", done[0], split.size(),
+                  done[0] / ((System.nanoTime() - t0) / 1e9));
+            }
+          });
+        }
+      }
+      Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(model);
+      Files.deleteIfExists(tmp);
+    }
+  }
+
   static NhlExperiment.Split read(Path file) throws IOException {
-    throw new IOException("not yet: " + file);
+    try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20))) {
+      if (in.readInt() != MAGIC) {
+        throw new IOException(file + " is not a features file written by CaltechFeatures");
+      }
+      int dim = in.readInt();
+      int classes = in.readInt();
+      List<float[]> x = new ArrayList<>();
+      List<int[]> y = new ArrayList<>();
+      for (int s = 0; s < 2; s++) {
+        int n = in.readInt();
+        float[] f = new float[n * dim];
+        int[] l = new int[n];
+        for (int i = 0; i < n; i++) {
+          l[i] = in.readInt();
+          for (int j = 0; j < dim; j++) {
+            f[i * dim + j] = in.readFloat();
+          }
+        }
+        x.add(f);
+        y.add(l);
+      }
+      return new NhlExperiment.Split("Caltech-101 (MobileNetV2 features)", x.get(0), Labels.single(y.get(0), classes),
+          x.get(1), Labels.single(y.get(1), classes), dim);
+    }
   }
 }

@@ -20,9 +20,10 @@ import java.util.Locale;
  * nested run in each mode (plain, + dynamic weighting, + cascade distillation, full), mAP@1000 per
  * length on the test queries against the training database, and the wall time of the runs.
  *
- * <p>Usage: {@code NhlExperiment fashion [epochs]} (Fashion-MNIST pixels, hidden layer; the
- * Debian package {@code dataset-fashion-mnist}) or {@code NhlExperiment caltech FEATURES [epochs]}
- * (Caltech-101 MobileNetV2 features, as written by {@link CaltechFeatures}).
+ * <p>Usage: {@code NhlExperiment fashion [--epochs N] [--save-head FILE]} (Fashion-MNIST pixels,
+ * hidden layer; the Debian package {@code dataset-fashion-mnist}) or {@code NhlExperiment caltech
+ * FEATURES [--epochs N] [--save-head FILE]} (Caltech-101 MobileNetV2 features, as written by
+ * {@link CaltechFeatures}). {@code --save-head} writes the full NHL head as ONNX.
  */
 public final class NhlExperiment {
 
@@ -37,22 +38,36 @@ public final class NhlExperiment {
   /** Runs the experiment and prints its tables. */
   public static void main(String[] args) throws IOException {
     if (args.length < 1) {
-      System.err.println("usage: NhlExperiment fashion [epochs] | caltech FEATURES [epochs]");
+      System.err.println("usage: NhlExperiment fashion [--epochs N] [--save-head FILE] | caltech FEATURES [--epochs N] [--save-head FILE]");
       System.exit(2);
     }
     Split split;
     TrainerConfig.Builder config = TrainerConfig.builder(SPEC).objective(Objective.CSQ);
     int epochs;
+    int next;
     if (args[0].equals("fashion")) {
       split = fashion(FASHION);
-      epochs = args.length > 1 ? Integer.parseInt(args[1]) : 15;
+      epochs = 15;
+      next = 1;
       config.hiddenUnits(256).batchSize(128).learningRate(1e-3);
-    } else if (args[0].equals("caltech")) {
+    } else if (args[0].equals("caltech") && args.length > 1) {
       split = CaltechFeatures.read(Path.of(args[1]));
-      epochs = args.length > 2 ? Integer.parseInt(args[2]) : 60;
+      epochs = 60;
+      next = 2;
       config.batchSize(64).learningRate(1e-3);
     } else {
-      throw new IllegalArgumentException("dataset must be fashion or caltech, got " + args[0]);
+      throw new IllegalArgumentException("dataset must be fashion or caltech FEATURES, got " + String.join(" ", args));
+    }
+    Path saveHead = null;
+    for (int i = next; i < args.length; i += 2) {
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException(args[i] + " needs a value");
+      }
+      switch (args[i]) {
+        case "--epochs" -> epochs = Integer.parseInt(args[i + 1]);
+        case "--save-head" -> saveHead = Path.of(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
     }
     // a fixed number of epochs for every run, so that wall times compare; validation picks the epoch
     TrainerConfig base = config.epochs(epochs).patience(epochs).build();
@@ -88,6 +103,9 @@ public final class NhlExperiment {
       rows.add(row("NHL " + name(mode) + " (1 run)", maps, s));
       if (mode == TrainerConfig.Mode.FULL) {
         fullSeconds = s;
+        if (saveHead != null) {
+          dev.nhl.encoder.OnnxModels.write(dev.nhl.encoder.OnnxModels.head(head), saveHead);
+        }
       }
     }
     StringBuilder header = new StringBuilder("| method |");

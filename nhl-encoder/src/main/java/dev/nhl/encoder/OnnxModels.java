@@ -76,6 +76,47 @@ public final class OnnxModels {
   }
 
   /**
+   * Reads back a head written by {@link #head} (or the head part of {@link #compose}).
+   *
+   * @throws IllegalArgumentException if the model lacks the head's tensors or its code spec
+   */
+  public static NhlHead readHead(byte[] model) {
+    UnknownFieldSet m = Proto.parse(ByteString.copyFrom(model), "model");
+    Map<String, String> meta = new HashMap<>();
+    for (UnknownFieldSet e : Proto.parsedMessages(m, Proto.MODEL_METADATA_PROPS, "metadata entry")) {
+      meta.put(Proto.string(e, Proto.ENTRY_KEY), Proto.string(e, Proto.ENTRY_VALUE));
+    }
+    CodeSpec spec = spec(meta);
+    List<ByteString> graphs = Proto.messages(m, Proto.MODEL_GRAPH);
+    if (spec == null || graphs.isEmpty()) {
+      throw new IllegalArgumentException("not an NHL head model: no " + SPEC_KEY + " metadata or no graph");
+    }
+    Map<String, float[]> tensors = new HashMap<>();
+    for (UnknownFieldSet t : Proto.parsedMessages(Proto.parse(graphs.get(0), "graph"), Proto.GRAPH_INITIALIZER, "initializer")) {
+      String name = Proto.string(t, Proto.TENSOR_NAME);
+      if (name.startsWith("nhl_")) {
+        if (Proto.varint(t, Proto.TENSOR_DATA_TYPE, 0) != Proto.DATA_TYPE_FLOAT || !t.hasField(Proto.TENSOR_RAW_DATA)) {
+          throw new IllegalArgumentException("head tensor '" + name + "' is not stored as raw float data");
+        }
+        ByteString raw = Proto.messages(t, Proto.TENSOR_RAW_DATA).get(0);
+        float[] f = new float[raw.size() / 4];
+        raw.asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
+        tensors.put(name, f);
+      }
+    }
+    for (String need : List.of("nhl_mean", "nhl_inv_scale", "nhl_w", "nhl_b")) {
+      if (!tensors.containsKey(need)) {
+        throw new IllegalArgumentException("not an NHL head model: tensor '" + need + "' is missing");
+      }
+    }
+    float[] mean = tensors.get("nhl_mean");
+    float[] w1 = tensors.getOrDefault("nhl_w1", new float[0]);
+    float[] b1 = tensors.getOrDefault("nhl_b1", new float[0]);
+    return new NhlHead(spec, mean.length, b1.length, mean, 1f / tensors.get("nhl_inv_scale")[0], w1, b1,
+        tensors.get("nhl_w"), tensors.get("nhl_b"));
+  }
+
+  /**
    * A backbone cut at an internal tensor: its output {@value #FEATURES} is that tensor, global
    * average pooled when it is a feature map {@code [N, C, H, W]}.
    *

@@ -84,6 +84,21 @@ class OnnxModelsTest {
   }
 
   @Test
+  void headRoundTrips(Random r) throws Exception {
+    for (int hidden : new int[] {0, 7}) {
+      NhlHead head = randomHead(r, CodeSpec.of(8, 24), 13, hidden);
+      NhlHead back = OnnxModels.readHead(OnnxModels.head(head));
+      assertEquals(head.spec(), back.spec());
+      assertEquals(head.hiddenUnits(), back.hiddenUnits());
+      float[] x = gaussian(r, 5 * 13, 4);
+      assertClose(head.outputs(x), back.outputs(x), 1e-6, "hidden=" + hidden);
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> OnnxModels.readHead(OnnxModels.featureExtractor(mobilenet(), "627")));
+    assertTrue(e.getMessage().startsWith("not an NHL head model"), e.getMessage());
+  }
+
+  @Test
   void writeIsAtomicAndReadable(@TempDir Path dir, Random r) throws Exception {
     NhlHead head = randomHead(r, CodeSpec.of(8), 4, 0);
     Path file = dir.resolve("head.onnx");
