@@ -1,18 +1,18 @@
 package dev.nhl.encoder;
 
 import java.util.stream.IntStream;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Dense row-major float kernels for training: the three matrix products a two-layer network's
  * forward and backward passes need. Rows of the result are split across the common fork-join
- * pool when the product is large enough to pay for it.
+ * pool when the product is large enough to pay for it. Dot products and axpy use the Vector API
+ * when the JVM reads {@code jdk.incubator.vector} ({@code --add-modules jdk.incubator.vector}),
+ * plain loops otherwise (same results up to float rounding).
  */
 final class Linalg {
 
-  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  /** Whether the incubator module is readable; the vector code lives in a class of its own. */
+  static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
   /** Below this many multiply-adds a product runs on the calling thread. */
   private static final long PARALLEL_WORK = 1L << 18;
@@ -59,28 +59,11 @@ final class Linalg {
   }
 
   static float dot(float[] a, int ao, float[] b, int bo, int len) {
-    int i = 0;
-    int bound = S.loopBound(len);
-    if (bound > 0) {
-      // two accumulators: the FMA latency is hidden behind a second independent chain
-      FloatVector acc0 = FloatVector.zero(S);
-      FloatVector acc1 = FloatVector.zero(S);
-      int step = S.length();
-      for (; i + step < bound; i += 2 * step) {
-        acc0 = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc0);
-        acc1 = FloatVector.fromArray(S, a, ao + i + step).fma(FloatVector.fromArray(S, b, bo + i + step), acc1);
-      }
-      for (; i < bound; i += step) {
-        acc0 = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc0);
-      }
-      float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-      for (; i < len; i++) {
-        s += a[ao + i] * b[bo + i];
-      }
-      return s;
+    if (VECTOR) {
+      return VectorOps.dot(a, ao, b, bo, len);
     }
     float s = 0;
-    for (; i < len; i++) {
+    for (int i = 0; i < len; i++) {
       s += a[ao + i] * b[bo + i];
     }
     return s;
@@ -88,13 +71,11 @@ final class Linalg {
 
   /** {@code y[yo..yo+len) += s * x[xo..xo+len)}. */
   static void axpy(float s, float[] x, int xo, float[] y, int yo, int len) {
-    int i = 0;
-    int bound = S.loopBound(len);
-    FloatVector sv = FloatVector.broadcast(S, s);
-    for (; i < bound; i += S.length()) {
-      FloatVector.fromArray(S, x, xo + i).fma(sv, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+    if (VECTOR) {
+      VectorOps.axpy(s, x, xo, y, yo, len);
+      return;
     }
-    for (; i < len; i++) {
+    for (int i = 0; i < len; i++) {
       y[yo + i] += s * x[xo + i];
     }
   }
