@@ -37,20 +37,10 @@ import java.util.function.Consumer;
  * Device} or the system property {@code nhl.encoder.device} ({@code auto}, {@code cpu}, {@code
  * cuda}) overrides the choice. One log line says which was taken. Thread-safe; close it to free
  * the session and the decoding threads.
+ *
+ * @see Device
  */
 public final class ImageEncoder implements AutoCloseable {
-
-  private static final System.Logger LOG = System.getLogger(ImageEncoder.class.getName());
-
-  /** Where inference runs. */
-  public enum Device {
-    /** CUDA when the build has it and a GPU answers, CPU otherwise. */
-    AUTO,
-    /** CPU only. */
-    CPU,
-    /** CUDA, or an error when it cannot be had. */
-    CUDA
-  }
 
   /**
    * Encoder options.
@@ -74,7 +64,7 @@ public final class ImageEncoder implements AutoCloseable {
 
     /** The defaults. */
     public static Options defaults() {
-      return new Options(Preprocessing.imagenet(), 32, Runtime.getRuntime().availableProcessors(), deviceProperty());
+      return new Options(Preprocessing.imagenet(), 32, Runtime.getRuntime().availableProcessors(), Device.fromProperty());
     }
 
     /** The same with another batch size. */
@@ -189,85 +179,21 @@ public final class ImageEncoder implements AutoCloseable {
     if (!Files.isRegularFile(model)) {
       throw new NoSuchFileException(model.toString(), null, "no such ONNX model");
     }
-    return open(Files.readAllBytes(model), options, OrtEnvironment.getAvailableProviders(), ImageEncoder::addCuda,
+    return open(Files.readAllBytes(model), options, OrtEnvironment.getAvailableProviders(), OrtSessions::addCuda,
         model.toString());
   }
 
-  interface CudaAdder {
-    void add(OrtSession.SessionOptions opts) throws OrtException;
-  }
-
-  private static void addCuda(OrtSession.SessionOptions opts) throws OrtException {
-    opts.addCUDA(0);
-  }
-
-  static ImageEncoder open(byte[] model, Options options, Set<OrtProvider> available, CudaAdder cuda, String name)
-      throws IOException {
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    Device wanted = choose(options.device(), available);
-    OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
-    Device used = Device.CPU;
-    String why;
-    if (wanted == Device.CUDA) {
-      try {
-        cuda.add(opts);
-        used = Device.CUDA;
-        why = "CUDA provider of the GPU build";
-      } catch (OrtException | RuntimeException e) {
-        if (options.device() == Device.CUDA) {
-          opts.close();
-          throw new IllegalArgumentException("CUDA was required but cannot be used: " + e.getMessage(), e);
-        }
-        opts.close();
-        opts = new OrtSession.SessionOptions();
-        why = "the CUDA provider is present but no GPU answered (" + e.getMessage() + ")";
-      }
-    } else {
-      why = options.device() == Device.CPU ? "CPU was asked for"
-          : "this ONNX Runtime build has no CUDA provider; the onnxruntime_gpu build (-P gpu) and a GPU run on CUDA";
-    }
+  static ImageEncoder open(byte[] model, Options options, Set<OrtProvider> available, OrtSessions.CudaAdder cuda,
+      String name) throws IOException {
+    OrtSessions.Opened o = OrtSessions.open(model, options.device(), available, cuda, name);
     try {
-      OrtSession session = env.createSession(model, opts);
-      LOG.log(System.Logger.Level.INFO, "nhl encoder: ONNX Runtime on " + used + " (" + why + ") for " + name);
-      try {
-        return new ImageEncoder(env, session, options, used);
-      } catch (RuntimeException | OrtException e) {
-        session.close();
-        throw e;
-      }
+      return new ImageEncoder(OrtEnvironment.getEnvironment(), o.session(), options, o.device());
     } catch (OrtException e) {
-      throw new IOException("ONNX Runtime cannot load " + name + ": " + e.getMessage(), e);
-    } finally {
-      opts.close();
-    }
-  }
-
-  /**
-   * The provider to try: CUDA when asked for or (AUTO) when the build has it, CPU otherwise.
-   *
-   * @throws IllegalArgumentException if CUDA is required and the build lacks it
-   */
-  static Device choose(Device requested, Set<OrtProvider> available) {
-    boolean cuda = available.contains(OrtProvider.CUDA);
-    return switch (requested) {
-      case CPU -> Device.CPU;
-      case AUTO -> cuda ? Device.CUDA : Device.CPU;
-      case CUDA -> {
-        if (!cuda) {
-          throw new IllegalArgumentException("CUDA was required but this ONNX Runtime build offers " + available
-              + "; use the onnxruntime_gpu build (Maven profile gpu) on a machine with a CUDA GPU");
-        }
-        yield Device.CUDA;
-      }
-    };
-  }
-
-  static Device deviceProperty() {
-    String p = System.getProperty("nhl.encoder.device", "auto").strip();
-    try {
-      return Device.valueOf(p.toUpperCase(java.util.Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("nhl.encoder.device must be auto, cpu or cuda, got '" + p + "'", e);
+      OrtSessions.close(o.session(), e);
+      throw new IOException("cannot read the inputs and outputs of " + name + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      OrtSessions.close(o.session(), e);
+      throw e;
     }
   }
 

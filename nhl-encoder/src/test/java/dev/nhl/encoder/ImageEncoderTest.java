@@ -38,12 +38,12 @@ class ImageEncoderTest {
   void providerChoice() {
     var cpuOnly = EnumSet.of(OrtProvider.CPU);
     var withCuda = EnumSet.of(OrtProvider.CPU, OrtProvider.CUDA);
-    assertEquals(ImageEncoder.Device.CPU, ImageEncoder.choose(ImageEncoder.Device.AUTO, cpuOnly));
-    assertEquals(ImageEncoder.Device.CUDA, ImageEncoder.choose(ImageEncoder.Device.AUTO, withCuda));
-    assertEquals(ImageEncoder.Device.CPU, ImageEncoder.choose(ImageEncoder.Device.CPU, withCuda));
-    assertEquals(ImageEncoder.Device.CUDA, ImageEncoder.choose(ImageEncoder.Device.CUDA, withCuda));
+    assertEquals(Device.CPU, OrtSessions.choose(Device.AUTO, cpuOnly));
+    assertEquals(Device.CUDA, OrtSessions.choose(Device.AUTO, withCuda));
+    assertEquals(Device.CPU, OrtSessions.choose(Device.CPU, withCuda));
+    assertEquals(Device.CUDA, OrtSessions.choose(Device.CUDA, withCuda));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ImageEncoder.choose(ImageEncoder.Device.CUDA, cpuOnly));
+        () -> OrtSessions.choose(Device.CUDA, cpuOnly));
     assertTrue(e.getMessage().contains("onnxruntime_gpu"), e.getMessage());
   }
 
@@ -52,9 +52,9 @@ class ImageEncoderTest {
     String old = System.getProperty("nhl.encoder.device");
     try {
       System.setProperty("nhl.encoder.device", "cpu");
-      assertEquals(ImageEncoder.Device.CPU, ImageEncoder.deviceProperty());
+      assertEquals(Device.CPU, Device.fromProperty());
       System.setProperty("nhl.encoder.device", "gpu0");
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, ImageEncoder::deviceProperty);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Device::fromProperty);
       assertEquals("nhl.encoder.device must be auto, cpu or cuda, got 'gpu0'", e.getMessage());
     } finally {
       if (old == null) {
@@ -70,19 +70,19 @@ class ImageEncoderTest {
   void cudaFallback(Random r) throws Exception {
     byte[] model = tinyImageModel(r);
     var withCuda = EnumSet.of(OrtProvider.CPU, OrtProvider.CUDA);
-    ImageEncoder.CudaAdder noGpu = opts -> {
+    OrtSessions.CudaAdder noGpu = opts -> {
       throw new OrtException("no CUDA-capable device is detected");
     };
-    ImageEncoder.Options auto = ImageEncoder.Options.defaults().withDevice(ImageEncoder.Device.AUTO);
+    ImageEncoder.Options auto = ImageEncoder.Options.defaults().withDevice(Device.AUTO);
     try (ImageEncoder enc = ImageEncoder.open(model, auto, withCuda, noGpu, "tiny")) {
-      assertEquals(ImageEncoder.Device.CPU, enc.provider());
+      assertEquals(Device.CPU, enc.provider());
     }
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ImageEncoder.open(model, auto.withDevice(ImageEncoder.Device.CUDA), withCuda, noGpu, "tiny"));
+        () -> ImageEncoder.open(model, auto.withDevice(Device.CUDA), withCuda, noGpu, "tiny"));
     assertTrue(e.getMessage().contains("no CUDA-capable device"), e.getMessage());
     boolean[] called = new boolean[1];
     try (ImageEncoder enc = ImageEncoder.open(model, auto, EnumSet.of(OrtProvider.CPU), o -> called[0] = true, "tiny")) {
-      assertEquals(ImageEncoder.Device.CPU, enc.provider());
+      assertEquals(Device.CPU, enc.provider());
       assertFalse(called[0], "a CPU-only build never tries CUDA");
     }
   }

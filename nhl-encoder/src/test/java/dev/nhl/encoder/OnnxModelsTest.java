@@ -99,6 +99,26 @@ class OnnxModelsTest {
   }
 
   @Test
+  void featureEncoderRunsAHeadModel(@TempDir Path dir, Random r) throws Exception {
+    NhlHead head = randomHead(r, CodeSpec.of(8, 16), 20, 6);
+    Path file = dir.resolve("head.onnx");
+    OnnxModels.write(OnnxModels.head(head), file);
+    // more rows than one inference batch
+    float[] x = gaussian(r, (FeatureEncoder.BATCH + 37) * 20, 3);
+    try (FeatureEncoder enc = FeatureEncoder.open(file, Device.AUTO)) {
+      assertEquals(20, enc.inputDim());
+      assertEquals(head.spec(), enc.spec());
+      assertClose(head.outputs(x), enc.outputs(x), 1e-5, "outputs");
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> enc.outputs(new float[21]));
+      assertEquals("expected rows of 20 features, got 21 values", e.getMessage());
+    }
+    Path extractor = dir.resolve("features.onnx");
+    OnnxModels.write(OnnxModels.featureExtractor(mobilenet(), "627"), extractor);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FeatureEncoder.open(extractor, Device.CPU));
+    assertTrue(e.getMessage().contains("expected one float input [N, D]"), e.getMessage());
+  }
+
+  @Test
   void writeIsAtomicAndReadable(@TempDir Path dir, Random r) throws Exception {
     NhlHead head = randomHead(r, CodeSpec.of(8), 4, 0);
     Path file = dir.resolve("head.onnx");

@@ -1,0 +1,90 @@
+package dev.nhl.encoder;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import java.io.IOException;
+import java.util.Set;
+
+/** Opens ONNX Runtime sessions on the chosen {@link Device}, with the fallback and the log line. */
+final class OrtSessions {
+
+  private static final System.Logger LOG = System.getLogger("dev.nhl.encoder");
+
+  private OrtSessions() {}
+
+  /** Adds the CUDA provider to session options; a seam so that tests can play a machine without a GPU. */
+  interface CudaAdder {
+    void add(OrtSession.SessionOptions opts) throws OrtException;
+  }
+
+  static void addCuda(OrtSession.SessionOptions opts) throws OrtException {
+    opts.addCUDA(0);
+  }
+
+  record Opened(OrtSession session, Device device) {}
+
+  /**
+   * The provider to try: CUDA when asked for or (AUTO) when the build has it, CPU otherwise.
+   *
+   * @throws IllegalArgumentException if CUDA is required and the build lacks it
+   */
+  static Device choose(Device requested, Set<OrtProvider> available) {
+    boolean cuda = available.contains(OrtProvider.CUDA);
+    return switch (requested) {
+      case CPU -> Device.CPU;
+      case AUTO -> cuda ? Device.CUDA : Device.CPU;
+      case CUDA -> {
+        if (!cuda) {
+          throw new IllegalArgumentException("CUDA was required but this ONNX Runtime build offers " + available
+              + "; use the onnxruntime_gpu build (Maven profile gpu) on a machine with a CUDA GPU");
+        }
+        yield Device.CUDA;
+      }
+    };
+  }
+
+  static Opened open(byte[] model, Device requested, Set<OrtProvider> available, CudaAdder cuda, String name)
+      throws IOException {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    Device wanted = choose(requested, available);
+    OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+    Device used = Device.CPU;
+    String why;
+    try {
+      if (wanted == Device.CUDA) {
+        try {
+          cuda.add(opts);
+          used = Device.CUDA;
+          why = "CUDA provider of the GPU build";
+        } catch (OrtException | RuntimeException e) {
+          if (requested == Device.CUDA) {
+            throw new IllegalArgumentException("CUDA was required but cannot be used: " + e.getMessage(), e);
+          }
+          opts.close();
+          opts = new OrtSession.SessionOptions();
+          why = "the CUDA provider is present but no GPU answered (" + e.getMessage() + ")";
+        }
+      } else {
+        why = requested == Device.CPU ? "CPU was asked for"
+            : "this ONNX Runtime build has no CUDA provider; the onnxruntime_gpu build (-P gpu) and a GPU run on CUDA";
+      }
+      OrtSession session = env.createSession(model, opts);
+      LOG.log(System.Logger.Level.INFO, "nhl encoder: ONNX Runtime on " + used + " (" + why + ") for " + name);
+      return new Opened(session, used);
+    } catch (OrtException e) {
+      throw new IOException("ONNX Runtime cannot load " + name + ": " + e.getMessage(), e);
+    } finally {
+      opts.close();
+    }
+  }
+
+  static void close(OrtSession session, Exception cause) {
+    try {
+      session.close();
+    } catch (OrtException e) {
+      cause.addSuppressed(e);
+    }
+  }
+}
