@@ -89,6 +89,14 @@ final class LeafCodeSearch {
   static List<LeafHit> topK(
       LeafReader leaf, String field, byte[] code, int finalBits, SearchOptions options, Bits accept)
       throws IOException {
+    return topK(leaf, field, code, finalBits, options, accept, null);
+  }
+
+  /** As above; the stages of a column search are added to {@code stages} when it is not null. */
+  static List<LeafHit> topK(
+      LeafReader leaf, String field, byte[] code, int finalBits, SearchOptions options, Bits accept,
+      List<Hits.StageStats> stages)
+      throws IOException {
     BinaryDocValues values = leaf.getBinaryDocValues(field);
     if (values == null) {
       return List.of();
@@ -96,6 +104,9 @@ final class LeafCodeSearch {
     Columns cols = columns(values, accept, finalBits);
     if (cols != null) {
       Hits hits = cols.codes().search(code, options.withFilter(cols.allowed()));
+      if (stages != null) {
+        stages.addAll(hits.stages());
+      }
       List<LeafHit> out = new ArrayList<>(hits.size());
       for (int i = 0; i < hits.size(); i++) {
         out.add(new LeafHit(cols.doc(hits.id(i)), hits.distance(i)));

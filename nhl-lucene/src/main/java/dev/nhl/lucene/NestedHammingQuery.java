@@ -1,5 +1,6 @@
 package dev.nhl.lucene;
 
+import dev.nhl.index.Hits;
 import dev.nhl.index.ProgressivePlan;
 import dev.nhl.index.SearchOptions;
 import java.io.IOException;
@@ -127,27 +128,7 @@ public final class NestedHammingQuery extends Query {
   @Override
   public Query rewrite(IndexSearcher searcher) throws IOException {
     IndexReader reader = searcher.getIndexReader();
-    Weight filterWeight = null;
-    if (filter != null) {
-      filterWeight = searcher.createWeight(searcher.rewrite(filter), LeafCodeSearch.FILTER_MODE, 1f);
-    }
-    SearchOptions options = options();
-    List<Callable<TopDocs>> tasks = new ArrayList<>(reader.leaves().size());
-    for (LeafReaderContext ctx : reader.leaves()) {
-      Weight fw = filterWeight;
-      tasks.add(() -> {
-        Bits accept = LeafCodeSearch.accepted(ctx, fw);
-        List<LeafCodeSearch.LeafHit> hits =
-            LeafCodeSearch.topK(ctx.reader(), field, code, finalBits, options, accept);
-        ScoreDoc[] docs = new ScoreDoc[hits.size()];
-        for (int i = 0; i < docs.length; i++) {
-          docs[i] = new ScoreDoc(ctx.docBase + hits.get(i).doc(), score(hits.get(i).distance()));
-        }
-        return new TopDocs(new TotalHits(docs.length, TotalHits.Relation.EQUAL_TO), docs);
-      });
-    }
-    List<TopDocs> perLeaf = searcher.getTaskExecutor().invokeAll(tasks);
-    TopDocs top = TopDocs.merge(k, perLeaf.toArray(new TopDocs[0]));
+    TopDocs top = search(searcher, null);
     ScoreDoc[] hits = top.scoreDocs.clone();
     Arrays.sort(hits, (a, b) -> Integer.compare(a.doc, b.doc));
     int[] docs = new int[hits.length];
@@ -157,6 +138,71 @@ public final class NestedHammingQuery extends Query {
       scores[i] = hits[i].score;
     }
     return new DocScoreQuery(docs, scores, reader.getContext().id(), toString());
+  }
+
+  /** Top k over all segments, each searched on the searcher's executor; stages collected when asked. */
+  private TopDocs search(IndexSearcher searcher, List<List<Hits.StageStats>> stages) throws IOException {
+    IndexReader reader = searcher.getIndexReader();
+    Weight filterWeight = null;
+    if (filter != null) {
+      filterWeight = searcher.createWeight(searcher.rewrite(filter), LeafCodeSearch.FILTER_MODE, 1f);
+    }
+    SearchOptions options = options();
+    List<Callable<TopDocs>> tasks = new ArrayList<>(reader.leaves().size());
+    for (LeafReaderContext ctx : reader.leaves()) {
+      Weight fw = filterWeight;
+      List<Hits.StageStats> leafStages = stages == null ? null : new ArrayList<>();
+      if (stages != null) {
+        stages.add(leafStages);
+      }
+      tasks.add(() -> {
+        Bits accept = LeafCodeSearch.accepted(ctx, fw);
+        List<LeafCodeSearch.LeafHit> hits =
+            LeafCodeSearch.topK(ctx.reader(), field, code, finalBits, options, accept, leafStages);
+        ScoreDoc[] docs = new ScoreDoc[hits.size()];
+        for (int i = 0; i < docs.length; i++) {
+          docs[i] = new ScoreDoc(ctx.docBase + hits.get(i).doc(), score(hits.get(i).distance()));
+        }
+        return new TopDocs(new TotalHits(docs.length, TotalHits.Relation.EQUAL_TO), docs);
+      });
+    }
+    List<TopDocs> perLeaf = searcher.getTaskExecutor().invokeAll(tasks);
+    return TopDocs.merge(k, perLeaf.toArray(new TopDocs[0]));
+  }
+
+  /**
+   * What the search did, stage by stage.
+   *
+   * @param topDocs the hits, closest first, ties by doc id (the same as searching the query)
+   * @param stages per code length, in increasing order: candidates scanned, candidates kept,
+   *     time and bytes read, each summed over the segments (time is the sum of the segments'
+   *     times, which run in parallel on a searcher with an executor)
+   * @param nanos wall time of the whole search
+   */
+  public record Profile(TopDocs topDocs, List<Hits.StageStats> stages, long nanos) {}
+
+  /**
+   * Runs the search and reports its stages. Segments searched without their columns (a
+   * directory that cannot map them) run an exact scan and report no stages.
+   */
+  public Profile profile(IndexSearcher searcher) throws IOException {
+    long t0 = System.nanoTime();
+    List<List<Hits.StageStats>> perLeaf = new ArrayList<>();
+    TopDocs top = search(searcher, perLeaf);
+    long nanos = System.nanoTime() - t0;
+    java.util.TreeMap<Integer, long[]> sums = new java.util.TreeMap<>();
+    for (List<Hits.StageStats> leaf : perLeaf) {
+      for (Hits.StageStats s : leaf) {
+        long[] a = sums.computeIfAbsent(s.length(), x -> new long[4]);
+        a[0] += s.candidates();
+        a[1] += s.kept();
+        a[2] += s.nanos();
+        a[3] += s.bytesRead();
+      }
+    }
+    List<Hits.StageStats> stages = new ArrayList<>();
+    sums.forEach((len, a) -> stages.add(new Hits.StageStats(len, a[0], (int) a[1], a[2], a[3])));
+    return new Profile(top, stages, nanos);
   }
 
   /** The score of a hit at Hamming distance {@code d}: {@code 1 / (1 + d)}. */

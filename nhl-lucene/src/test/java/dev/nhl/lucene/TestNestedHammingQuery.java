@@ -242,6 +242,40 @@ public class TestNestedHammingQuery extends LuceneTestCase {
     }
   }
 
+  /** A profile returns the search's own hits, and stages of increasing length up to the final one. */
+  public void testProfileReportsTheStages() throws IOException {
+    Random r = random();
+    try (Directory dir = new MMapDirectory(createTempDir())) {
+      Map<String, Doc> docs = build(dir, r, 6000, true);
+      try (DirectoryReader reader = DirectoryReader.open(dir)) {
+        IndexSearcher searcher = newSearcher(reader);
+        byte[] q = new byte[16];
+        r.nextBytes(q);
+        ProgressivePlan plan = ProgressivePlan.of(new ProgressivePlan.Stage(16, 500), new ProgressivePlan.Stage(64, 100),
+            new ProgressivePlan.Stage(128, 10));
+        NestedHammingQuery query = NestedHammingQuery.progressive("code", q, plan);
+        NestedHammingQuery.Profile p = query.profile(searcher);
+        List<int[]> profiled = new ArrayList<>();
+        for (ScoreDoc sd : p.topDocs().scoreDocs) {
+          profiled.add(new int[] {sd.doc, NestedHammingQuery.distance(sd.score)});
+        }
+        assertSameHits("profile", hits(searcher, query, 10), profiled);
+        assertEquals(3, p.stages().size());
+        assertEquals(16, p.stages().get(0).length());
+        assertEquals(128, p.stages().get(2).length());
+        // every document has a code; the first stage scans them all, deleted ones masked in the scan
+        assertEquals("first stage scans every code", reader.maxDoc(), p.stages().get(0).candidates());
+        int kept = 0;
+        for (LeafReaderContext ctx : reader.leaves()) {
+          kept += Math.min(10, ctx.reader().numDocs());
+        }
+        assertEquals("each segment returns its own top 10", kept, p.stages().get(2).kept());
+        assertTrue(p.nanos() > 0);
+        assertEquals(docs.size(), reader.numDocs());
+      }
+    }
+  }
+
   public void testRadiusQueryAsFilterClause() throws IOException {
     Random r = random();
     try (Directory dir = random().nextBoolean() ? new MMapDirectory(createTempDir()) : newDirectory()) {
