@@ -57,8 +57,8 @@ public final class CaltechFeatures {
         o.writeInt(MAGIC);
         o.writeInt(enc.outputDim());
         o.writeInt(classes.size());
-        long t0 = System.nanoTime();
         for (List<String> split : List.of(train, test)) {
+          long t0 = System.nanoTime();
           o.writeInt(split.size());
           List<Path> paths = split.stream().map(s -> root.resolve("101_ObjectCategories").resolve(s)).toList();
           int[] done = {0};

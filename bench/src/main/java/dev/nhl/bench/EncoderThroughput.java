@@ -39,7 +39,7 @@ public final class EncoderThroughput {
       System.out.println("| ---: | ---: | ---: |");
       for (int batch : new int[] {1, 16, 64}) {
         try (ImageEncoder enc = ImageEncoder.open(model, ImageEncoder.Options.defaults().withBatchSize(batch)
-            .withDevice(ImageEncoder.Device.CPU))) {
+            .withDevice(dev.nhl.encoder.Device.CPU))) {
           enc.encode(images.subList(0, 64));
           long t0 = System.nanoTime();
           List<ImageEncoder.Result> rs = enc.encode(images.subList(64, images.size()));

@@ -43,8 +43,9 @@ import org.apache.lucene.util.VectorUtil;
  * the exact top 10 has that many at it). HNSW is searched with growing candidate lists until its
  * recall reaches 0.99.
  *
- * <p>Usage: {@code LuceneComparison [codes] [queries] [workdir]} (default 1,000,000, 200, a
- * temporary folder that is deleted at the end).
+ * <p>Usage: {@code LuceneComparison [codes] [queries] [workdir] [--threads N] [--no-force-merge]}
+ * (default 1,000,000 codes, 200 queries, a temporary folder that is deleted at the end, one
+ * indexing thread, force-merged to one segment). Both sides are always indexed the same way.
  */
 public final class LuceneComparison {
 
@@ -55,12 +56,23 @@ public final class LuceneComparison {
 
   /** Runs the comparison and prints its table. */
   public static void main(String[] args) throws Exception {
-    int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
-    int queries = args.length > 1 ? Integer.parseInt(args[1]) : 200;
-    Path work = args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("nhl-lucene-bench");
-    System.out.printf(Locale.ROOT, "# %,d clustered 128-bit codes, %d queries, top %d; %s, %d cores, JDK %s%n",
-        n, queries, K, System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(),
-        Runtime.version());
+    List<String> positional = new ArrayList<>();
+    int threads = 1;
+    boolean forceMerge = true;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--threads" -> threads = Integer.parseInt(args[++i]);
+        case "--no-force-merge" -> forceMerge = false;
+        default -> positional.add(args[i]);
+      }
+    }
+    int n = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 1_000_000;
+    int queries = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 200;
+    boolean keep = positional.size() > 2;
+    Path work = keep ? Path.of(positional.get(2)) : Files.createTempDirectory("nhl-lucene-bench");
+    System.out.printf(Locale.ROOT, "# %,d clustered 128-bit codes, %d queries, top %d; indexing with %d thread(s), %s; %s, %d cores, JDK %s%n",
+        n, queries, K, threads, forceMerge ? "force-merged to one segment" : "no force-merge", System.getProperty("os.arch"),
+        Runtime.getRuntime().availableProcessors(), Runtime.version());
     CodeGenerator gen = new CodeGenerator("clustered", n, 42);
     byte[][] codes = new byte[n][];
     for (int i = 0; i < n; i++) {
@@ -74,7 +86,7 @@ public final class LuceneComparison {
     // for the other's garbage or JIT history
     try (Directory nhlDir = new MMapDirectory(work.resolve("nhl"));
         Directory hnswDir = new MMapDirectory(work.resolve("hnsw"))) {
-      long nhlIndexNanos = index(nhlDir, new NhlCodec(), codes, c -> {
+      long nhlIndexNanos = index(nhlDir, new NhlCodec(), codes, threads, forceMerge, c -> {
         Document d = new Document();
         d.add(new NestedCodeField("code", c, SPEC));
         return d;
@@ -83,12 +95,13 @@ public final class LuceneComparison {
       int[][] exact = new int[queries][];
       try (DirectoryReader nhlReader = DirectoryReader.open(nhlDir)) {
         IndexSearcher nhl = new IndexSearcher(nhlReader);
+        int[] pos = positions(nhlReader);
         for (int q = 0; q < queries; q++) {
-          exact[q] = distances(nhl.search(NestedHammingQuery.exact("code", qs[q], K), K), qs[q], codes);
+          exact[q] = distances(nhl.search(NestedHammingQuery.exact("code", qs[q], K), K), qs[q], codes, pos);
         }
-        report(rows, "nhl exact (NestedHammingQuery.exact)", nhlReader.leaves().size(), qs, exact, codes,
+        report(rows, "nhl exact (NestedHammingQuery.exact)", nhlReader.leaves().size(), qs, exact, codes, pos,
             q -> nhl.search(NestedHammingQuery.exact("code", q, K), K));
-        report(rows, "nhl progressive (default plan)", nhlReader.leaves().size(), qs, exact, codes,
+        report(rows, "nhl progressive (default plan)", nhlReader.leaves().size(), qs, exact, codes, pos,
             q -> nhl.search(NestedHammingQuery.progressive("code", q, K), K));
       }
       // Lucene's default codec with the bit-vector HNSW format per field: readable without config
@@ -100,17 +113,18 @@ public final class LuceneComparison {
           return format;
         }
       };
-      long hnswIndexNanos = index(hnswDir, hnswCodec, codes, c -> {
+      long hnswIndexNanos = index(hnswDir, hnswCodec, codes, threads, forceMerge, c -> {
         Document d = new Document();
         d.add(new KnnByteVectorField("vec", c, VectorSimilarityFunction.EUCLIDEAN));
         return d;
       });
       try (DirectoryReader hnswReader = DirectoryReader.open(hnswDir)) {
         IndexSearcher hnsw = new IndexSearcher(hnswReader);
-        report(rows, "exact scan of HNSW's flat bit vectors", hnswReader.leaves().size(), qs, exact, codes,
+        int[] pos = positions(hnswReader);
+        report(rows, "exact scan of HNSW's flat bit vectors", hnswReader.leaves().size(), qs, exact, codes, pos,
             q -> flatScan(hnswReader, q));
         for (int fanout : new int[] {10, 20, 50, 100, 200, 500, 1000, 2000}) {
-          double recall = report(rows, "HNSW, KnnByteVectorQuery k=" + fanout + ", top 10", hnswReader.leaves().size(), qs, exact, codes,
+          double recall = report(rows, "HNSW, KnnByteVectorQuery k=" + fanout + ", top 10", hnswReader.leaves().size(), qs, exact, codes, pos,
               q -> top(hnsw.search(new KnnByteVectorQuery("vec", q, fanout), fanout), K));
           if (recall >= 0.99) {
             break;
@@ -124,7 +138,7 @@ public final class LuceneComparison {
       System.out.printf(Locale.ROOT, "%n| search | segments | p50 | p99 | recall@10 |%n| --- | ---: | ---: | ---: | ---: |%n");
       rows.forEach(System.out::println);
     } finally {
-      if (args.length <= 2) {
+      if (!keep) {
         deleteRecursively(work);
       }
     }
@@ -138,17 +152,49 @@ public final class LuceneComparison {
     TopDocs run(byte[] query) throws IOException;
   }
 
-  private static long index(Directory dir, Codec codec, byte[][] codes, DocMaker maker) throws IOException {
+  private static long index(Directory dir, Codec codec, byte[][] codes, int threads, boolean forceMerge, DocMaker maker)
+      throws IOException {
     IndexWriterConfig cfg = new IndexWriterConfig().setCodec(codec).setRAMBufferSizeMB(1024);
     long t0 = System.nanoTime();
+    java.util.concurrent.atomic.AtomicLong added = new java.util.concurrent.atomic.AtomicLong();
     try (IndexWriter w = new IndexWriter(dir, cfg)) {
-      for (int i = 0; i < codes.length; i++) {
-        w.addDocument(maker.make(codes[i]));
-        if ((i + 1) % 1_000_000 == 0) {
-          System.err.printf(Locale.ROOT, "%s: %,d documents added, %.1f s%n", codec.getName(), i + 1, (System.nanoTime() - t0) / 1e9);
+      List<Thread> workers = new ArrayList<>();
+      IOException[] failure = new IOException[1];
+      for (int t = 0; t < threads; t++) {
+        int from = (int) ((long) codes.length * t / threads);
+        int to = (int) ((long) codes.length * (t + 1) / threads);
+        Thread th = new Thread(() -> {
+          try {
+            for (int i = from; i < to; i++) {
+              Document d = maker.make(codes[i]);
+              // the code's position, so that hits map back to codes whatever the doc order
+              d.add(new org.apache.lucene.document.NumericDocValuesField("pos", i));
+              w.addDocument(d);
+              long a = added.incrementAndGet();
+              if (a % 1_000_000 == 0) {
+                System.err.printf(Locale.ROOT, "%s: %,d documents added, %.1f s%n", codec.getName(), a, (System.nanoTime() - t0) / 1e9);
+              }
+            }
+          } catch (IOException e) {
+            failure[0] = e;
+          }
+        });
+        th.start();
+        workers.add(th);
+      }
+      for (Thread th : workers) {
+        try {
+          th.join();
+        } catch (InterruptedException e) {
+          throw new IOException(e);
         }
       }
-      w.forceMerge(1);
+      if (failure[0] != null) {
+        throw failure[0];
+      }
+      if (forceMerge) {
+        w.forceMerge(1);
+      }
       w.commit();
     }
     long t = System.nanoTime() - t0;
@@ -194,11 +240,23 @@ public final class LuceneComparison {
     return new TopDocs(docs.totalHits, sd);
   }
 
-  /** Distances of the hits, recomputed from the codes (doc id = position, one segment each). */
-  static int[] distances(TopDocs docs, byte[] q, byte[][] codes) {
+  /** Each global doc id's position in the generated codes. */
+  static int[] positions(DirectoryReader reader) throws IOException {
+    int[] pos = new int[reader.maxDoc()];
+    for (LeafReaderContext ctx : reader.leaves()) {
+      org.apache.lucene.index.NumericDocValues v = ctx.reader().getNumericDocValues("pos");
+      for (int d = v.nextDoc(); d != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS; d = v.nextDoc()) {
+        pos[ctx.docBase + d] = (int) v.longValue();
+      }
+    }
+    return pos;
+  }
+
+  /** Distances of the hits, recomputed from the codes they map to. */
+  static int[] distances(TopDocs docs, byte[] q, byte[][] codes, int[] pos) {
     int[] d = new int[docs.scoreDocs.length];
     for (int i = 0; i < d.length; i++) {
-      d[i] = dev.nhl.index.Codes.hamming(codes[docs.scoreDocs[i].doc], q, 128);
+      d[i] = dev.nhl.index.Codes.hamming(codes[pos[docs.scoreDocs[i].doc]], q, 128);
     }
     Arrays.sort(d);
     return d;
@@ -227,7 +285,7 @@ public final class LuceneComparison {
   }
 
   private static double report(
-      List<String> rows, String name, int segments, byte[][] qs, int[][] exact, byte[][] codes, Search search)
+      List<String> rows, String name, int segments, byte[][] qs, int[][] exact, byte[][] codes, int[] pos, Search search)
       throws IOException {
     // warm-up passes over all queries until one is within 5% of the one before (at least 3, at
     // most 12): C2 compiles the kernels in the background, which on 2 cores takes a while
@@ -249,7 +307,7 @@ public final class LuceneComparison {
       long t0 = System.nanoTime();
       TopDocs hits = search.run(qs[q]);
       nanos[q] = System.nanoTime() - t0;
-      recall += recall(exact[q], distances(hits, qs[q], codes));
+      recall += recall(exact[q], distances(hits, qs[q], codes, pos));
     }
     Arrays.sort(nanos);
     recall /= qs.length;

@@ -15,13 +15,56 @@ final class Csq implements LengthObjective {
   private final float[] tieBreak;
 
   Csq(int bits, Labels labels, Random random) {
+    this(bits, labels, centres(labels.classes(), bits, random), signs(bits, random));
+  }
+
+  private Csq(int bits, Labels labels, float[] centres, float[] tieBreak) {
     this.bits = bits;
     this.labels = labels;
-    this.centres = centres(labels.classes(), bits, random);
-    this.tieBreak = new float[bits];
+    this.centres = centres;
+    this.tieBreak = tieBreak;
+  }
+
+  private static float[] signs(int bits, Random random) {
+    float[] s = new float[bits];
     for (int b = 0; b < bits; b++) {
-      tieBreak[b] = random.nextBoolean() ? 1f : -1f;
+      s[b] = random.nextBoolean() ? 1f : -1f;
     }
+    return s;
+  }
+
+  /**
+   * One objective per length whose centres are nested: the longest length's centres have their
+   * columns in a random order (a column permutation keeps Hadamard rows orthogonal), and every
+   * shorter length's centres are their first bits. The lengths' targets then agree on every bit
+   * they share, instead of pulling the shared rows of the layer towards unrelated centres.
+   */
+  static Csq[] nested(int[] lengths, Labels labels, Random random) {
+    int max = lengths[lengths.length - 1];
+    float[] full = centres(labels.classes(), max, random);
+    int[] perm = new int[max];
+    for (int b = 0; b < max; b++) {
+      perm[b] = b;
+    }
+    for (int b = max - 1; b > 0; b--) {
+      int j = random.nextInt(b + 1);
+      int t = perm[b];
+      perm[b] = perm[j];
+      perm[j] = t;
+    }
+    float[] tie = signs(max, random);
+    Csq[] out = new Csq[lengths.length];
+    for (int i = 0; i < lengths.length; i++) {
+      int k = lengths[i];
+      float[] c = new float[labels.classes() * k];
+      for (int cls = 0; cls < labels.classes(); cls++) {
+        for (int b = 0; b < k; b++) {
+          c[cls * k + b] = full[cls * max + perm[b]];
+        }
+      }
+      out[i] = new Csq(k, labels, c, java.util.Arrays.copyOf(tie, k));
+    }
+    return out;
   }
 
   /**

@@ -209,8 +209,12 @@ public final class NhlTrainer {
       }
       Labels trainLabels = labels.subset(train);
       this.objectives = new LengthObjective[lengths.length];
-      for (int i = 0; i < lengths.length; i++) {
-        objectives[i] = config.objective().create(lengths[i], trainLabels, random);
+      if (config.objective() == Objective.CSQ && config.nestedCentres() && lengths.length > 1) {
+        System.arraycopy(Csq.nested(lengths, trainLabels, random), 0, objectives, 0, lengths.length);
+      } else {
+        for (int i = 0; i < lengths.length; i++) {
+          objectives[i] = config.objective().create(lengths[i], trainLabels, random);
+        }
       }
     }
 

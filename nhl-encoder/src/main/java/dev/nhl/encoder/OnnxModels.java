@@ -160,9 +160,10 @@ public final class OnnxModels {
    */
   public static void write(byte[] model, Path file) throws IOException {
     Path abs = file.toAbsolutePath();
-    Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp");
+    // a sibling with the file's default permissions (a temp file would be private to its owner)
+    Path tmp = abs.resolveSibling(abs.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
     try {
-      Files.write(tmp, model);
+      Files.write(tmp, model, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
       Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(tmp);

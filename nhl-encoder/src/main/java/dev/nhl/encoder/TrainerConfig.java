@@ -22,6 +22,9 @@ import java.util.Objects;
  * @param patience epochs without a better validation mAP before training stops (default 5)
  * @param validationTopK K of the validation mAP@K (default 1000)
  * @param seed seed of initialisation, shuffling, hash centres and the validation split (default 42)
+ * @param nestedCentres with CSQ and several lengths: each shorter length's hash centres are the
+ *     first bits of the longest length's (default true), so that the lengths' targets agree on
+ *     the bits they share; false gives every length independent centres
  */
 public record TrainerConfig(
     CodeSpec spec,
@@ -37,7 +40,8 @@ public record TrainerConfig(
     double validationFraction,
     int patience,
     int validationTopK,
-    long seed) {
+    long seed,
+    boolean nestedCentres) {
 
   /** The training components of the nested layer that are switched on. */
   public enum Mode {
@@ -90,13 +94,13 @@ public record TrainerConfig(
   /** The same options for other code lengths (a single length gives the baseline of that length). */
   public TrainerConfig withSpec(CodeSpec other) {
     return new TrainerConfig(other, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
-        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed);
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, nestedCentres);
   }
 
   /** The same options with another mode. */
   public TrainerConfig withMode(Mode other) {
     return new TrainerConfig(spec, objective, other, hiddenUnits, epochs, batchSize, learningRate,
-        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed);
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, nestedCentres);
   }
 
   /** Builds a {@link TrainerConfig}; see its components for the defaults. */
@@ -115,6 +119,7 @@ public record TrainerConfig(
     private int patience = 5;
     private int validationTopK = 1000;
     private long seed = 42;
+    private boolean nestedCentres = true;
 
     private Builder(CodeSpec spec) {
       this.spec = spec;
@@ -198,10 +203,16 @@ public record TrainerConfig(
       return this;
     }
 
+    /** Whether CSQ's shorter lengths take the prefixes of the longest length's centres. */
+    public Builder nestedCentres(boolean v) {
+      nestedCentres = v;
+      return this;
+    }
+
     /** The validated configuration. */
     public TrainerConfig build() {
       return new TrainerConfig(spec, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
-          weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed);
+          weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, nestedCentres);
     }
   }
 }

@@ -97,6 +97,34 @@ class TrainingPartsTest {
   }
 
   @Test
+  void nestedCentresArePrefixesOfOrthogonalLongCentres() {
+    Labels labels = Labels.single(new int[] {0, 1, 2}, 40);
+    Csq[] nested = Csq.nested(new int[] {8, 16, 64}, labels, new Random(5));
+    float[] longest = nested[2].centres;
+    for (int a = 0; a < 40; a++) {
+      for (int b = a + 1; b < 40; b++) {
+        int dot = 0;
+        for (int i = 0; i < 64; i++) {
+          dot += (int) (longest[a * 64 + i] * longest[b * 64 + i]);
+        }
+        assertEquals(b == a + 64 ? -64 : 0, dot, "column-permuted Hadamard rows stay orthogonal: " + a + ", " + b);
+      }
+      for (Csq shorter : new Csq[] {nested[0], nested[1]}) {
+        int k = shorter.bits();
+        for (int i = 0; i < k; i++) {
+          assertEquals(longest[a * 64 + i], shorter.centres[a * k + i], "class " + a + " bit " + i + " at " + k + " bits");
+        }
+      }
+    }
+    // the permutation spreads the prefixes: 8-bit prefixes of 40 classes are not 8 repeated patterns
+    java.util.Set<String> prefixes = new java.util.HashSet<>();
+    for (int a = 0; a < 40; a++) {
+      prefixes.add(java.util.Arrays.toString(java.util.Arrays.copyOfRange(nested[0].centres, a * 8, a * 8 + 8)));
+    }
+    assertTrue(prefixes.size() > 16, prefixes.size() + " distinct 8-bit centres");
+  }
+
+  @Test
   void randomCentresAreBalanced() {
     // more classes than 2 x bits: balanced random centres
     float[] c = Csq.centres(40, 8, new Random(3));

@@ -1,0 +1,134 @@
+package dev.nhl.cli;
+
+import dev.nhl.encoder.ImageEncoder;
+import dev.nhl.index.CodeSpec;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.store.Directory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code nhl index}: encode the photos of a folder and keep a Lucene index of them up to date. */
+@Command(name = "index", mixinStandardHelpOptions = true,
+    description = {"Encode the photos under a folder with an ONNX model and write them to a Lucene index.",
+        "Re-running encodes only new or changed files (path, modification time and size) and removes files "
+            + "that are gone. Unreadable images are reported and skipped."})
+final class IndexCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", description = "folder of photos (searched recursively)")
+  Path folder;
+
+  @Option(names = {"-m", "--model"}, required = true, description = "model from images to codes ('nhl train' output)")
+  Path model;
+
+  @Option(names = {"-i", "--index"}, required = true, description = "index folder (created if missing)")
+  Path index;
+
+  @Option(names = "--batch", defaultValue = "32", description = "images per inference batch (default: ${DEFAULT-VALUE})")
+  int batch;
+
+  /** Encoded photos between commits: an interrupted run keeps what it did. */
+  static final int COMMIT_EVERY = 2000;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (!Files.isDirectory(folder)) {
+      throw new java.nio.file.NotDirectoryException(folder + " is not a folder");
+    }
+    Path modelPath = model.toAbsolutePath().normalize();
+    List<Path> photos = Photos.list(folder);
+    Files.createDirectories(index);
+    try (Directory dir = PhotoIndex.open(index);
+        ImageEncoder enc = ImageEncoder.open(modelPath, ImageEncoder.Options.defaults().withBatchSize(batch))) {
+      CodeSpec codeSpec = enc.spec();
+      if (codeSpec == null) {
+        throw new IllegalArgumentException(model + " gives no codes (no nhl.spec in its metadata): use a model from 'nhl train'");
+      }
+      Map<String, PhotoIndex.Stamp> known = new HashMap<>();
+      if (DirectoryReader.indexExists(dir)) {
+        try (DirectoryReader reader = DirectoryReader.open(dir)) {
+          String oldSpec = reader.getIndexCommit().getUserData().get(PhotoIndex.SPEC_KEY);
+          String oldModel = reader.getIndexCommit().getUserData().get(PhotoIndex.MODEL_KEY);
+          if (oldSpec != null && !CodeSpec.parse(oldSpec).equals(codeSpec)) {
+            throw new IllegalArgumentException("the index holds " + oldSpec + "-bit codes but " + model + " gives "
+                + codeSpec + "; use a new index folder");
+          }
+          if (oldModel != null && !oldModel.equals(modelPath.toString())) {
+            err.println("note: the index was built with " + oldModel + "; only new or changed photos are encoded with "
+                + modelPath);
+          }
+          known = PhotoIndex.stamps(reader);
+        }
+      }
+      List<Path> todo = new ArrayList<>();
+      List<PhotoIndex.Stamp> stamps = new ArrayList<>();
+      int unchanged = 0;
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (Path p : photos) {
+        PhotoIndex.Stamp s = PhotoIndex.Stamp.of(p);
+        seen.add(p.toString());
+        if (s.equals(known.get(p.toString()))) {
+          unchanged++;
+        } else {
+          todo.add(p);
+          stamps.add(s);
+        }
+      }
+      List<String> gone = known.keySet().stream().filter(k -> !seen.contains(k) && k.startsWith(folder.toAbsolutePath().normalize().toString())).sorted().toList();
+      out.printf(Locale.ROOT, "%d photos under %s: %d to encode, %d unchanged, %d gone; encoder on %s%n", photos.size(),
+          folder, todo.size(), unchanged, gone.size(), enc.provider());
+      int[] counts = new int[2];
+      try (IndexWriter w = PhotoIndex.writer(dir)) {
+        for (String g : gone) {
+          w.deleteDocuments(new Term(PhotoIndex.PATH, g));
+        }
+        Map<String, String> data = Map.of(PhotoIndex.SPEC_KEY, codeSpec.toString(), PhotoIndex.MODEL_KEY, modelPath.toString());
+        w.setLiveCommitData(data.entrySet());
+        Progress bar = todo.isEmpty() ? null : new Progress(System.err, "encoding", todo.size());
+        int[] i = {0};
+        enc.encode(todo, r -> {
+          int at = i[0]++;
+          try {
+            if (r.ok()) {
+              w.updateDocument(new Term(PhotoIndex.PATH, r.path().toString()),
+                  PhotoIndex.document(r.path(), stamps.get(at), r.code(), codeSpec));
+              counts[0]++;
+              if (counts[0] % COMMIT_EVERY == 0) {
+                w.commit();
+              }
+            } else {
+              counts[1]++;
+              err.println("\nskipped " + r.path() + ": " + r.error());
+            }
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+          bar.step();
+        });
+        w.commit();
+      }
+      out.printf(Locale.ROOT, "indexed %d photos, skipped %d unreadable, removed %d; index %s%n", counts[0], counts[1],
+          gone.size(), index);
+    }
+    return 0;
+  }
+}

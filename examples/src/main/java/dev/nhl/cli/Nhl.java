@@ -1,0 +1,54 @@
+package dev.nhl.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code nhl} command: train NHL heads, index photo folders into a Lucene index, search it by
+ * photo or code, show its statistics, and serve a search page.
+ *
+ * <p>Exit codes: 0 done; 1 a failure while working (I/O, a model ONNX Runtime cannot load); 2
+ * bad usage or input (unknown option, missing file, wrong model).
+ */
+@Command(
+    name = "nhl",
+    mixinStandardHelpOptions = true,
+    version = "nhl 0.1.0",
+    description = "Nested hash codes for photo collections: train, index, search, serve.",
+    subcommands = {TrainCommand.class, IndexCommand.class, SearchCommand.class, StatsCommand.class,
+        ServeCommand.class, CommandLine.HelpCommand.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:done", "1:failed while working (I/O, model)", "2:bad usage or input"})
+public final class Nhl implements Runnable {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  /** Runs the command line and exits with its code. */
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line, writing to the given streams; returns the exit code. */
+  static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(new Nhl());
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setExecutionExceptionHandler((e, line, parse) -> {
+      boolean input = e instanceof IllegalArgumentException || e instanceof java.nio.file.NoSuchFileException
+          || e instanceof java.nio.file.NotDirectoryException;
+      String msg = e instanceof java.nio.file.NoSuchFileException nf ? "no such file: " + nf.getFile()
+          + (nf.getReason() == null ? "" : " (" + nf.getReason() + ")") : e.getMessage();
+      line.getErr().println("nhl " + line.getCommandName() + ": " + (msg == null ? e.toString() : msg));
+      return input ? 2 : 1;
+    });
+    return cl.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed");
+  }
+}

@@ -1,0 +1,187 @@
+package dev.nhl.cli;
+
+import dev.nhl.index.CodeSpec;
+import dev.nhl.index.Codes;
+import dev.nhl.index.Hits;
+import dev.nhl.lucene.NestedCodeField;
+import dev.nhl.lucene.NestedHammingQuery;
+import dev.nhl.lucene.NhlCodec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.index.MultiTerms;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * A Lucene index of photos: one document per image file with its path, modification time, size,
+ * tag (the name of its folder) and nested code. The model that encoded the codes and its spec are
+ * recorded in the commit data.
+ */
+final class PhotoIndex {
+
+  static final String PATH = "path";
+  static final String MTIME = "mtime";
+  static final String SIZE = "size";
+  static final String TAG = "tag";
+  static final String CODE = "code";
+  static final String MODEL_KEY = "nhl.model";
+  static final String SPEC_KEY = "nhl.spec";
+
+  private PhotoIndex() {}
+
+  /** A file's identity for re-indexing: same path, modification time and size means unchanged. */
+  record Stamp(long mtime, long size) {
+    static Stamp of(Path file) throws IOException {
+      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+      return new Stamp(a.lastModifiedTime().toMillis(), a.size());
+    }
+  }
+
+  static Document document(Path file, Stamp stamp, byte[] code, CodeSpec spec) {
+    Document d = new Document();
+    d.add(new StringField(PATH, file.toString(), Field.Store.YES));
+    d.add(new StoredField(MTIME, stamp.mtime()));
+    d.add(new StoredField(SIZE, stamp.size()));
+    Path parent = file.getParent();
+    d.add(new StringField(TAG, parent == null ? "" : parent.getFileName().toString(), Field.Store.YES));
+    d.add(new NestedCodeField(CODE, code, spec));
+    return d;
+  }
+
+  static IndexWriter writer(Directory dir) throws IOException {
+    return new IndexWriter(dir, new IndexWriterConfig().setCodec(new NhlCodec())
+        .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
+  }
+
+  static Directory open(Path dir) throws IOException {
+    return FSDirectory.open(dir);
+  }
+
+  static boolean exists(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (Directory d = open(dir)) {
+      return DirectoryReader.indexExists(d);
+    }
+  }
+
+  /** Path to stamp of every indexed file. */
+  static Map<String, Stamp> stamps(DirectoryReader reader) throws IOException {
+    Map<String, Stamp> out = new HashMap<>();
+    StoredFields stored = reader.storedFields();
+    for (LeafReaderContext ctx : reader.leaves()) {
+      var live = ctx.reader().getLiveDocs();
+      for (int d = 0; d < ctx.reader().maxDoc(); d++) {
+        if (live != null && !live.get(d)) {
+          continue;
+        }
+        Document doc = stored.document(ctx.docBase + d);
+        out.put(doc.get(PATH), new Stamp(doc.getField(MTIME).numericValue().longValue(),
+            doc.getField(SIZE).numericValue().longValue()));
+      }
+    }
+    return out;
+  }
+
+  /** The spec and model recorded by the last commit, or nulls. */
+  static Map<String, String> commitData(DirectoryReader reader) throws IOException {
+    return reader.getIndexCommit().getUserData();
+  }
+
+  static CodeSpec spec(DirectoryReader reader) throws IOException {
+    String s = commitData(reader).get(SPEC_KEY);
+    if (s == null) {
+      throw new IllegalArgumentException("the index records no code spec: was it written by 'nhl index'?");
+    }
+    return CodeSpec.parse(s);
+  }
+
+  /** Every tag in the index, sorted. */
+  static List<String> tags(DirectoryReader reader) throws IOException {
+    TreeSet<String> tags = new TreeSet<>();
+    Terms terms = MultiTerms.getTerms(reader, TAG);
+    if (terms != null) {
+      TermsEnum te = terms.iterator();
+      for (BytesRef t = te.next(); t != null; t = te.next()) {
+        tags.add(t.utf8ToString());
+      }
+    }
+    return new ArrayList<>(tags);
+  }
+
+  /** One hit: its rank, path, tag, code, and distance at each length of the spec. */
+  record Hit(int rank, int doc, String path, String tag, byte[] code, int[] distances) {}
+
+  /** A search's hits and its stages. */
+  record Result(List<Hit> hits, List<Hits.StageStats> stages, long nanos) {}
+
+  /**
+   * Top k by the nested code, progressive by default or exact, optionally among one tag's photos.
+   */
+  static Result search(DirectoryReader reader, byte[] code, int k, String tag, boolean exact) throws IOException {
+    CodeSpec spec = spec(reader);
+    Codes.checkCode(code, spec);
+    IndexSearcher searcher = new IndexSearcher(reader);
+    NestedHammingQuery q = exact ? NestedHammingQuery.exact(CODE, code, k) : NestedHammingQuery.progressive(CODE, code, k);
+    if (tag != null && !tag.isBlank()) {
+      q = q.withFilter(new TermQuery(new Term(TAG, tag)));
+    }
+    NestedHammingQuery.Profile p = q.profile(searcher);
+    List<Hit> hits = new ArrayList<>();
+    StoredFields stored = reader.storedFields();
+    ScoreDoc[] sd = p.topDocs().scoreDocs;
+    for (int i = 0; i < sd.length; i++) {
+      Document d = stored.document(sd[i].doc);
+      byte[] c = code(reader, sd[i].doc);
+      int[] dist = new int[spec.stages()];
+      for (int s = 0; s < dist.length; s++) {
+        dist[s] = Codes.hamming(code, c, spec.length(s));
+      }
+      hits.add(new Hit(i + 1, sd[i].doc, d.get(PATH), d.get(TAG), c, dist));
+    }
+    return new Result(hits, p.stages(), p.nanos());
+  }
+
+  /** A document's code, through the standard binary doc values view. */
+  static byte[] code(DirectoryReader reader, int doc) throws IOException {
+    LeafReaderContext ctx = reader.leaves().get(ReaderUtil.subIndex(doc, reader.leaves()));
+    BinaryDocValues values = ctx.reader().getBinaryDocValues(CODE);
+    if (values == null || !values.advanceExact(doc - ctx.docBase)) {
+      throw new IllegalStateException("document " + doc + " has no code");
+    }
+    BytesRef b = values.binaryValue();
+    return java.util.Arrays.copyOfRange(b.bytes, b.offset, b.offset + b.length);
+  }
+
+  /** Whether a path is indexed (the web page serves thumbnails of indexed files only). */
+  static boolean indexed(DirectoryReader reader, String path) throws IOException {
+    return new IndexSearcher(reader).count(new TermQuery(new Term(PATH, path))) > 0;
+  }
+
+}

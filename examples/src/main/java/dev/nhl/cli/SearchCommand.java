@@ -1,0 +1,111 @@
+package dev.nhl.cli;
+
+import dev.nhl.encoder.ImageEncoder;
+import dev.nhl.index.CodeSpec;
+import dev.nhl.index.Codes;
+import dev.nhl.index.Hits;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.store.Directory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code nhl search}: the nearest photos to a photo or a code. */
+@Command(name = "search", mixinStandardHelpOptions = true,
+    description = {"Search the index with a photo (encoded with the index's model) or a hex code.",
+        "Prints what each stage of the progressive search did, then rank, distance at each code length, tag and path."})
+final class SearchCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", description = "a photo file, or a code in hex")
+  String query;
+
+  @Option(names = {"-i", "--index"}, required = true, description = "index folder")
+  Path index;
+
+  @Option(names = {"-m", "--model"}, description = "model to encode a photo (default: the one that built the index)")
+  Path model;
+
+  @Option(names = "-k", defaultValue = "10", description = "number of results (default: ${DEFAULT-VALUE})")
+  int k;
+
+  @Option(names = "--tag", description = "only photos with this tag (their folder name)")
+  String tag;
+
+  @Option(names = "--exact", description = "exact search at the full length instead of progressive")
+  boolean exact;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    if (k < 1) {
+      throw new IllegalArgumentException("-k must be at least 1, got " + k);
+    }
+    if (!PhotoIndex.exists(index)) {
+      throw new IllegalArgumentException("no index in " + index + ": build one with 'nhl index'");
+    }
+    try (Directory dir = PhotoIndex.open(index); DirectoryReader reader = DirectoryReader.open(dir)) {
+      CodeSpec codeSpec = PhotoIndex.spec(reader);
+      byte[] code = code(reader, codeSpec);
+      PhotoIndex.Result r = PhotoIndex.search(reader, code, k, tag, exact);
+      print(out, codeSpec, code, r);
+    }
+    return 0;
+  }
+
+  private byte[] code(DirectoryReader reader, CodeSpec codeSpec) throws IOException {
+    Path file = Path.of(query);
+    if (Files.exists(file)) {
+      Path m = model != null ? model : Path.of(PhotoIndex.commitData(reader).getOrDefault(PhotoIndex.MODEL_KEY, ""));
+      try (ImageEncoder enc = ImageEncoder.open(m, ImageEncoder.Options.defaults().withBatchSize(1))) {
+        ImageEncoder.Result res = enc.encode(List.of(file)).get(0);
+        if (!res.ok()) {
+          throw new IllegalArgumentException(res.error());
+        }
+        return res.code();
+      }
+    }
+    if (query.matches("[0-9a-fA-F]+")) {
+      byte[] code = Codes.fromHex(query);
+      if (code.length != codeSpec.maxBytes()) {
+        throw new IllegalArgumentException("a code of this index has " + codeSpec.maxBits() + " bits ("
+            + codeSpec.maxBytes() * 2 + " hex digits), got " + query.length() + " digits");
+      }
+      return code;
+    }
+    throw new IllegalArgumentException("'" + query + "' is neither a file nor a hex code");
+  }
+
+  static void print(PrintWriter out, CodeSpec spec, byte[] code, PhotoIndex.Result r) {
+    out.println("query code " + Codes.toHex(code));
+    out.println();
+    out.println("  bits   candidates      kept       time");
+    for (Hits.StageStats s : r.stages()) {
+      out.printf(Locale.ROOT, "  %4d  %,11d  %,8d  %7.3f ms%n", s.length(), s.candidates(), s.kept(), s.nanos() / 1e6);
+    }
+    out.printf(Locale.ROOT, "  total %.3f ms%n%n", r.nanos() / 1e6);
+    StringBuilder head = new StringBuilder("  rank");
+    for (int len : spec.lengths()) {
+      head.append(String.format(Locale.ROOT, " %5s", "d@" + len));
+    }
+    out.println(head + "  tag  path");
+    for (PhotoIndex.Hit h : r.hits()) {
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %4d", h.rank()));
+      for (int d : h.distances()) {
+        line.append(String.format(Locale.ROOT, " %5d", d));
+      }
+      out.println(line + "  " + h.tag() + "  " + h.path());
+    }
+  }
+}

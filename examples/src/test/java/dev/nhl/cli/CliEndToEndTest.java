@@ -1,0 +1,105 @@
+package dev.nhl.cli;
+
+import static dev.nhl.cli.CliTestSupport.nhl;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command line on a Caltech-101 subset: train a head on the photos through MobileNetV2, index
+ * them, re-index (nothing re-encoded), survive an unreadable file, then search with held-out
+ * photos and find mostly their class.
+ */
+class CliEndToEndTest {
+
+  @Test
+  void trainIndexReindexSearch(@TempDir Path tmp) throws Exception {
+    CliTestSupport.assumeData();
+    Path photos = tmp.resolve("photos");
+    List<Path> queries = CliTestSupport.collection(photos, 25);
+    Path model = tmp.resolve("photos.onnx");
+    Path index = tmp.resolve("index");
+
+    CliTestSupport.Run train = nhl("train", "--images", photos.toString(), "--backbone",
+        CliTestSupport.MOBILENET.toString(), "--out", model.toString(), "--epochs", "40");
+    assertEquals(0, train.code(), train.err());
+    assertTrue(train.out().contains("150 photos in 6 classes"), train.out());
+
+    CliTestSupport.Run first = nhl("index", photos.toString(), "-m", model.toString(), "-i", index.toString());
+    assertEquals(0, first.code(), first.err());
+    assertTrue(first.out().contains("150 to encode, 0 unchanged"), first.out());
+    assertTrue(first.out().contains("indexed 150 photos"), first.out());
+
+    CliTestSupport.Run again = nhl("index", photos.toString(), "-m", model.toString(), "-i", index.toString());
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.out().contains("0 to encode, 150 unchanged"), again.out());
+    assertTrue(again.out().contains("indexed 0 photos"), again.out());
+
+    // an unreadable file is reported and skipped; a removed one leaves the index
+    Files.write(photos.resolve("watch").resolve("broken.jpg"), new byte[] {(byte) 0xFF, (byte) 0xD8, 0, 1, 2});
+    Path removed;
+    try (var s = Files.list(photos.resolve("sunflower"))) {
+      removed = s.sorted().findFirst().orElseThrow();
+    }
+    Files.delete(removed);
+    CliTestSupport.Run third = nhl("index", photos.toString(), "-m", model.toString(), "-i", index.toString());
+    assertEquals(0, third.code(), third.err());
+    assertTrue(third.out().contains("1 to encode, 149 unchanged, 1 gone"), third.out());
+    assertTrue(third.out().contains("skipped 1 unreadable, removed 1"), third.out());
+    assertTrue(third.err().contains("broken.jpg"), third.err());
+
+    CliTestSupport.Run stats = nhl("stats", "-i", index.toString());
+    assertEquals(0, stats.code(), stats.err());
+    assertTrue(stats.out().contains("codes     149"), stats.out());
+    assertTrue(stats.out().contains("spec      8,16,32,64,128 bits"), stats.out());
+
+    double precision = 0;
+    for (int q = 0; q < queries.size(); q++) {
+      String cls = CliTestSupport.CLASSES.get(q);
+      CliTestSupport.Run s = nhl("search", queries.get(q).toString(), "-i", index.toString(), "-k", "10");
+      assertEquals(0, s.code(), s.err());
+      int hits = 0;
+      int same = 0;
+      for (String line : s.out().split("\n")) {
+        String[] parts = line.trim().split("\\s+");
+        // rank, five distances, tag, path
+        if (parts.length == 8 && parts[0].matches("\\d+") && parts[7].startsWith("/")) {
+          hits++;
+          same += parts[6].equals(cls) ? 1 : 0;
+        }
+      }
+      assertEquals(10, hits, s.out());
+      System.out.printf(Locale.ROOT, "held-out %s (%s): precision@10 %.1f%n", queries.get(q).getFileName(), cls, same / 10.0);
+      precision += same / 10.0;
+    }
+    precision /= queries.size();
+    System.out.printf(Locale.ROOT, "mean precision@10 over %d held-out photos: %.2f%n", queries.size(), precision);
+    assertTrue(precision >= 0.7, "mean precision@10 " + precision);
+  }
+
+  @Test
+  void exitCodesAndMessages(@TempDir Path tmp) {
+    CliTestSupport.Run none = nhl();
+    assertEquals(2, none.code());
+    CliTestSupport.Run bogus = nhl("bogus");
+    assertEquals(2, bogus.code());
+    assertTrue(bogus.err().contains("bogus"), bogus.err());
+    CliTestSupport.Run noIndex = nhl("search", "00ff", "-i", tmp.resolve("none").toString());
+    assertEquals(2, noIndex.code());
+    assertTrue(noIndex.err().contains("no index in"), noIndex.err());
+    CliTestSupport.Run noFolder = nhl("index", tmp.resolve("nope").toString(), "-m", "m.onnx", "-i", tmp.toString());
+    assertEquals(2, noFolder.code());
+    assertTrue(noFolder.err().contains("is not a folder"), noFolder.err());
+    for (String cmd : new String[] {"train", "index", "search", "stats", "serve"}) {
+      CliTestSupport.Run help = nhl(cmd, "--help");
+      assertEquals(0, help.code(), cmd);
+      assertTrue(help.out().contains("Usage: nhl " + cmd), help.out());
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package dev.nhl.cli;
+
+import static dev.nhl.cli.CliTestSupport.nhl;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.nhl.encoder.ImageEncoder;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.store.Directory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The search page in a real browser: Debian's Chromium, headless, driven through ChromeDriver.
+ * Uploads a held-out photo, waits for the result list, reads it, and saves a screenshot.
+ */
+class WebPageTest {
+
+  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+  @Test
+  void uploadAPhotoAndReadTheResults(@TempDir Path tmp) throws Exception {
+    CliTestSupport.assumeData();
+    assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        "Chromium and ChromeDriver are expected at " + CHROMIUM + " and " + CHROMEDRIVER + " (.ci/run installs them)");
+    Path photos = tmp.resolve("photos");
+    List<Path> queries = CliTestSupport.collection(photos, 20);
+    Path model = tmp.resolve("photos.onnx");
+    Path index = tmp.resolve("index");
+    assertEquals(0, nhl("train", "--images", photos.toString(), "--backbone", CliTestSupport.MOBILENET.toString(),
+        "--out", model.toString(), "--epochs", "40").code());
+    assertEquals(0, nhl("index", photos.toString(), "-m", model.toString(), "-i", index.toString()).code());
+
+    ServeCommand serve = new ServeCommand();
+    serve.bind = "127.0.0.1";
+    serve.port = 0;
+    try (Directory dir = PhotoIndex.open(index); DirectoryReader reader = DirectoryReader.open(dir);
+        ImageEncoder enc = ImageEncoder.open(model, ImageEncoder.Options.defaults().withBatchSize(1))) {
+      HttpServer server = serve.start(reader, enc);
+      String base = "http://127.0.0.1:" + server.getAddress().getPort();
+      try {
+        badRequestsGetMessages(base);
+        Path query = queries.get(3);
+        String expectedTag = CliTestSupport.CLASSES.get(3);
+        drive(base, query, expectedTag, tmp);
+      } finally {
+        server.stop(0);
+      }
+    }
+  }
+
+  private static void drive(String base, Path query, String expectedTag, Path tmp) throws Exception {
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--window-size=1280,1000", "--user-data-dir=" + tmp.resolve("chrome-profile"));
+    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+        .usingAnyFreePort().build();
+    ChromeDriver driver = new ChromeDriver(service, options);
+    try {
+      driver.get(base + "/");
+      WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(60));
+      wait.until(ExpectedConditions.textMatches(By.id("info"), java.util.regex.Pattern.compile("\\d+ photos")));
+      driver.findElement(By.id("photo")).sendKeys(query.toAbsolutePath().toString());
+      wait.until(ExpectedConditions.textToBe(By.id("status"), "done"));
+      List<WebElement> hits = driver.findElements(By.cssSelector("#results .hit"));
+      assertEquals(12, hits.size());
+      int same = 0;
+      int previous = -1;
+      StringBuilder shown = new StringBuilder();
+      for (WebElement h : hits) {
+        int d = Integer.parseInt(h.getDomAttribute("data-distance"));
+        assertTrue(d >= previous, "results are in distance order");
+        previous = d;
+        same += expectedTag.equals(h.getDomAttribute("data-tag")) ? 1 : 0;
+        shown.append(String.format(Locale.ROOT, "  %s%n", h.getText().replace('\n', ' ')));
+      }
+      List<WebElement> stages = driver.findElements(By.cssSelector("#stages .stage"));
+      assertFalse(stages.isEmpty(), "the stage strip is shown");
+      StringBuilder strip = new StringBuilder();
+      for (WebElement s : stages) {
+        strip.append(" [").append(s.getText().replace("\n", ", ")).append(']');
+      }
+      // every thumbnail loaded
+      wait.until(d -> (Boolean) ((org.openqa.selenium.JavascriptExecutor) d).executeScript(
+          "return [...document.querySelectorAll('#results img')].every(i => i.complete && i.naturalWidth > 0)"));
+      byte[] png = driver.getScreenshotAs(OutputType.BYTES);
+      Path shot = Path.of("target/web-page.png");
+      Files.createDirectories(shot.getParent());
+      Files.write(shot, png);
+      var img = ImageIO.read(new ByteArrayInputStream(png));
+      assertTrue(png.length > 10_000 && img.getWidth() > 0, "screenshot is not empty: " + png.length + " bytes");
+      int distinct = (int) java.util.stream.IntStream.range(0, 50)
+          .map(i -> img.getRGB(img.getWidth() * (i % 10) / 10, img.getHeight() * (i / 10) / 5)).distinct().count();
+      assertTrue(distinct > 3, "screenshot shows more than a blank page: " + distinct + " colours sampled");
+      System.out.printf(Locale.ROOT, "query %s (%s): %d of 12 results share its tag; stages%s%n%s", query.getFileName(),
+          expectedTag, same, strip, shown);
+      System.out.println("screenshot: " + shot.toAbsolutePath() + " (" + png.length + " bytes)");
+      assertTrue(same >= 6, same + " of 12 results share the query's tag");
+    } finally {
+      driver.quit();
+    }
+  }
+
+  private static void badRequestsGetMessages(String base) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> empty = http.send(HttpRequest.newBuilder(URI.create(base + "/api/search"))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, empty.statusCode());
+    assertTrue(empty.body().contains("no image"), empty.body());
+    HttpResponse<String> garbage = http.send(HttpRequest.newBuilder(URI.create(base + "/api/search?k=5"))
+        .POST(HttpRequest.BodyPublishers.ofString("not an image")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, garbage.statusCode());
+    assertTrue(garbage.body().contains("not an image"), garbage.body());
+    assertFalse(garbage.body().contains("Exception"), garbage.body());
+    HttpResponse<String> badK = http.send(HttpRequest.newBuilder(URI.create(base + "/api/search?k=abc"))
+        .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, badK.statusCode());
+    assertTrue(badK.body().contains("k must be a whole number"), badK.body());
+    HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(base + "/api/search")).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(405, get.statusCode());
+    HttpResponse<String> thumb = http.send(HttpRequest.newBuilder(URI.create(base + "/api/thumb?path=%2Fetc%2Fpasswd")).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, thumb.statusCode(), "only indexed photos are served");
+    HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(base + "/nope")).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, missing.statusCode());
+  }
+}
