@@ -3,6 +3,7 @@ package dev.nhl.cli;
 import dev.nhl.index.CodeSpec;
 import dev.nhl.index.Codes;
 import dev.nhl.index.Hits;
+import dev.nhl.index.ProgressivePlan;
 import dev.nhl.lucene.NestedCodeField;
 import dev.nhl.lucene.NestedHammingQuery;
 import dev.nhl.lucene.NhlCodec;
@@ -135,6 +136,23 @@ final class PhotoIndex {
     return new ArrayList<>(tags);
   }
 
+  /** Up to this many photos the default plan is one exact stage; the ladder below is used instead. */
+  static final int SMALL = 4096;
+
+  /**
+   * A plan over every length of the spec, each stage keeping a quarter of the one before it (at
+   * least k): on a small collection it costs next to nothing and shows the candidates narrowing.
+   */
+  static ProgressivePlan ladder(CodeSpec spec, int n, int k) {
+    int m = spec.stages();
+    ProgressivePlan.Stage[] stages = new ProgressivePlan.Stage[m];
+    for (int j = 0; j < m; j++) {
+      long keep = j == m - 1 ? k : Math.max(k, Math.min(n, (long) k << (2 * (m - 1 - j))));
+      stages[j] = new ProgressivePlan.Stage(spec.length(j), (int) keep);
+    }
+    return ProgressivePlan.of(stages);
+  }
+
   /** One hit: its rank, path, tag, code, and distance at each length of the spec. */
   record Hit(int rank, int doc, String path, String tag, byte[] code, int[] distances) {}
 
@@ -148,7 +166,9 @@ final class PhotoIndex {
     CodeSpec spec = spec(reader);
     Codes.checkCode(code, spec);
     IndexSearcher searcher = new IndexSearcher(reader);
-    NestedHammingQuery q = exact ? NestedHammingQuery.exact(CODE, code, k) : NestedHammingQuery.progressive(CODE, code, k);
+    NestedHammingQuery q = exact ? NestedHammingQuery.exact(CODE, code, k)
+        : reader.maxDoc() > SMALL ? NestedHammingQuery.progressive(CODE, code, k)
+        : NestedHammingQuery.progressive(CODE, code, ladder(spec, reader.maxDoc(), k));
     if (tag != null && !tag.isBlank()) {
       q = q.withFilter(new TermQuery(new Term(TAG, tag)));
     }

@@ -81,6 +81,8 @@ final class ServeCommand implements Callable<Integer> {
   HttpServer start(DirectoryReader reader, ImageEncoder enc) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 0);
     Site site = new Site(reader, enc);
+    // one search before the first visitor's: the kernels are compiled on first use
+    PhotoIndex.search(reader, new byte[PhotoIndex.spec(reader).maxBytes()], 1, null, false);
     server.createContext("/", site::handle);
     server.setExecutor(Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "nhl-serve");

@@ -85,7 +85,7 @@ class WebPageTest {
       driver.get(base + "/");
       WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(60));
       wait.until(ExpectedConditions.textMatches(By.id("info"), java.util.regex.Pattern.compile("\\d+ photos")));
-      driver.findElement(By.id("photo")).sendKeys(query.toAbsolutePath().toString());
+      driver.findElement(By.id("photo")).sendKeys(query.toRealPath().toString());
       wait.until(ExpectedConditions.textToBe(By.id("status"), "done"));
       List<WebElement> hits = driver.findElements(By.cssSelector("#results .hit"));
       assertEquals(12, hits.size());
