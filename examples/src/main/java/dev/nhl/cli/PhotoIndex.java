@@ -137,7 +137,7 @@ final class PhotoIndex {
   }
 
   /** Up to this many photos the default plan is one exact stage; the ladder below is used instead. */
-  static final int SMALL = 4096;
+  static final int SMALL = ProgressivePlan.EXACT_UP_TO;
 
   /**
    * A plan over every length of the spec, each stage keeping a quarter of the one before it (at

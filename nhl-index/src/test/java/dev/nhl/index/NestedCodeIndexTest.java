@@ -122,7 +122,8 @@ class NestedCodeIndexTest {
     CodeSpec spec = CodeSpec.of(16, 32, 64, 128);
     byte[][] codes = TestCodes.clustered(r, 20000, 16, 50, 0.08);
     NestedCodeIndex index = TestCodes.heapIndex(spec, codes);
-    ProgressivePlan plan = ProgressivePlan.defaultPlan(spec, 20000, 10, 128);
+    // the plan the default gives a million codes, on 20,000 (the default searches these exactly)
+    ProgressivePlan plan = ProgressivePlan.defaultPlan(spec, 1_000_000, 10, 128);
     assertEquals(List.of(32, 64, 128), plan.stages().stream().map(ProgressivePlan.Stage::length).toList());
     int found = 0;
     for (int q = 0; q < 20; q++) {
@@ -132,7 +133,7 @@ class NestedCodeIndexTest {
         query[r.nextInt(16)] ^= (byte) (1 << r.nextInt(8));
       }
       Hits exact = index.search(query, SearchOptions.exact(10));
-      Hits prog = index.search(query, SearchOptions.progressive(10));
+      Hits prog = index.search(query, SearchOptions.progressive(plan));
       assertEquals(3, prog.stages().size());
       // the k-th distance can only be worse, never better, than exact
       assertTrue(prog.distance(9) >= exact.distance(9));
@@ -150,20 +151,22 @@ class NestedCodeIndexTest {
   @Test
   void defaultPlanShape() {
     CodeSpec spec = CodeSpec.of(8, 16, 32, 64, 128);
-    assertEquals(ProgressivePlan.exact(128, 10), ProgressivePlan.defaultPlan(spec, 4096, 10, 128));
+    assertEquals(ProgressivePlan.exact(128, 10), ProgressivePlan.defaultPlan(spec, ProgressivePlan.EXACT_UP_TO, 10, 128));
     assertEquals(
         ProgressivePlan.of(
             new ProgressivePlan.Stage(32, 2000), new ProgressivePlan.Stage(64, 1000),
             new ProgressivePlan.Stage(128, 10)),
         ProgressivePlan.defaultPlan(spec, 10_000_000, 10, 128));
-    // 5000 codes want 21 bits: the first stage is 32, never 8 or 16
+    // 300,000 codes want 27 bits: the first stage is 32, never 8 or 16
     assertEquals(
         ProgressivePlan.of(
             new ProgressivePlan.Stage(32, 200), new ProgressivePlan.Stage(64, 100),
             new ProgressivePlan.Stage(128, 1)),
-        ProgressivePlan.defaultPlan(spec, 5000, 1, 128));
+        ProgressivePlan.defaultPlan(spec, 300_000, 1, 128));
+    // a first stage that would keep more than a sixteenth of the codes: exact
+    assertEquals(ProgressivePlan.exact(128, 100), ProgressivePlan.defaultPlan(spec, 300_000, 100, 128));
     // a spec without 32 bits starts at the first length past 24
-    assertEquals(48, ProgressivePlan.defaultPlan(CodeSpec.of(16, 48, 96), 1 << 16, 10, 96).stages().get(0).length());
+    assertEquals(48, ProgressivePlan.defaultPlan(CodeSpec.of(16, 48, 96), 1 << 19, 10, 96).stages().get(0).length());
     assertEquals(ProgressivePlan.exact(16, 5), ProgressivePlan.defaultPlan(CodeSpec.of(16), 1 << 20, 5, 16));
     assertEquals(ProgressivePlan.exact(16, 5), ProgressivePlan.defaultPlan(spec, 1 << 20, 5, 16));
     assertThrows(IllegalArgumentException.class, () -> ProgressivePlan.defaultPlan(spec, 10, 0, 128));

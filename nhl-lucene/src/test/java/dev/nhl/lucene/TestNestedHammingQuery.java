@@ -79,9 +79,18 @@ public class TestNestedHammingQuery extends LuceneTestCase {
         }
       }
     }
-    // merges may have reclaimed every deletion above; a last round without merges keeps some
+    // merges may have reclaimed every deletion above, or left one segment; a last round without
+    // merges adds a segment and keeps some deletions
     IndexWriterConfig last = new IndexWriterConfig().setCodec(new NhlCodec()).setMergePolicy(NoMergePolicy.INSTANCE);
     try (IndexWriter w = new IndexWriter(dir, last)) {
+      for (int i = 0; i < 1 + n / 100; i++) {
+        Doc d = randomDoc(r, "d" + (n + i), centres);
+        if (everyDocHasCode && d.code() == null) {
+          d = new Doc(d.id(), d.tag(), centres[0].clone());
+        }
+        docs.put(d.id(), d);
+        w.addDocument(toDocument(d));
+      }
       for (int i = 0; i < 1 + n / 100; i++) {
         String victim = "d" + r.nextInt(n);
         w.deleteDocuments(new Term("id", victim));
@@ -224,7 +233,9 @@ public class TestNestedHammingQuery extends LuceneTestCase {
             continue;
           }
           List<int[]> expected = oracle(reader, docs, d.code(), 128, null, 10);
-          List<int[]> actual = hits(searcher, NestedHammingQuery.progressive("code", d.code(), 10), 10);
+          // the plan the default gives a million codes (these segments are small enough for exact)
+          List<int[]> actual = hits(searcher,
+              NestedHammingQuery.progressive("code", d.code(), ProgressivePlan.defaultPlan(SPEC, 1_000_000, 10, 128)), 10);
           for (int[] e : expected) {
             for (int[] a : actual) {
               if (a[0] == e[0]) {
