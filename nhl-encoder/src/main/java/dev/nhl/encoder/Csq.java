@@ -42,16 +42,7 @@ final class Csq implements LengthObjective {
   static Csq[] nested(int[] lengths, Labels labels, Random random) {
     int max = lengths[lengths.length - 1];
     float[] full = centres(labels.classes(), max, random);
-    int[] perm = new int[max];
-    for (int b = 0; b < max; b++) {
-      perm[b] = b;
-    }
-    for (int b = max - 1; b > 0; b--) {
-      int j = random.nextInt(b + 1);
-      int t = perm[b];
-      perm[b] = perm[j];
-      perm[j] = t;
-    }
+    int[] perm = NhlTrainer.shuffled(max, random);
     float[] tie = signs(max, random);
     Csq[] out = new Csq[lengths.length];
     for (int i = 0; i < lengths.length; i++) {
@@ -85,17 +76,8 @@ final class Csq implements LengthObjective {
       }
       return c;
     }
-    int[] perm = new int[bits];
     for (int k = 0; k < classes; k++) {
-      for (int b = 0; b < bits; b++) {
-        perm[b] = b;
-      }
-      for (int b = bits - 1; b > 0; b--) {
-        int j = random.nextInt(b + 1);
-        int t = perm[b];
-        perm[b] = perm[j];
-        perm[j] = t;
-      }
+      int[] perm = NhlTrainer.shuffled(bits, random);
       for (int b = 0; b < bits; b++) {
         c[k * bits + perm[b]] = b < bits / 2 ? -1f : 1f;
       }

@@ -103,38 +103,27 @@ class GradientCheckTest {
 
   @Test
   void dsh(Random r) {
-    for (boolean multi : new boolean[] {false, true}) {
-      int bits = 16;
-      int n = 40;
-      int rows = 8;
-      Labels labels = randomLabels(r, n, 4, multi);
-      Dsh dsh = new Dsh(bits, labels);
-      // a bank filled for 30 of the 40 items: the others must take no part
-      int[] seen = java.util.stream.IntStream.range(0, 30).toArray();
-      dsh.record(smooth(r, seen.length * bits, 0.7), seen.length, seen);
-      int[] items = r.ints(rows, 0, 30).toArray();
-      float[] u = smooth(r, rows * bits, 0.7);
-      float[] grad = new float[u.length];
-      dsh.lossAndGradient(u, rows, items, grad);
-      check("DSH multi=" + multi, u, grad, x -> dsh.lossAndGradient(x, rows, items, new float[x.length]), EPS, 1e-3);
-    }
+    pairwise(r, "DSH", labels -> new Dsh(16, labels), 0.7);
   }
 
   @Test
   void dhn(Random r) {
+    pairwise(r, "DHN", labels -> new Dhn(16, labels), 1);
+  }
+
+  /** A memory-bank objective: its bank filled for 30 of 40 items (the others take no part). */
+  static void pairwise(Random r, String name, java.util.function.Function<Labels, MemoryBank> make, double sd) {
     for (boolean multi : new boolean[] {false, true}) {
-      int bits = 16;
-      int n = 40;
       int rows = 8;
-      Labels labels = randomLabels(r, n, 4, multi);
-      Dhn dhn = new Dhn(bits, labels);
+      MemoryBank objective = make.apply(randomLabels(r, 40, 4, multi));
+      int bits = objective.bits();
       int[] seen = java.util.stream.IntStream.range(0, 30).toArray();
-      dhn.record(smooth(r, seen.length * bits, 1), seen.length, seen);
+      objective.record(smooth(r, seen.length * bits, sd), seen.length, seen);
       int[] items = r.ints(rows, 0, 30).toArray();
-      float[] u = smooth(r, rows * bits, 1);
+      float[] u = smooth(r, rows * bits, sd);
       float[] grad = new float[u.length];
-      dhn.lossAndGradient(u, rows, items, grad);
-      check("DHN multi=" + multi, u, grad, x -> dhn.lossAndGradient(x, rows, items, new float[x.length]), EPS, 1e-3);
+      objective.lossAndGradient(u, rows, items, grad);
+      check(name + " multi=" + multi, u, grad, x -> objective.lossAndGradient(x, rows, items, new float[x.length]), EPS, 1e-3);
     }
   }
 
