@@ -209,7 +209,8 @@ public final class NhlTrainer {
       }
       Labels trainLabels = labels.subset(train);
       this.objectives = new LengthObjective[lengths.length];
-      if (config.objective() == Objective.CSQ && config.nestedCentres() && lengths.length > 1) {
+      if (config.objective() == Objective.CSQ && lengths.length > 1
+          && config.centres().nested(trainLabels.classes(), lengths[0])) {
         System.arraycopy(Csq.nested(lengths, trainLabels, random), 0, objectives, 0, lengths.length);
       } else {
         for (int i = 0; i < lengths.length; i++) {

@@ -22,9 +22,7 @@ import java.util.Objects;
  * @param patience epochs without a better validation mAP before training stops (default 5)
  * @param validationTopK K of the validation mAP@K (default 1000)
  * @param seed seed of initialisation, shuffling, hash centres and the validation split (default 42)
- * @param nestedCentres with CSQ and several lengths: each shorter length's hash centres are the
- *     first bits of the longest length's (default true), so that the lengths' targets agree on
- *     the bits they share; false gives every length independent centres
+ * @param centres how CSQ draws the hash centres of several lengths (default {@link Centres#AUTO})
  */
 public record TrainerConfig(
     CodeSpec spec,
@@ -41,7 +39,32 @@ public record TrainerConfig(
     int patience,
     int validationTopK,
     long seed,
-    boolean nestedCentres) {
+    Centres centres) {
+
+  /**
+   * How CSQ draws the hash centres when there are several lengths. Every length has its own
+   * centres either way; they differ in whether the lengths' targets agree on the bits they share.
+   */
+  public enum Centres {
+    /**
+     * NESTED when the shortest length cannot give every class a Hadamard centre (more classes
+     * than twice its bits), INDEPENDENT otherwise. Measured in {@code bench/RESULTS.md}: with 101
+     * classes nested centres raised the average mAP from 0.574 to 0.691; with 10 classes
+     * independent Hadamard centres did better (0.865 against 0.859).
+     */
+    AUTO,
+    /**
+     * Each shorter length's centres are the first bits of the longest length's, whose columns are
+     * in a random order (Hadamard rows stay orthogonal under a column permutation).
+     */
+    NESTED,
+    /** Each length draws its centres on its own, as the single-length method does. */
+    INDEPENDENT;
+
+    boolean nested(int classes, int shortest) {
+      return this == NESTED || (this == AUTO && classes > 2 * shortest);
+    }
+  }
 
   /** The training components of the nested layer that are switched on. */
   public enum Mode {
@@ -68,6 +91,7 @@ public record TrainerConfig(
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(objective, "objective");
     Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(centres, "centres");
     check(hiddenUnits >= 0, "hidden units must be at least 0", hiddenUnits);
     check(epochs >= 1, "epochs must be at least 1", epochs);
     check(batchSize >= 2, "batch size must be at least 2", batchSize);
@@ -94,13 +118,13 @@ public record TrainerConfig(
   /** The same options for other code lengths (a single length gives the baseline of that length). */
   public TrainerConfig withSpec(CodeSpec other) {
     return new TrainerConfig(other, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
-        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, nestedCentres);
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres);
   }
 
   /** The same options with another mode. */
   public TrainerConfig withMode(Mode other) {
     return new TrainerConfig(spec, objective, other, hiddenUnits, epochs, batchSize, learningRate,
-        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, nestedCentres);
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres);
   }
 
   /** Builds a {@link TrainerConfig}; see its components for the defaults. */
@@ -119,7 +143,7 @@ public record TrainerConfig(
     private int patience = 5;
     private int validationTopK = 1000;
     private long seed = 42;
-    private boolean nestedCentres = true;
+    private Centres centres = Centres.AUTO;
 
     private Builder(CodeSpec spec) {
       this.spec = spec;
@@ -203,16 +227,16 @@ public record TrainerConfig(
       return this;
     }
 
-    /** Whether CSQ's shorter lengths take the prefixes of the longest length's centres. */
-    public Builder nestedCentres(boolean v) {
-      nestedCentres = v;
+    /** How CSQ draws the centres of several lengths. */
+    public Builder centres(Centres v) {
+      centres = v;
       return this;
     }
 
     /** The validated configuration. */
     public TrainerConfig build() {
       return new TrainerConfig(spec, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
-          weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, nestedCentres);
+          weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres);
     }
   }
 }

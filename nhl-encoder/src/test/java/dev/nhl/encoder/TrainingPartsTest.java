@@ -125,6 +125,16 @@ class TrainingPartsTest {
   }
 
   @Test
+  void autoCentresAreNestedWhenTheShortestLengthCannotSeparateTheClasses() {
+    assertTrue(TrainerConfig.Centres.AUTO.nested(101, 8));
+    assertTrue(!TrainerConfig.Centres.AUTO.nested(10, 8));
+    assertTrue(!TrainerConfig.Centres.AUTO.nested(16, 8));
+    assertTrue(TrainerConfig.Centres.AUTO.nested(17, 8));
+    assertTrue(TrainerConfig.Centres.NESTED.nested(2, 64));
+    assertTrue(!TrainerConfig.Centres.INDEPENDENT.nested(1000, 8));
+  }
+
+  @Test
   void randomCentresAreBalanced() {
     // more classes than 2 x bits: balanced random centres
     float[] c = Csq.centres(40, 8, new Random(3));
