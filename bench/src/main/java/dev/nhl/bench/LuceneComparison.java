@@ -44,8 +44,10 @@ import org.apache.lucene.util.VectorUtil;
  * recall reaches 0.99.
  *
  * <p>Usage: {@code LuceneComparison [codes] [queries] [workdir] [--threads N] [--no-force-merge]}
- * (default 1,000,000 codes, 200 queries, a temporary folder that is deleted at the end, one
- * indexing thread, force-merged to one segment). Both sides are always indexed the same way.
+ * [--reuse] (default 1,000,000 codes, 200 queries, a temporary folder that is deleted at the end,
+ * one indexing thread, force-merged to one segment). Both sides are always indexed the same way.
+ * {@code --reuse} searches the indexes a previous run left in the work folder instead of
+ * building them (the codes are the same: same generator and seed); it reports no indexing.
  */
 public final class LuceneComparison {
 
@@ -59,10 +61,12 @@ public final class LuceneComparison {
     List<String> positional = new ArrayList<>();
     int threads = 1;
     boolean forceMerge = true;
+    boolean reuse = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--no-force-merge" -> forceMerge = false;
+        case "--reuse" -> reuse = true;
         default -> positional.add(args[i]);
       }
     }
@@ -86,7 +90,11 @@ public final class LuceneComparison {
     // for the other's garbage or JIT history
     try (Directory nhlDir = new MMapDirectory(work.resolve("nhl"));
         Directory hnswDir = new MMapDirectory(work.resolve("hnsw"))) {
-      long nhlIndexNanos = index(nhlDir, new NhlCodec(), codes, threads, forceMerge, c -> {
+      boolean built = reuse && DirectoryReader.indexExists(nhlDir) && DirectoryReader.indexExists(hnswDir);
+      if (built) {
+        System.err.println("searching the indexes already in " + work + " (same codes: generated with the same seed)");
+      }
+      long nhlIndexNanos = built ? 0 : index(nhlDir, new NhlCodec(), codes, threads, forceMerge, c -> {
         Document d = new Document();
         d.add(new NestedCodeField("code", c, SPEC));
         return d;
@@ -113,7 +121,7 @@ public final class LuceneComparison {
           return format;
         }
       };
-      long hnswIndexNanos = index(hnswDir, hnswCodec, codes, threads, forceMerge, c -> {
+      long hnswIndexNanos = built ? 0 : index(hnswDir, hnswCodec, codes, threads, forceMerge, c -> {
         Document d = new Document();
         d.add(new KnnByteVectorField("vec", c, VectorSimilarityFunction.EUCLIDEAN));
         return d;
@@ -132,9 +140,13 @@ public final class LuceneComparison {
         }
       }
       System.out.printf(Locale.ROOT, "%n| index | indexing time | index size |%n| --- | ---: | ---: |%n");
-      System.out.printf(Locale.ROOT, "| nhl codec (NestedCodeField) | %.1f s | %.1f MB |%n", nhlIndexNanos / 1e9, size(nhlDir) / 1e6);
-      System.out.printf(Locale.ROOT, "| HnswBitVectorsFormat (KnnByteVectorField) | %.1f s | %.1f MB |%n", hnswIndexNanos / 1e9, size(hnswDir) / 1e6);
-      System.out.printf(Locale.ROOT, "| ratio HNSW / nhl | %.1fx | |%n", (double) hnswIndexNanos / nhlIndexNanos);
+      String nhlTime = built ? "(reused)" : String.format(Locale.ROOT, "%.1f s", nhlIndexNanos / 1e9);
+      String hnswTime = built ? "(reused)" : String.format(Locale.ROOT, "%.1f s", hnswIndexNanos / 1e9);
+      System.out.printf(Locale.ROOT, "| nhl codec (NestedCodeField) | %s | %.1f MB |%n", nhlTime, size(nhlDir) / 1e6);
+      System.out.printf(Locale.ROOT, "| HnswBitVectorsFormat (KnnByteVectorField) | %s | %.1f MB |%n", hnswTime, size(hnswDir) / 1e6);
+      if (!built) {
+        System.out.printf(Locale.ROOT, "| ratio HNSW / nhl | %.1fx | |%n", (double) hnswIndexNanos / nhlIndexNanos);
+      }
       System.out.printf(Locale.ROOT, "%n| search | segments | p50 | p99 | recall@10 |%n| --- | ---: | ---: | ---: | ---: |%n");
       rows.forEach(System.out::println);
     } finally {
