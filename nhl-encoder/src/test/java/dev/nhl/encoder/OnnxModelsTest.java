@@ -93,8 +93,10 @@ class OnnxModelsTest {
       float[] x = gaussian(r, 5 * 13, 4);
       assertClose(head.outputs(x), back.outputs(x), 1e-6, "hidden=" + hidden);
     }
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> OnnxModels.readHead(OnnxModels.featureExtractor(mobilenet(), "627")));
+    // the same model without its spec is no head
+    UnknownFieldSet m = Proto.parse(ByteString.copyFrom(OnnxModels.head(randomHead(r, CodeSpec.of(8), 4, 0))), "model");
+    byte[] noSpec = new Proto.Msg(m).clear(Proto.MODEL_METADATA_PROPS).build().toByteArray();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxModels.readHead(noSpec));
     assertTrue(e.getMessage().startsWith("not an NHL head model"), e.getMessage());
   }
 
