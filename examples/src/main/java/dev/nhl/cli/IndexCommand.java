@@ -26,7 +26,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "index", mixinStandardHelpOptions = true,
     description = {"Encode the photos under a folder with an ONNX model and write them to a Lucene index.",
         "Re-running encodes only new or changed files (path, modification time and size) and removes files "
-            + "that are gone. Unreadable images are reported and skipped."})
+            + "that are gone. Unreadable images are reported and skipped (and tried again next time). An index keeps to the model it was "
+            + "built with (by content); --rebuild re-encodes everything with another."})
 final class IndexCommand implements Callable<Integer> {
 
   @Spec
@@ -43,6 +44,9 @@ final class IndexCommand implements Callable<Integer> {
 
   @Option(names = "--batch", defaultValue = "32", description = "images per inference batch (default: ${DEFAULT-VALUE})")
   int batch;
+
+  @Option(names = "--rebuild", description = "re-encode every photo (needed to switch the index to another model)")
+  boolean rebuild;
 
   /** Encoded photos between commits: an interrupted run keeps what it did. */
   static final int COMMIT_EVERY = 2000;
@@ -63,20 +67,25 @@ final class IndexCommand implements Callable<Integer> {
       if (codeSpec == null) {
         throw new IllegalArgumentException(model + " gives no codes (no nhl.spec in its metadata): use a model from 'nhl train'");
       }
+      String modelHash = PhotoIndex.sha256(modelPath);
       Map<String, PhotoIndex.Stamp> known = new HashMap<>();
       if (DirectoryReader.indexExists(dir)) {
         try (DirectoryReader reader = DirectoryReader.open(dir)) {
           String oldSpec = reader.getIndexCommit().getUserData().get(PhotoIndex.SPEC_KEY);
-          String oldModel = reader.getIndexCommit().getUserData().get(PhotoIndex.MODEL_KEY);
-          if (oldSpec != null && !CodeSpec.parse(oldSpec).equals(codeSpec)) {
+          String oldHash = reader.getIndexCommit().getUserData().get(PhotoIndex.MODEL_HASH_KEY);
+          if (oldSpec != null && !CodeSpec.parse(oldSpec).equals(codeSpec) && !rebuild) {
             throw new IllegalArgumentException("the index holds " + oldSpec + "-bit codes but " + model + " gives "
-                + codeSpec + "; use a new index folder");
+                + codeSpec + "; use a new index folder, or --rebuild to re-encode every photo");
           }
-          if (oldModel != null && !oldModel.equals(modelPath.toString())) {
-            err.println("note: the index was built with " + oldModel + "; only new or changed photos are encoded with "
-                + modelPath);
+          if (oldHash != null && !oldHash.equals(modelHash) && !rebuild) {
+            // codes of two models cannot be compared: one index, one model
+            throw new IllegalArgumentException("the index was built with another model ("
+                + reader.getIndexCommit().getUserData().get(PhotoIndex.MODEL_KEY) + "); use that model, a new index folder, "
+                + "or --rebuild to re-encode every photo with " + model);
           }
-          known = PhotoIndex.stamps(reader);
+          if (!rebuild) {
+            known = PhotoIndex.stamps(reader);
+          }
         }
       }
       List<Path> todo = new ArrayList<>();
@@ -101,7 +110,11 @@ final class IndexCommand implements Callable<Integer> {
         for (String g : gone) {
           w.deleteDocuments(new Term(PhotoIndex.PATH, g));
         }
-        Map<String, String> data = Map.of(PhotoIndex.SPEC_KEY, codeSpec.toString(), PhotoIndex.MODEL_KEY, modelPath.toString());
+        if (rebuild) {
+          w.deleteAll();
+        }
+        Map<String, String> data = Map.of(PhotoIndex.SPEC_KEY, codeSpec.toString(), PhotoIndex.MODEL_KEY,
+            modelPath.toString(), PhotoIndex.MODEL_HASH_KEY, modelHash);
         w.setLiveCommitData(data.entrySet());
         Progress bar = todo.isEmpty() ? null : new Progress(System.err, "encoding", todo.size());
         int[] i = {0};

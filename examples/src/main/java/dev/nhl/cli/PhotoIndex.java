@@ -52,6 +52,23 @@ final class PhotoIndex {
   static final String CODE = "code";
   static final String MODEL_KEY = "nhl.model";
   static final String SPEC_KEY = "nhl.spec";
+  static final String MODEL_HASH_KEY = "nhl.model.sha256";
+
+  /** The SHA-256 of a file, in hex: which model encoded an index's codes. */
+  static String sha256(Path file) throws IOException {
+    try {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      try (var in = Files.newInputStream(file)) {
+        byte[] buf = new byte[1 << 16];
+        for (int n = in.read(buf); n > 0; n = in.read(buf)) {
+          md.update(buf, 0, n);
+        }
+      }
+      return java.util.HexFormat.of().formatHex(md.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK lacks SHA-256", e);
+    }
+  }
 
   private PhotoIndex() {}
 

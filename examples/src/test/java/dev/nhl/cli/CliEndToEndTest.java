@@ -54,6 +54,18 @@ class CliEndToEndTest {
     assertTrue(third.out().contains("skipped 1 unreadable, removed 1"), third.out());
     assertTrue(third.err().contains("broken.jpg"), third.err());
 
+    // codes of another model cannot join the index: refused, unless every photo is re-encoded
+    Path other = tmp.resolve("other.onnx");
+    assertEquals(0, nhl("train", "--images", photos.toString(), "--backbone", CliTestSupport.MOBILENET.toString(),
+        "--out", other.toString(), "--epochs", "2", "--seed", "7").code());
+    CliTestSupport.Run refused = nhl("index", photos.toString(), "-m", other.toString(), "-i", index.toString());
+    assertEquals(2, refused.code(), refused.out());
+    assertTrue(refused.err().contains("built with another model"), refused.err());
+    CliTestSupport.Run copy = nhl("index", photos.toString(), "-m", copyOf(model, tmp).toString(), "-i", index.toString());
+    assertEquals(0, copy.code(), copy.err());
+    // the same model under another name is the same model; only the unreadable file is tried again
+    assertTrue(copy.out().contains("1 to encode, 149 unchanged"), copy.out());
+
     CliTestSupport.Run stats = nhl("stats", "-i", index.toString());
     assertEquals(0, stats.code(), stats.err());
     assertTrue(stats.out().contains("codes     149"), stats.out());
@@ -81,6 +93,12 @@ class CliEndToEndTest {
     precision /= queries.size();
     System.out.printf(Locale.ROOT, "mean precision@10 over %d held-out photos: %.2f%n", queries.size(), precision);
     assertTrue(precision >= 0.7, "mean precision@10 " + precision);
+  }
+
+  static Path copyOf(Path model, Path dir) throws java.io.IOException {
+    Path c = dir.resolve("same-model.onnx");
+    Files.copy(model, c);
+    return c;
   }
 
   @Test
