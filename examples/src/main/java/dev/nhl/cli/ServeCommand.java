@@ -28,6 +28,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import javax.imageio.ImageIO;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.store.Directory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -65,11 +67,19 @@ final class ServeCommand implements Callable<Integer> {
     if (!PhotoIndex.exists(index)) {
       throw new IllegalArgumentException("no index in " + index + ": build one with 'nhl index'");
     }
-    try (Directory dir = PhotoIndex.open(index); DirectoryReader reader = DirectoryReader.open(dir)) {
-      Path m = model != null ? model : Path.of(PhotoIndex.commitData(reader).getOrDefault(PhotoIndex.MODEL_KEY, ""));
+    try (Directory dir = PhotoIndex.open(index); SearcherManager manager = new SearcherManager(dir, null)) {
+      IndexSearcher first = manager.acquire();
+      DirectoryReader reader = (DirectoryReader) first.getIndexReader();
+      Path m;
+      int photos = reader.numDocs();
+      try {
+        m = model != null ? model : Path.of(PhotoIndex.commitData(reader).getOrDefault(PhotoIndex.MODEL_KEY, ""));
+      } finally {
+        manager.release(first);
+      }
       try (ImageEncoder enc = ImageEncoder.open(m, ImageEncoder.Options.defaults().withBatchSize(1))) {
-        HttpServer server = start(reader, enc);
-        out.printf(Locale.ROOT, "serving %s (%,d photos) at http://%s:%d/%n", index, reader.numDocs(), bind,
+        HttpServer server = start(manager, enc);
+        out.printf(Locale.ROOT, "serving %s (%,d photos) at http://%s:%d/%n", index, photos, bind,
             server.getAddress().getPort());
         out.flush();
         new CountDownLatch(1).await();
@@ -78,11 +88,18 @@ final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
-  HttpServer start(DirectoryReader reader, ImageEncoder enc) throws IOException {
+  /** Starts the server; every request sees the index as last committed (a reopen when it changed). */
+  HttpServer start(SearcherManager manager, ImageEncoder enc) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 0);
-    Site site = new Site(reader, enc);
+    Site site = new Site(manager, enc);
     // one search before the first visitor's: the kernels are compiled on first use
-    PhotoIndex.search(reader, new byte[PhotoIndex.spec(reader).maxBytes()], 1, null, false);
+    IndexSearcher s = manager.acquire();
+    try {
+      DirectoryReader reader = (DirectoryReader) s.getIndexReader();
+      PhotoIndex.search(reader, new byte[PhotoIndex.spec(reader).maxBytes()], 1, null, false);
+    } finally {
+      manager.release(s);
+    }
     server.createContext("/", site::handle);
     server.setExecutor(Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "nhl-serve");
@@ -104,26 +121,31 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   static final class Site {
-    private final DirectoryReader reader;
+    private final SearcherManager manager;
     private final ImageEncoder enc;
-    private final CodeSpec spec;
 
-    Site(DirectoryReader reader, ImageEncoder enc) throws IOException {
-      this.reader = reader;
+    Site(SearcherManager manager, ImageEncoder enc) {
+      this.manager = manager;
       this.enc = enc;
-      this.spec = PhotoIndex.spec(reader);
     }
 
     void handle(HttpExchange x) throws IOException {
       try (x) {
         try {
           String path = x.getRequestURI().getPath();
-          switch (path) {
-            case "/", "/index.html" -> page(x);
-            case "/api/search" -> search(x);
-            case "/api/thumb" -> thumb(x);
-            case "/api/info" -> info(x);
-            default -> throw new BadRequest(404, "no such page: " + path);
+          manager.maybeRefresh();
+          IndexSearcher searcher = manager.acquire();
+          try {
+            DirectoryReader reader = (DirectoryReader) searcher.getIndexReader();
+            switch (path) {
+              case "/", "/index.html" -> page(x);
+              case "/api/search" -> search(x, reader);
+              case "/api/thumb" -> thumb(x, reader);
+              case "/api/info" -> info(x, reader);
+              default -> throw new BadRequest(404, "no such page: " + path);
+            }
+          } finally {
+            manager.release(searcher);
           }
         } catch (BadRequest e) {
           send(x, e.status, "application/json", json(Map.of("error", e.getMessage())));
@@ -141,8 +163,9 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
 
-    private void info(HttpExchange x) throws IOException, BadRequest {
+    private void info(HttpExchange x, DirectoryReader reader) throws IOException, BadRequest {
       method(x, "GET");
+      CodeSpec spec = PhotoIndex.spec(reader);
       StringBuilder sb = new StringBuilder("{\"photos\":").append(reader.numDocs())
           .append(",\"spec\":").append(quote(spec.toString())).append(",\"tags\":[");
       List<String> tags = PhotoIndex.tags(reader);
@@ -152,8 +175,9 @@ final class ServeCommand implements Callable<Integer> {
       send(x, 200, "application/json", sb.append("]}").toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private void search(HttpExchange x) throws IOException, BadRequest {
+    private void search(HttpExchange x, DirectoryReader reader) throws IOException, BadRequest {
       method(x, "POST");
+      CodeSpec spec = PhotoIndex.spec(reader);
       Map<String, String> q = query(x);
       int k = parseInt(q.getOrDefault("k", "12"), "k");
       if (k < 1 || k > 100) {
@@ -208,7 +232,7 @@ final class ServeCommand implements Callable<Integer> {
       send(x, 200, "application/json", sb.append("]}").toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private void thumb(HttpExchange x) throws IOException, BadRequest {
+    private void thumb(HttpExchange x, DirectoryReader reader) throws IOException, BadRequest {
       method(x, "GET");
       String p = query(x).get("path");
       if (p == null || !PhotoIndex.indexed(reader, p)) {

@@ -19,7 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
-import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.store.Directory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,15 +57,25 @@ class WebPageTest {
     ServeCommand serve = new ServeCommand();
     serve.bind = "127.0.0.1";
     serve.port = 0;
-    try (Directory dir = PhotoIndex.open(index); DirectoryReader reader = DirectoryReader.open(dir);
+    try (Directory dir = PhotoIndex.open(index); SearcherManager manager = new SearcherManager(dir, null);
         ImageEncoder enc = ImageEncoder.open(model, ImageEncoder.Options.defaults().withBatchSize(1))) {
-      HttpServer server = serve.start(reader, enc);
+      HttpServer server = serve.start(manager, enc);
       String base = "http://127.0.0.1:" + server.getAddress().getPort();
       try {
         badRequestsGetMessages(base);
         Path query = queries.get(3);
         String expectedTag = CliTestSupport.CLASSES.get(3);
         drive(base, query, expectedTag, tmp);
+        // a photo indexed while the server runs is found by the next request
+        HttpClient http = HttpClient.newHttpClient();
+        String before = http.send(HttpRequest.newBuilder(URI.create(base + "/api/info")).GET().build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(before.startsWith("{\"photos\":120,"), before);
+        Files.copy(queries.get(0), photos.resolve("Faces_easy").resolve("added.jpg"));
+        assertEquals(0, nhl("index", photos.toString(), "-m", model.toString(), "-i", index.toString()).code());
+        String after = http.send(HttpRequest.newBuilder(URI.create(base + "/api/info")).GET().build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(after.startsWith("{\"photos\":121,"), after);
       } finally {
         server.stop(0);
       }
