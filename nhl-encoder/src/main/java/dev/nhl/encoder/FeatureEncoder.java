@@ -10,8 +10,6 @@ import ai.onnxruntime.TensorInfo;
 import dev.nhl.index.CodeSpec;
 import java.io.IOException;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -56,25 +54,12 @@ public final class FeatureEncoder implements AutoCloseable {
   /**
    * Opens a head model.
    *
-   * @throws NoSuchFileException if the file is missing
+   * @throws java.nio.file.NoSuchFileException if the file is missing
    * @throws IOException if ONNX Runtime cannot load it
    * @throws IllegalArgumentException if it is not a head model
    */
   public static FeatureEncoder open(Path model, Device device) throws IOException {
-    if (!Files.isRegularFile(model)) {
-      throw new NoSuchFileException(model.toString(), null, "no such ONNX model");
-    }
-    OrtSessions.Opened o = OrtSessions.open(Files.readAllBytes(model), device,
-        OrtEnvironment.getAvailableProviders(), OrtSessions::addCuda, model.toString());
-    try {
-      return new FeatureEncoder(o.session(), o.device(), model.toString());
-    } catch (OrtException e) {
-      OrtSessions.close(o.session(), e);
-      throw new IOException("cannot read the inputs and outputs of " + model + ": " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      OrtSessions.close(o.session(), e);
-      throw e;
-    }
+    return OrtSessions.openFile(model, device, (session, used) -> new FeatureEncoder(session, used, model.toString()));
   }
 
   /** The code spec of the model. */

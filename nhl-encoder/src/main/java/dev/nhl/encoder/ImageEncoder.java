@@ -176,25 +176,14 @@ public final class ImageEncoder implements AutoCloseable {
    *     required and cannot be had
    */
   public static ImageEncoder open(Path model, Options options) throws IOException {
-    if (!Files.isRegularFile(model)) {
-      throw new NoSuchFileException(model.toString(), null, "no such ONNX model");
-    }
-    return open(Files.readAllBytes(model), options, OrtEnvironment.getAvailableProviders(), OrtSessions::addCuda,
-        model.toString());
+    return OrtSessions.openFile(model, options.device(),
+        (session, used) -> new ImageEncoder(OrtEnvironment.getEnvironment(), session, options, used));
   }
 
   static ImageEncoder open(byte[] model, Options options, Set<OrtProvider> available, OrtSessions.CudaAdder cuda,
       String name) throws IOException {
-    OrtSessions.Opened o = OrtSessions.open(model, options.device(), available, cuda, name);
-    try {
-      return new ImageEncoder(OrtEnvironment.getEnvironment(), o.session(), options, o.device());
-    } catch (OrtException e) {
-      OrtSessions.close(o.session(), e);
-      throw new IOException("cannot read the inputs and outputs of " + name + ": " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      OrtSessions.close(o.session(), e);
-      throw e;
-    }
+    return OrtSessions.wrap(OrtSessions.open(model, options.device(), available, cuda, name), name,
+        (session, used) -> new ImageEncoder(OrtEnvironment.getEnvironment(), session, options, used));
   }
 
   /** The provider inference runs on: CPU or CUDA. */

@@ -5,6 +5,9 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.Set;
 
 /** Opens ONNX Runtime sessions on the chosen {@link Device}, with the fallback and the log line. */
@@ -77,6 +80,37 @@ final class OrtSessions {
       throw new IOException("ONNX Runtime cannot load " + name + ": " + e.getMessage(), e);
     } finally {
       opts.close();
+    }
+  }
+
+  /** Builds a user of an opened session; the session is closed when this fails. */
+  interface Wrapper<T> {
+    T wrap(OrtSession session, Device device) throws OrtException;
+  }
+
+  /**
+   * Reads a model file, opens a session on it and wraps it, closing the session when wrapping
+   * fails.
+   *
+   * @throws java.nio.file.NoSuchFileException if the file is missing
+   */
+  static <T> T openFile(Path model, Device requested, Wrapper<T> wrapper) throws IOException {
+    if (!Files.isRegularFile(model)) {
+      throw new NoSuchFileException(model.toString(), null, "no such ONNX model");
+    }
+    return wrap(open(Files.readAllBytes(model), requested, OrtEnvironment.getAvailableProviders(), OrtSessions::addCuda,
+        model.toString()), model.toString(), wrapper);
+  }
+
+  static <T> T wrap(Opened o, String name, Wrapper<T> wrapper) throws IOException {
+    try {
+      return wrapper.wrap(o.session(), o.device());
+    } catch (OrtException e) {
+      close(o.session(), e);
+      throw new IOException("cannot read the inputs and outputs of " + name + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      close(o.session(), e);
+      throw e;
     }
   }
 
