@@ -1,6 +1,7 @@
 package dev.nhl.bench;
 
 import dev.nhl.index.CodeSpec;
+import dev.nhl.index.ProgressivePlan;
 import dev.nhl.lucene.NestedCodeField;
 import dev.nhl.lucene.NestedHammingQuery;
 import dev.nhl.lucene.NhlCodec;
@@ -36,7 +37,9 @@ import org.apache.lucene.util.VectorUtil;
 
 /**
  * End-to-end comparison inside Lucene, on the same generated 128-bit codes (see {@link
- * CodeGenerator}): nhl's codec with {@link NestedHammingQuery} (exact and progressive) against
+ * CodeGenerator}): nhl's codec with {@link NestedHammingQuery} (exact; progressive by default,
+ * which probes the prefix tables; probing with other candidate counts; progressive over the
+ * columns) against
  * {@code HnswBitVectorsFormat} with {@code KnnByteVectorQuery}, and against an exact scan of the
  * flat bit vectors that format stores. Reports indexing time, index size, query latency p50/p99
  * and recall@10 against exact search (tie-aware: a hit at the exact 10th distance counts while
@@ -47,7 +50,9 @@ import org.apache.lucene.util.VectorUtil;
  * [--reuse] (default 1,000,000 codes, 200 queries, a temporary folder that is deleted at the end,
  * one indexing thread, force-merged to one segment). Both sides are always indexed the same way.
  * {@code --reuse} searches the indexes a previous run left in the work folder instead of
- * building them (the codes are the same: same generator and seed); it reports no indexing.
+ * building them (the codes are the same: same generator and seed), and builds only a side whose
+ * index is missing (delete {@code workdir/nhl} to rebuild nhl's alone); reused sides report no
+ * indexing time.
  */
 public final class LuceneComparison {
 
@@ -90,11 +95,13 @@ public final class LuceneComparison {
     // for the other's garbage or JIT history
     try (Directory nhlDir = new MMapDirectory(work.resolve("nhl"));
         Directory hnswDir = new MMapDirectory(work.resolve("hnsw"))) {
-      boolean built = reuse && DirectoryReader.indexExists(nhlDir) && DirectoryReader.indexExists(hnswDir);
-      if (built) {
+      // each side found in the work directory under --reuse is searched as it is; a missing one is built
+      boolean nhlBuilt = reuse && DirectoryReader.indexExists(nhlDir);
+      boolean hnswBuilt = reuse && DirectoryReader.indexExists(hnswDir);
+      if (nhlBuilt || hnswBuilt) {
         System.err.println("searching the indexes already in " + work + " (same codes: generated with the same seed)");
       }
-      long nhlIndexNanos = built ? 0 : index(nhlDir, new NhlCodec(), codes, threads, forceMerge, c -> {
+      long nhlIndexNanos = nhlBuilt ? 0 : index(nhlDir, new NhlCodec(), codes, threads, forceMerge, c -> {
         Document d = new Document();
         d.add(new NestedCodeField("code", c, SPEC));
         return d;
@@ -109,8 +116,21 @@ public final class LuceneComparison {
         }
         report(rows, "nhl exact (NestedHammingQuery.exact)", nhlReader.leaves().size(), qs, exact, codes, pos,
             q -> nhl.search(NestedHammingQuery.exact("code", q, K), K));
-        report(rows, "nhl progressive (default plan)", nhlReader.leaves().size(), qs, exact, codes, pos,
+        int segments = nhlReader.leaves().size();
+        report(rows, "nhl progressive (default: probes the prefix tables)", segments, qs, exact, codes, pos,
             q -> nhl.search(NestedHammingQuery.progressive("code", q, K), K));
+        int largest = 0;
+        for (LeafReaderContext ctx : nhlReader.leaves()) {
+          largest = Math.max(largest, ctx.reader().maxDoc());
+        }
+        long byDefault = NestedHammingQuery.defaultCandidates(largest, K);
+        for (long c : new long[] {byDefault / 4, byDefault / 2, byDefault * 2}) {
+          report(rows, String.format(Locale.ROOT, "nhl probing, %,d candidates", c), segments, qs, exact, codes, pos,
+              q -> nhl.search(NestedHammingQuery.probing("code", q, K, c), K));
+        }
+        ProgressivePlan columnPlan = ProgressivePlan.defaultPlan(SPEC, largest, K, 128);
+        report(rows, "nhl progressive over the columns (plan " + columnPlan.stages() + ")", segments, qs, exact, codes,
+            pos, q -> nhl.search(NestedHammingQuery.progressive("code", q, columnPlan), K));
       }
       // Lucene's default codec with the bit-vector HNSW format per field: readable without config
       Codec hnswCodec = new Lucene104Codec() {
@@ -121,7 +141,7 @@ public final class LuceneComparison {
           return format;
         }
       };
-      long hnswIndexNanos = built ? 0 : index(hnswDir, hnswCodec, codes, threads, forceMerge, c -> {
+      long hnswIndexNanos = hnswBuilt ? 0 : index(hnswDir, hnswCodec, codes, threads, forceMerge, c -> {
         Document d = new Document();
         d.add(new KnnByteVectorField("vec", c, VectorSimilarityFunction.EUCLIDEAN));
         return d;
@@ -140,11 +160,11 @@ public final class LuceneComparison {
         }
       }
       System.out.printf(Locale.ROOT, "%n| index | indexing time | index size |%n| --- | ---: | ---: |%n");
-      String nhlTime = built ? "(reused)" : String.format(Locale.ROOT, "%.1f s", nhlIndexNanos / 1e9);
-      String hnswTime = built ? "(reused)" : String.format(Locale.ROOT, "%.1f s", hnswIndexNanos / 1e9);
+      String nhlTime = nhlBuilt ? "(reused)" : String.format(Locale.ROOT, "%.1f s", nhlIndexNanos / 1e9);
+      String hnswTime = hnswBuilt ? "(reused)" : String.format(Locale.ROOT, "%.1f s", hnswIndexNanos / 1e9);
       System.out.printf(Locale.ROOT, "| nhl codec (NestedCodeField) | %s | %.1f MB |%n", nhlTime, size(nhlDir) / 1e6);
       System.out.printf(Locale.ROOT, "| HnswBitVectorsFormat (KnnByteVectorField) | %s | %.1f MB |%n", hnswTime, size(hnswDir) / 1e6);
-      if (!built) {
+      if (!nhlBuilt && !hnswBuilt) {
         System.out.printf(Locale.ROOT, "| ratio HNSW / nhl | %.1fx | |%n", (double) hnswIndexNanos / nhlIndexNanos);
       }
       System.out.printf(Locale.ROOT, "%n| search | segments | p50 | p99 | recall@10 |%n| --- | ---: | ---: | ---: | ---: |%n");

@@ -1,6 +1,7 @@
 package dev.nhl.lucene;
 
 import dev.nhl.index.ColumnarCodes;
+import dev.nhl.index.PrefixBuckets;
 import java.io.IOException;
 
 /**
@@ -14,4 +15,7 @@ interface ColumnarBinaryDocValues {
 
   /** The document of each ordinal, or null when every document has a value (ordinal = doc). */
   int[] ordToDoc() throws IOException;
+
+  /** The field's prefix table in memory, or null when it has none or the directory does not map its files. */
+  PrefixBuckets table() throws IOException;
 }

@@ -2,6 +2,7 @@ package dev.nhl.lucene;
 
 import dev.nhl.index.ColumnarCodes;
 import dev.nhl.index.Hits;
+import dev.nhl.index.PrefixBuckets;
 import dev.nhl.index.SearchOptions;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -89,17 +90,56 @@ final class LeafCodeSearch {
   static List<LeafHit> topK(
       LeafReader leaf, String field, byte[] code, int finalBits, SearchOptions options, Bits accept)
       throws IOException {
-    return topK(leaf, field, code, finalBits, options, accept, null);
+    return topK(leaf, field, code, finalBits, options, NO_PROBE, accept, null);
   }
 
-  /** As above; the stages of a column search are added to {@code stages} when it is not null. */
+  /** {@code candidates}: the column search only. */
+  static final long NO_PROBE = 0;
+  /** {@code candidates}: probe the prefix table with {@link NestedHammingQuery#defaultCandidates}. */
+  static final long DEFAULT_PROBE = -1;
+
+  /**
+   * Filters and deletions that leave less than this share of a segment's codes make it run the
+   * column search: probing would have to rank many codes for each one it may return.
+   */
+  static final double MIN_PROBE_SHARE = 0.25;
+
+  /**
+   * As above, probing the segment's prefix table for at least {@code candidates} codes when it
+   * has one and {@code candidates} is not {@link #NO_PROBE}; the stages of the search are added
+   * to {@code stages} when it is not null.
+   */
   static List<LeafHit> topK(
-      LeafReader leaf, String field, byte[] code, int finalBits, SearchOptions options, Bits accept,
-      List<Hits.StageStats> stages)
+      LeafReader leaf, String field, byte[] code, int finalBits, SearchOptions options, long candidates,
+      Bits accept, List<Hits.StageStats> stages)
       throws IOException {
     BinaryDocValues values = leaf.getBinaryDocValues(field);
     if (values == null) {
       return List.of();
+    }
+    if (candidates != NO_PROBE && values instanceof ColumnarBinaryDocValues cbv) {
+      PrefixBuckets table = cbv.table();
+      if (table != null && finalBits >= table.keyBits() && finalBits <= 8 * table.codeBytes()) {
+        long want = candidates > 0 ? candidates : NestedHammingQuery.defaultCandidates(table.count(), options.k());
+        double share = 1;
+        if (accept instanceof FixedBitSet bits) {
+          share = Math.min(1.0, bits.cardinality() / (double) table.count());
+        } else if (accept != null) {
+          share = 0; // unknown: the column search handles any filter
+        }
+        if (share >= MIN_PROBE_SHARE) {
+          Hits hits = table.search(code, finalBits, options.k(), (long) Math.ceil(want / share),
+              accept == null ? null : accept::get);
+          if (stages != null) {
+            stages.addAll(hits.stages());
+          }
+          List<LeafHit> out = new ArrayList<>(hits.size());
+          for (int i = 0; i < hits.size(); i++) {
+            out.add(new LeafHit(hits.id(i), hits.distance(i)));
+          }
+          return out;
+        }
+      }
     }
     Columns cols = columns(values, accept, finalBits);
     if (cols != null) {

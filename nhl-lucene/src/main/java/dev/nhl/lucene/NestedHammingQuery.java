@@ -33,15 +33,24 @@ import org.apache.lucene.util.Bits;
  *
  * <ul>
  *   <li>{@link #exact}: every code of every segment is ranked at the final length.
- *   <li>{@link #progressive}: each segment runs a {@link ProgressivePlan}, the default one for its
- *       size unless one is given: the first stage ranks every code on a short prefix, later stages
- *       widen the code for fewer candidates. A plan whose stages keep every candidate returns the
- *       exact hits.
+ *   <li>{@link #progressive(String, byte[], int)}: a segment with a prefix table (written by
+ *       {@link NhlDocValuesFormat} for fields of many codes) probes it for {@link
+ *       #defaultCandidates} codes, the nearest by prefix, and ranks them at the final length;
+ *       any other segment runs {@link ProgressivePlan#defaultPlan} for its size: the first stage
+ *       ranks every code on a short prefix, later stages widen the code for fewer candidates.
+ *   <li>{@link #probing}: as the default, with a given number of candidates to probe. Probing
+ *       every code returns the exact hits.
+ *   <li>{@link #progressive(String, byte[], ProgressivePlan)}: every segment runs the given plan
+ *       over its columns. A plan whose stages keep every candidate returns the exact hits.
  * </ul>
  *
- * Segments written by {@link NhlCodec} into a directory that maps its files ({@code
- * MMapDirectory}, Lucene's default on 64-bit JVMs) are scanned column-wise with SIMD kernels;
- * other segments are read document by document and ranked exactly.
+ * <p>A segment whose live documents that pass the filter are fewer than a quarter of its codes
+ * runs the column search, not the probe: the probe would rank four codes or more for each one it
+ * may return.
+ *
+ * <p>Segments written by {@link NhlCodec} into a directory that maps its files ({@code
+ * MMapDirectory}, Lucene's default on 64-bit JVMs) are scanned column-wise with SIMD kernels
+ * (or probed); other segments are read document by document and ranked exactly.
  */
 public final class NestedHammingQuery extends Query {
 
@@ -51,10 +60,12 @@ public final class NestedHammingQuery extends Query {
   private final int finalBits;
   private final boolean exact;
   private final ProgressivePlan plan; // null: the default per segment
+  private final long candidates; // probe size; LeafCodeSearch.DEFAULT_PROBE or NO_PROBE
   private final Query filter; // null: none
 
   private NestedHammingQuery(
-      String field, byte[] code, int k, int finalBits, boolean exact, ProgressivePlan plan, Query filter) {
+      String field, byte[] code, int k, int finalBits, boolean exact, ProgressivePlan plan, long candidates,
+      Query filter) {
     if (field == null) {
       throw new IllegalArgumentException("field is null");
     }
@@ -77,22 +88,56 @@ public final class NestedHammingQuery extends Query {
     this.finalBits = finalBits;
     this.exact = exact;
     this.plan = plan;
+    this.candidates = candidates;
     this.filter = filter;
   }
 
   /** Exact top {@code k} at the query code's full length. */
   public static NestedHammingQuery exact(String field, byte[] code, int k) {
-    return new NestedHammingQuery(field, code, k, code == null ? 8 : code.length * 8, true, null, null);
+    return new NestedHammingQuery(field, code, k, fullLength(code), true, null, LeafCodeSearch.NO_PROBE, null);
   }
 
   /** Exact top {@code k} at {@code lengthBits}, one of the field's lengths. */
   public static NestedHammingQuery exact(String field, byte[] code, int k, int lengthBits) {
-    return new NestedHammingQuery(field, code, k, lengthBits, true, null, null);
+    return new NestedHammingQuery(field, code, k, lengthBits, true, null, LeafCodeSearch.NO_PROBE, null);
   }
 
-  /** Progressive top {@code k} at the query code's full length, with each segment's default plan. */
+  /**
+   * Progressive top {@code k} at the query code's full length: each segment probes its prefix
+   * table for {@link #defaultCandidates} codes, or runs its default plan when it has no table.
+   */
   public static NestedHammingQuery progressive(String field, byte[] code, int k) {
-    return new NestedHammingQuery(field, code, k, code == null ? 8 : code.length * 8, false, null, null);
+    return new NestedHammingQuery(
+        field, code, k, fullLength(code), false, null, LeafCodeSearch.DEFAULT_PROBE, null);
+  }
+
+  /**
+   * Progressive top {@code k} at the query code's full length, probing each segment's prefix
+   * table until at least {@code candidates} codes were ranked (whole Hamming distances of the
+   * prefix at a time, so usually more); segments without a table run their default plan. More
+   * candidates cost more time and miss fewer neighbours; at least as many as a segment has codes
+   * return its exact hits.
+   *
+   * @throws IllegalArgumentException if {@code candidates} is not positive
+   */
+  public static NestedHammingQuery probing(String field, byte[] code, int k, long candidates) {
+    if (candidates <= 0) {
+      throw new IllegalArgumentException("candidates must be positive, got " + candidates);
+    }
+    return new NestedHammingQuery(field, code, k, fullLength(code), false, null, candidates, null);
+  }
+
+  /**
+   * The candidates the default search probes in a segment of {@code n} codes for {@code k} hits:
+   * {@code max(n / 200, 500 k)}. On the clustered codes of the benchmarks (bench/RESULTS.md) that
+   * finds the exact top 10 at recall 0.99 or more for one and ten million codes.
+   */
+  public static long defaultCandidates(long n, int k) {
+    return Math.max(n / 200, 500L * k);
+  }
+
+  private static int fullLength(byte[] code) {
+    return code == null ? 8 : code.length * 8;
   }
 
   /** Progressive search with an explicit plan; {@code k} is the plan's last keep. */
@@ -100,12 +145,13 @@ public final class NestedHammingQuery extends Query {
     if (plan == null) {
       throw new IllegalArgumentException("plan is null");
     }
-    return new NestedHammingQuery(field, code, plan.k(), plan.finalLength(), false, plan, null);
+    return new NestedHammingQuery(
+        field, code, plan.k(), plan.finalLength(), false, plan, LeafCodeSearch.NO_PROBE, null);
   }
 
   /** The same search among the documents that match {@code filter} (null: no filter). */
   public NestedHammingQuery withFilter(Query filter) {
-    return new NestedHammingQuery(field, code, k, finalBits, exact, plan, filter);
+    return new NestedHammingQuery(field, code, k, finalBits, exact, plan, candidates, filter);
   }
 
   /** The field searched. */
@@ -158,7 +204,7 @@ public final class NestedHammingQuery extends Query {
       tasks.add(() -> {
         Bits accept = LeafCodeSearch.accepted(ctx, fw);
         List<LeafCodeSearch.LeafHit> hits =
-            LeafCodeSearch.topK(ctx.reader(), field, code, finalBits, options, accept, leafStages);
+            LeafCodeSearch.topK(ctx.reader(), field, code, finalBits, options, candidates, accept, leafStages);
         ScoreDoc[] docs = new ScoreDoc[hits.size()];
         for (int i = 0; i < docs.length; i++) {
           docs[i] = new ScoreDoc(ctx.docBase + hits.get(i).doc(), score(hits.get(i).distance()));
@@ -176,7 +222,8 @@ public final class NestedHammingQuery extends Query {
    * @param topDocs the hits, closest first, ties by doc id (the same as searching the query)
    * @param stages per code length, in increasing order: candidates scanned, candidates kept,
    *     time and bytes read, each summed over the segments (time is the sum of the segments'
-   *     times, which run in parallel on a searcher with an executor)
+   *     times, which run in parallel on a searcher with an executor); a probe of a prefix table
+   *     counts as one stage at the final length, whose candidates are the codes it ranked
    * @param nanos wall time of the whole search
    */
   public record Profile(TopDocs topDocs, List<Hits.StageStats> stages, long nanos) {}
@@ -236,6 +283,9 @@ public final class NestedHammingQuery extends Query {
     if (plan != null) {
       sb.append(", plan=").append(plan.stages());
     }
+    if (candidates > 0) {
+      sb.append(", candidates=").append(candidates);
+    }
     if (filter != null) {
       sb.append(", filter=").append(filter.toString(defaultField));
     }
@@ -254,11 +304,12 @@ public final class NestedHammingQuery extends Query {
         && finalBits == q.finalBits
         && exact == q.exact
         && Objects.equals(plan, q.plan)
+        && candidates == q.candidates
         && Objects.equals(filter, q.filter);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(classHash(), field, Arrays.hashCode(code), k, finalBits, exact, plan, filter);
+    return Objects.hash(classHash(), field, Arrays.hashCode(code), k, finalBits, exact, plan, candidates, filter);
   }
 }

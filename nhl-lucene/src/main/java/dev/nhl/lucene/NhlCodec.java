@@ -20,14 +20,27 @@ public final class NhlCodec extends FilterCodec {
   /** The SPI name of this codec. */
   public static final String NAME = "Nhl";
 
-  private final DocValuesFormat docValues = new NhlDocValuesFormat();
+  private final DocValuesFormat docValues;
 
   /**
    * The codec over {@link Lucene104Codec}, Lucene 10.6's default (named, not looked up: the
    * service loader builds codecs before the default is known).
    */
   public NhlCodec() {
+    this(new NhlDocValuesFormat());
+  }
+
+  /**
+   * The codec with a configured doc values format, such as {@code new NhlDocValuesFormat(1 <<
+   * 16)} for prefix tables in smaller segments. Indexes it writes read back with the codec the
+   * service loader builds: the format's settings only change what is written.
+   */
+  public NhlCodec(NhlDocValuesFormat docValues) {
     super(NAME, new Lucene104Codec());
+    if (docValues == null) {
+      throw new IllegalArgumentException("doc values format is null");
+    }
+    this.docValues = docValues;
   }
 
   @Override

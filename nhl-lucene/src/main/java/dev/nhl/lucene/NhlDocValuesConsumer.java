@@ -10,6 +10,7 @@ import static dev.nhl.lucene.NhlDocValuesFormat.VERSION_CURRENT;
 
 import dev.nhl.index.CodeSpec;
 import dev.nhl.index.ColumnLayout;
+import dev.nhl.index.PrefixBuckets;
 import java.io.IOException;
 import org.apache.lucene.codecs.CodecUtil;
 import org.apache.lucene.codecs.DocValuesConsumer;
@@ -21,19 +22,25 @@ import org.apache.lucene.index.IndexFileNames;
 import org.apache.lucene.index.SegmentWriteState;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.store.IndexOutput;
+import org.apache.lucene.util.BitUtil;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.IOUtils;
 
 /** Writes binary fields in the layouts of {@link NhlDocValuesFormat}; delegates the others. */
 final class NhlDocValuesConsumer extends DocValuesConsumer {
 
+  /** Records a pass of the prefix table's writer holds: 32 MiB of 16-byte codes. */
+  static final int TABLE_PASS_RECORDS = 32 * 1024 * 1024 / 20;
+
   private final DocValuesConsumer delegate;
   private final int maxDoc;
+  private final int minTableCodes;
   private IndexOutput meta;
   private IndexOutput data;
 
-  NhlDocValuesConsumer(SegmentWriteState state, DocValuesConsumer delegate) throws IOException {
+  NhlDocValuesConsumer(SegmentWriteState state, DocValuesConsumer delegate, int minTableCodes) throws IOException {
     this.delegate = delegate;
+    this.minTableCodes = minTableCodes;
     this.maxDoc = state.segmentInfo.maxDoc();
     boolean ok = false;
     try {
@@ -160,6 +167,59 @@ final class NhlDocValuesConsumer extends DocValuesConsumer {
       data.writeBytes(pad, 0, (int) (layout.planeBytes(p, count) - written));
     }
     meta.writeLong(layout.dataBytes(count));
+    if (count >= minTableCodes) {
+      writeTable(field, values, spec.maxBytes(), count);
+    } else {
+      meta.writeByte((byte) 0);
+    }
+  }
+
+  /**
+   * The prefix table of {@link PrefixBuckets}: codes with their doc ids, ordered by key. One pass
+   * counts the keys; then each pass over the values fills the next {@link #TABLE_PASS_RECORDS}
+   * record positions, so that memory stays bounded whatever the segment's size or skew.
+   */
+  private void writeTable(FieldInfo field, DocValuesProducer values, int codeBytes, int count)
+      throws IOException {
+    int keyBits = PrefixBuckets.keyBits(count, codeBytes);
+    int buckets = 1 << keyBits;
+    int[] starts = new int[buckets + 1];
+    BinaryDocValues it = values.getBinary(field);
+    for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+      BytesRef v = it.binaryValue();
+      starts[PrefixBuckets.key(v.bytes, v.offset, codeBytes, keyBits) + 1]++;
+    }
+    for (int key = 1; key <= buckets; key++) {
+      starts[key] += starts[key - 1];
+    }
+    assert starts[buckets] == count;
+    meta.writeByte((byte) keyBits);
+    long start = data.alignFilePointer(ColumnLayout.ALIGN);
+    meta.writeLong(start);
+    for (int s : starts) {
+      data.writeInt(s); // little-endian, as PrefixBuckets reads it
+    }
+    long padding = start + PrefixBuckets.recordsOffset(keyBits) - data.getFilePointer();
+    data.writeBytes(new byte[(int) padding], (int) padding);
+    int rb = PrefixBuckets.recordBytes(codeBytes);
+    byte[] buf = new byte[Math.min(count, TABLE_PASS_RECORDS) * rb];
+    for (int from = 0; from < count; from += TABLE_PASS_RECORDS) {
+      int to = (int) Math.min(count, (long) from + TABLE_PASS_RECORDS);
+      int[] next = starts.clone();
+      it = values.getBinary(field);
+      for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+        BytesRef v = it.binaryValue();
+        int pos = next[PrefixBuckets.key(v.bytes, v.offset, codeBytes, keyBits)]++;
+        if (pos >= from && pos < to) {
+          int at = (pos - from) * rb;
+          System.arraycopy(v.bytes, v.offset, buf, at, codeBytes);
+          BitUtil.VH_LE_INT.set(buf, at + codeBytes, doc);
+        }
+      }
+      data.writeBytes(buf, 0, (to - from) * rb);
+    }
+    meta.writeLong(data.getFilePointer() - start);
+    assert data.getFilePointer() - start == PrefixBuckets.regionBytes(keyBits, count, codeBytes);
   }
 
   private void writeOffsets(FieldInfo field, DocValuesProducer values, int count, int minLength, int maxLength)

@@ -29,6 +29,13 @@ import org.apache.lucene.util.IOUtils;
  *       int64 start offsets.
  * </ul>
  *
+ * <p>A column field of at least {@code minTableCodes} values in a segment (by default {@value
+ * #DEFAULT_MIN_TABLE_CODES}) also gets a <b>prefix table</b>: a second copy of its codes, each
+ * with its document, ordered by their first {@code b} bits ({@code b} up to 16, about 16 codes a
+ * bucket), laid out as {@link dev.nhl.index.PrefixBuckets} says. {@link NestedHammingQuery}'s
+ * default search probes it instead of scanning the columns: it reads the buckets nearest to the
+ * query's prefix, a few megabytes, where a scan reads every code's prefix.
+ *
  * <h2>Files</h2>
  *
  * <p>Meta file ({@code .nhm}): {@code CodecUtil} index header (codec {@value #META_CODEC}, version
@@ -41,7 +48,9 @@ import org.apache.lucene.util.IOUtils;
  * value count int32
  * layout byte: 0 = columns, 1 = offsets and bytes
  * columns:  value length int32, stage count vint, stage lengths in bits vint...,
- *           data start int64 (multiple of 64), data length int64
+ *           data start int64 (multiple of 64), data length int64,
+           prefix table key bits byte (0: no table),
+           if a table: table start int64 (multiple of 64), table length int64
  * offsets:  bytes start int64, bytes length int64, offsets start int64,
  *           min length int32, max length int32
  * </pre>
@@ -60,16 +69,42 @@ public final class NhlDocValuesFormat extends DocValuesFormat {
   static final String META_EXTENSION = "nhm";
   static final String DATA_EXTENSION = "nhd";
   static final int VERSION_START = 0;
-  static final int VERSION_CURRENT = VERSION_START;
+  /** Column fields may carry a prefix table. */
+  static final int VERSION_PREFIX_TABLE = 1;
+  static final int VERSION_CURRENT = VERSION_PREFIX_TABLE;
+
+  /**
+   * Column fields with at least this many values in a segment get a prefix table: below it, the
+   * default search scans every code exactly ({@link dev.nhl.index.ProgressivePlan#EXACT_UP_TO}).
+   */
+  public static final int DEFAULT_MIN_TABLE_CODES = dev.nhl.index.ProgressivePlan.EXACT_UP_TO + 1;
 
   static final byte LAYOUT_COLUMNS = 0;
   static final byte LAYOUT_OFFSETS = 1;
 
   private final DocValuesFormat delegate = new Lucene90DocValuesFormat();
+  private final int minTableCodes;
 
-  /** The format; SPI loads it by {@link #NAME}. */
+  /**
+   * The format, with a prefix table for column fields of at least {@value
+   * #DEFAULT_MIN_TABLE_CODES} values in a segment; SPI loads it by {@link #NAME}.
+   */
   public NhlDocValuesFormat() {
+    this(DEFAULT_MIN_TABLE_CODES);
+  }
+
+  /**
+   * The format, writing a prefix table for column fields with at least {@code minTableCodes}
+   * values in a segment ({@link Integer#MAX_VALUE}: never). Reading does not depend on it.
+   *
+   * @throws IllegalArgumentException if {@code minTableCodes} is below 1
+   */
+  public NhlDocValuesFormat(int minTableCodes) {
     super(NAME);
+    if (minTableCodes < 1) {
+      throw new IllegalArgumentException("minTableCodes must be at least 1, got " + minTableCodes);
+    }
+    this.minTableCodes = minTableCodes;
   }
 
   @Override
@@ -77,7 +112,7 @@ public final class NhlDocValuesFormat extends DocValuesFormat {
     DocValuesConsumer other = delegate.fieldsConsumer(state);
     boolean ok = false;
     try {
-      DocValuesConsumer c = new NhlDocValuesConsumer(state, other);
+      DocValuesConsumer c = new NhlDocValuesConsumer(state, other, minTableCodes);
       ok = true;
       return c;
     } finally {

@@ -7,11 +7,13 @@ import static dev.nhl.lucene.NhlDocValuesFormat.LAYOUT_OFFSETS;
 import static dev.nhl.lucene.NhlDocValuesFormat.META_CODEC;
 import static dev.nhl.lucene.NhlDocValuesFormat.META_EXTENSION;
 import static dev.nhl.lucene.NhlDocValuesFormat.VERSION_CURRENT;
+import static dev.nhl.lucene.NhlDocValuesFormat.VERSION_PREFIX_TABLE;
 import static dev.nhl.lucene.NhlDocValuesFormat.VERSION_START;
 
 import dev.nhl.index.CodeSpec;
 import dev.nhl.index.ColumnLayout;
 import dev.nhl.index.ColumnarCodes;
+import dev.nhl.index.PrefixBuckets;
 import java.lang.foreign.MemorySegment;
 import java.io.IOException;
 import java.util.HashMap;
@@ -55,7 +57,10 @@ final class NhlDocValuesProducer extends DocValuesProducer {
       long length,
       long offsetsStart, // offsets only
       int minLength,
-      int maxLength) {}
+      int maxLength,
+      int keyBits, // columns with a prefix table only
+      long tableStart,
+      long tableLength) {}
 
   private final Map<Integer, BinaryEntry> binaries = new HashMap<>();
   private final DocValuesProducer delegate;
@@ -72,7 +77,7 @@ final class NhlDocValuesProducer extends DocValuesProducer {
       try {
         version = CodecUtil.checkIndexHeader(
             in, META_CODEC, VERSION_START, VERSION_CURRENT, state.segmentInfo.getId(), state.segmentSuffix);
-        readFields(in, state.fieldInfos);
+        readFields(in, state.fieldInfos, version);
       } catch (Throwable t) {
         prior = t;
       } finally {
@@ -99,7 +104,7 @@ final class NhlDocValuesProducer extends DocValuesProducer {
     }
   }
 
-  private void readFields(IndexInput meta, FieldInfos infos) throws IOException {
+  private void readFields(IndexInput meta, FieldInfos infos, int version) throws IOException {
     for (int number = meta.readInt(); number != -1; number = meta.readInt()) {
       FieldInfo info = infos.fieldInfo(number);
       if (info == null) {
@@ -139,8 +144,22 @@ final class NhlDocValuesProducer extends DocValuesProducer {
         if (start % ColumnLayout.ALIGN != 0 || length != ColumnLayout.of(spec).dataBytes(count)) {
           throw new CorruptIndexException("invalid column region " + start + "+" + length, meta);
         }
+        int keyBits = version >= VERSION_PREFIX_TABLE ? meta.readByte() : 0;
+        long tableStart = 0;
+        long tableLength = 0;
+        if (keyBits != 0) {
+          if (keyBits < 1 || keyBits > Math.min(PrefixBuckets.MAX_KEY_BITS, 8 * valueLength)) {
+            throw new CorruptIndexException("invalid prefix table key bits " + keyBits, meta);
+          }
+          tableStart = meta.readLong();
+          tableLength = meta.readLong();
+          if (tableStart % ColumnLayout.ALIGN != 0
+              || tableLength != PrefixBuckets.regionBytes(keyBits, count, valueLength)) {
+            throw new CorruptIndexException("invalid prefix table region " + tableStart + "+" + tableLength, meta);
+          }
+        }
         e = new BinaryEntry(docsOffset, docsLength, jumpTableEntries, denseRankPower, count, layout, spec,
-            start, length, 0, valueLength, valueLength);
+            start, length, 0, valueLength, valueLength, keyBits, tableStart, tableLength);
       } else if (layout == LAYOUT_OFFSETS) {
         long start = meta.readLong();
         long length = meta.readLong();
@@ -148,7 +167,7 @@ final class NhlDocValuesProducer extends DocValuesProducer {
         int minLength = meta.readInt();
         int maxLength = meta.readInt();
         e = new BinaryEntry(docsOffset, docsLength, jumpTableEntries, denseRankPower, count, layout, null,
-            start, length, offsetsStart, minLength, maxLength);
+            start, length, offsetsStart, minLength, maxLength, 0, 0, 0);
       } else {
         throw new CorruptIndexException("invalid layout " + layout, meta);
       }
@@ -176,6 +195,31 @@ final class NhlDocValuesProducer extends DocValuesProducer {
 
   private final ConcurrentHashMap<BinaryEntry, ColumnarCodes> columns = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<BinaryEntry, int[]> ordToDoc = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<BinaryEntry, PrefixBuckets> tables = new ConcurrentHashMap<>();
+
+  /**
+   * The mapped prefix table of a field, checked and made once per segment; null when the field
+   * has none or the directory does not map its files.
+   */
+  PrefixBuckets tableOf(BinaryEntry e) throws IOException {
+    if (e.keyBits() == 0 || !(data instanceof MemorySegmentAccessInput in)) {
+      return null;
+    }
+    PrefixBuckets t = tables.get(e);
+    if (t == null) {
+      MemorySegment seg = in.segmentSliceOrNull(e.tableStart(), e.tableLength());
+      if (seg == null) {
+        return null;
+      }
+      try {
+        t = PrefixBuckets.of(e.keyBits(), e.count(), e.maxLength(), seg);
+      } catch (IllegalArgumentException ex) {
+        throw new CorruptIndexException("invalid prefix table: " + ex.getMessage(), data, ex);
+      }
+      tables.putIfAbsent(e, t);
+    }
+    return t;
+  }
 
   /** The mapped columns of a field, made once per segment; null without a mapping directory. */
   ColumnarCodes columnsOf(BinaryEntry e) throws IOException {
@@ -226,6 +270,11 @@ final class NhlDocValuesProducer extends DocValuesProducer {
     public int[] ordToDoc() {
       return null;
     }
+
+    @Override
+    public PrefixBuckets table() throws IOException {
+      return tableOf(entry);
+    }
   }
 
   private final class SparseColumns extends SparseBinary implements ColumnarBinaryDocValues {
@@ -244,6 +293,11 @@ final class NhlDocValuesProducer extends DocValuesProducer {
     @Override
     public int[] ordToDoc() throws IOException {
       return ordToDocOf(entry);
+    }
+
+    @Override
+    public PrefixBuckets table() throws IOException {
+      return tableOf(entry);
     }
   }
 

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
+import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.DirectoryReader;
@@ -34,6 +35,8 @@ import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortField;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.Directory;
@@ -57,16 +60,45 @@ public class TestNestedHammingQuery extends LuceneTestCase {
     return build(dir, r, n, false);
   }
 
+  /**
+   * The codec, writing prefix tables for every segment, for none, or for segments of some size:
+   * the test segments are far below the default threshold.
+   */
+  static NhlCodec codec(Random r) {
+    int minTableCodes = switch (r.nextInt(3)) {
+      case 0 -> 1;
+      case 1 -> Integer.MAX_VALUE;
+      default -> 1 + r.nextInt(1000);
+    };
+    return new NhlCodec(new NhlDocValuesFormat(minTableCodes));
+  }
+
   static Map<String, Doc> build(Directory dir, Random r, int n, boolean everyDocHasCode) throws IOException {
+    return build(dir, r, n, everyDocHasCode, codec(r));
+  }
+
+  static Map<String, Doc> build(Directory dir, Random r, int n, boolean everyDocHasCode, NhlCodec codec)
+      throws IOException {
+    return build(dir, r, n, everyDocHasCode, codec, 8);
+  }
+
+  /** {@code prefixNoise}: one bit in this many of the first 64 is flipped from the centre. */
+  static Map<String, Doc> build(
+      Directory dir, Random r, int n, boolean everyDocHasCode, NhlCodec codec, int prefixNoise)
+      throws IOException {
     Map<String, Doc> docs = new ConcurrentHashMap<>();
-    IndexWriterConfig cfg = new IndexWriterConfig().setCodec(new NhlCodec()).setMaxBufferedDocs(50 + r.nextInt(300));
+    IndexWriterConfig cfg = new IndexWriterConfig().setCodec(codec).setMaxBufferedDocs(50 + r.nextInt(300));
+    Sort sort = r.nextBoolean() ? new Sort(new SortField("sort", SortField.Type.LONG)) : null;
+    if (sort != null) {
+      cfg.setIndexSort(sort);
+    }
     byte[][] centres = new byte[8][16];
     for (byte[] c : centres) {
       r.nextBytes(c);
     }
     try (IndexWriter w = new IndexWriter(dir, cfg)) {
       for (int i = 0; i < n; i++) {
-        Doc d = randomDoc(r, "d" + i, centres);
+        Doc d = randomDoc(r, "d" + i, centres, prefixNoise);
         if (everyDocHasCode && d.code() == null) {
           d = new Doc(d.id(), d.tag(), centres[0].clone());
         }
@@ -81,10 +113,13 @@ public class TestNestedHammingQuery extends LuceneTestCase {
     }
     // merges may have reclaimed every deletion above, or left one segment; a last round without
     // merges adds a segment and keeps some deletions
-    IndexWriterConfig last = new IndexWriterConfig().setCodec(new NhlCodec()).setMergePolicy(NoMergePolicy.INSTANCE);
+    IndexWriterConfig last = new IndexWriterConfig().setCodec(codec).setMergePolicy(NoMergePolicy.INSTANCE);
+    if (sort != null) {
+      last.setIndexSort(sort);
+    }
     try (IndexWriter w = new IndexWriter(dir, last)) {
       for (int i = 0; i < 1 + n / 100; i++) {
-        Doc d = randomDoc(r, "d" + (n + i), centres);
+        Doc d = randomDoc(r, "d" + (n + i), centres, prefixNoise);
         if (everyDocHasCode && d.code() == null) {
           d = new Doc(d.id(), d.tag(), centres[0].clone());
         }
@@ -101,11 +136,15 @@ public class TestNestedHammingQuery extends LuceneTestCase {
   }
 
   static Doc randomDoc(Random r, String id, byte[][] centres) {
+    return randomDoc(r, id, centres, 8);
+  }
+
+  static Doc randomDoc(Random r, String id, byte[][] centres, int prefixNoise) {
     byte[] code = null;
     if (r.nextInt(6) != 0) {
       code = centres[r.nextInt(centres.length)].clone();
       for (int b = 0; b < 128; b++) {
-        if (r.nextInt(8) == 0) {
+        if (r.nextInt(b < 64 ? prefixNoise : 8) == 0) {
           code[b >>> 3] ^= (byte) (0x80 >>> (b & 7));
         }
       }
@@ -118,6 +157,7 @@ public class TestNestedHammingQuery extends LuceneTestCase {
     doc.add(new StringField("id", d.id(), Field.Store.NO));
     doc.add(new SortedDocValuesField("idv", new BytesRef(d.id())));
     doc.add(new StringField("tag", d.tag(), Field.Store.NO));
+    doc.add(new NumericDocValuesField("sort", d.id().hashCode() % 1000));
     if (d.code() != null) {
       doc.add(new NestedCodeField("code", d.code(), SPEC));
     }
@@ -193,6 +233,13 @@ public class TestNestedHammingQuery extends LuceneTestCase {
             ProgressivePlan all = ProgressivePlan.exhaustive(SPEC, bits, k);
             assertSameHits(msg + " exhaustive", expected,
                 hits(searcher, NestedHammingQuery.progressive("code", q, all).withFilter(filter), k));
+            if (bits == 128) {
+              // probing every code of a segment's table, and the default on segments this small
+              assertSameHits(msg + " probing all", expected,
+                  hits(searcher, NestedHammingQuery.probing("code", q, k, Long.MAX_VALUE).withFilter(filter), k));
+              assertSameHits(msg + " default", expected,
+                  hits(searcher, NestedHammingQuery.progressive("code", q, k).withFilter(filter), k));
+            }
           }
         }
       }
@@ -249,6 +296,50 @@ public class TestNestedHammingQuery extends LuceneTestCase {
           }
         }
         assertTrue("recall@10 " + found / (double) total, found >= 0.9 * total);
+      }
+    }
+  }
+
+  /**
+   * A probe ranks a fraction of the codes of segments with a prefix table; each hit's distance is
+   * its document's own (the table maps to the right documents, sparse, sorted or not), and it finds
+   * most clustered neighbours.
+   */
+  public void testProbingTheTablesFindsNeighbours() throws IOException {
+    Random r = random();
+    try (Directory dir = new MMapDirectory(createTempDir())) {
+      // prefixes more reliable than the rest, as a nested hash layer trains them
+      Map<String, Doc> docs = build(dir, r, 6000, r.nextBoolean(), new NhlCodec(new NhlDocValuesFormat(1)), 32);
+      try (DirectoryReader reader = DirectoryReader.open(dir)) {
+        IndexSearcher searcher = newSearcher(reader);
+        Map<Integer, String> ids = ids(reader);
+        long codes = docs.values().stream().filter(d -> d.code() != null).count();
+        int found = 0;
+        int total = 0;
+        for (Doc d : docs.values()) {
+          if (d.code() == null) {
+            continue;
+          }
+          byte[] q = d.code().clone();
+          q[r.nextInt(16)] ^= (byte) (1 << r.nextInt(8));
+          NestedHammingQuery.Profile p = NestedHammingQuery.probing("code", q, 10, 200).profile(searcher);
+          long ranked = p.stages().stream().mapToLong(s -> s.candidates()).sum();
+          assertTrue("ranked " + ranked + " of " + codes, ranked < codes);
+          for (ScoreDoc sd : p.topDocs().scoreDocs) {
+            Doc hit = docs.get(ids.get(sd.doc));
+            assertEquals("distance of doc " + sd.doc, Codes.hamming(hit.code(), q, 128), NestedHammingQuery.distance(sd.score));
+          }
+          for (int[] e : oracle(reader, docs, q, 128, null, 10)) {
+            total++;
+            for (ScoreDoc sd : p.topDocs().scoreDocs) {
+              found += sd.doc == e[0] ? 1 : 0;
+            }
+          }
+          if (total >= 300) {
+            break;
+          }
+        }
+        assertTrue("recall@10 " + found / (double) total, found >= 0.8 * total);
       }
     }
   }
@@ -326,6 +417,12 @@ public class TestNestedHammingQuery extends LuceneTestCase {
     QueryUtils.checkEqual(a, NestedHammingQuery.exact("code", q.clone(), 5));
     QueryUtils.checkUnequal(a, NestedHammingQuery.exact("code", q, 6));
     QueryUtils.checkUnequal(a, NestedHammingQuery.progressive("code", q, 5));
+    QueryUtils.checkUnequal(NestedHammingQuery.progressive("code", q, 5), NestedHammingQuery.probing("code", q, 5, 100));
+    QueryUtils.checkUnequal(NestedHammingQuery.probing("code", q, 5, 100), NestedHammingQuery.probing("code", q, 5, 101));
+    QueryUtils.checkEqual(NestedHammingQuery.probing("code", q, 5, 100), NestedHammingQuery.probing("code", q, 5, 100));
+    assertEquals("NestedHammingQuery(code, 00112233445566778899aabbccddeeff, k=5, progressive at 128 bits, candidates=100)",
+        NestedHammingQuery.probing("code", q, 5, 100).toString());
+    expectThrows(IllegalArgumentException.class, () -> NestedHammingQuery.probing("code", q, 5, 0));
     QueryUtils.checkUnequal(a, NestedHammingQuery.exact("code", q, 5).withFilter(new TermQuery(new Term("tag", "x"))));
     assertEquals("NestedHammingQuery(code, 00112233445566778899aabbccddeeff, k=5, exact at 128 bits)", a.toString());
     QueryUtils.checkEqual(new NestedHammingRadiusQuery("code", q, 32, 3), new NestedHammingRadiusQuery("code", q, 32, 3));
@@ -357,7 +454,7 @@ public class TestNestedHammingQuery extends LuceneTestCase {
       for (byte[] c : centres) {
         r0.nextBytes(c);
       }
-      IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig().setCodec(new NhlCodec()).setMaxBufferedDocs(100));
+      IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig().setCodec(codec(new Random(seed))).setMaxBufferedDocs(100));
       SearcherManager manager = new SearcherManager(writer, null);
       AtomicBoolean stop = new AtomicBoolean();
       AtomicInteger checks = new AtomicInteger();
@@ -396,6 +493,8 @@ public class TestNestedHammingQuery extends LuceneTestCase {
                 int k = 1 + r.nextInt(20);
                 List<int[]> expected = oracle(searcher.getIndexReader(), docs, q, 128, null, k);
                 assertSameHits("concurrent", expected, hits(searcher, NestedHammingQuery.exact("code", q, k), k));
+                assertSameHits("concurrent probing", expected,
+                    hits(searcher, NestedHammingQuery.probing("code", q, k, Long.MAX_VALUE), k));
                 checks.incrementAndGet();
               } finally {
                 manager.release(searcher);

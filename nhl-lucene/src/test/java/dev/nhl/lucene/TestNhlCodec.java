@@ -89,7 +89,7 @@ public class TestNhlCodec extends LuceneTestCase {
   public void testCheckIndexAfterRandomOperations() throws IOException {
     Random r = random();
     try (Directory dir = newDirectory()) {
-      IndexWriterConfig cfg = newIndexWriterConfig().setCodec(new NhlCodec());
+      IndexWriterConfig cfg = newIndexWriterConfig().setCodec(TestNestedHammingQuery.codec(r));
       if (r.nextBoolean()) {
         cfg.setIndexSort(new Sort(new SortField("sort", SortField.Type.LONG)));
       }
@@ -173,7 +173,9 @@ public class TestNhlCodec extends LuceneTestCase {
     Random r = random();
     Directory source = new ByteBuffersDirectory();
     // no compound file: the format's own files must be there to damage
-    IndexWriterConfig cfg = new IndexWriterConfig().setCodec(new NhlCodec()).setUseCompoundFile(false);
+    // a prefix table too, whatever the segment's size
+    IndexWriterConfig cfg =
+        new IndexWriterConfig().setCodec(new NhlCodec(new NhlDocValuesFormat(1))).setUseCompoundFile(false);
     cfg.getMergePolicy().setNoCFSRatio(0.0);
     try (IndexWriter w = new IndexWriter(source, cfg)) {
       for (int i = 0; i < 500; i++) {
