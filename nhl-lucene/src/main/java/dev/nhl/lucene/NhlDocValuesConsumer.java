@@ -29,18 +29,22 @@ import org.apache.lucene.util.IOUtils;
 /** Writes binary fields in the layouts of {@link NhlDocValuesFormat}; delegates the others. */
 final class NhlDocValuesConsumer extends DocValuesConsumer {
 
-  /** Records a pass of the prefix table's writer holds: 32 MiB of 16-byte codes. */
-  static final int TABLE_PASS_RECORDS = 32 * 1024 * 1024 / 20;
+  /** Bytes of records one pass of the prefix table's writer holds. */
+  static final int TABLE_PASS_BYTES = 32 * 1024 * 1024;
 
   private final DocValuesConsumer delegate;
   private final int maxDoc;
   private final int minTableCodes;
+  private final boolean tableForEveryColumnField;
   private IndexOutput meta;
   private IndexOutput data;
 
-  NhlDocValuesConsumer(SegmentWriteState state, DocValuesConsumer delegate, int minTableCodes) throws IOException {
+  NhlDocValuesConsumer(
+      SegmentWriteState state, DocValuesConsumer delegate, int minTableCodes, boolean tableForEveryColumnField)
+      throws IOException {
     this.delegate = delegate;
     this.minTableCodes = minTableCodes;
+    this.tableForEveryColumnField = tableForEveryColumnField;
     this.maxDoc = state.segmentInfo.maxDoc();
     boolean ok = false;
     try {
@@ -167,7 +171,9 @@ final class NhlDocValuesConsumer extends DocValuesConsumer {
       data.writeBytes(pad, 0, (int) (layout.planeBytes(p, count) - written));
     }
     meta.writeLong(layout.dataBytes(count));
-    if (count >= minTableCodes) {
+    // a table serves NestedHammingQuery: the fields NestedCodeField made, not every fixed-length one
+    boolean codeField = spec.toString().equals(field.getAttribute(NestedCodeField.SPEC_ATTRIBUTE));
+    if (count >= minTableCodes && (codeField || tableForEveryColumnField)) {
       writeTable(field, values, spec.maxBytes(), count);
     } else {
       meta.writeByte((byte) 0);
@@ -176,8 +182,8 @@ final class NhlDocValuesConsumer extends DocValuesConsumer {
 
   /**
    * The prefix table of {@link PrefixBuckets}: codes with their doc ids, ordered by key. One pass
-   * counts the keys; then each pass over the values fills the next {@link #TABLE_PASS_RECORDS}
-   * record positions, so that memory stays bounded whatever the segment's size or skew.
+   * counts the keys; then each pass over the values fills the record positions that fit in
+   * {@link #TABLE_PASS_BYTES}, so that memory stays bounded whatever the segment's size or skew.
    */
   private void writeTable(FieldInfo field, DocValuesProducer values, int codeBytes, int count)
       throws IOException {
@@ -202,9 +208,10 @@ final class NhlDocValuesConsumer extends DocValuesConsumer {
     long padding = start + PrefixBuckets.recordsOffset(keyBits) - data.getFilePointer();
     data.writeBytes(new byte[(int) padding], (int) padding);
     int rb = PrefixBuckets.recordBytes(codeBytes);
-    byte[] buf = new byte[Math.min(count, TABLE_PASS_RECORDS) * rb];
-    for (int from = 0; from < count; from += TABLE_PASS_RECORDS) {
-      int to = (int) Math.min(count, (long) from + TABLE_PASS_RECORDS);
+    int passRecords = Math.max(1, TABLE_PASS_BYTES / rb);
+    byte[] buf = new byte[Math.min(count, passRecords) * rb];
+    for (int from = 0; from < count; from += passRecords) {
+      int to = (int) Math.min(count, (long) from + passRecords);
       int[] next = starts.clone();
       it = values.getBinary(field);
       for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {

@@ -29,8 +29,8 @@ import org.apache.lucene.util.IOUtils;
  *       int64 start offsets.
  * </ul>
  *
- * <p>A column field of at least {@code minTableCodes} values in a segment (by default {@value
- * #DEFAULT_MIN_TABLE_CODES}) also gets a <b>prefix table</b>: a second copy of its codes, each
+ * <p>A {@link NestedCodeField} of at least {@code minTableCodes} values in a segment (by default
+ * {@value #DEFAULT_MIN_TABLE_CODES}) also gets a <b>prefix table</b>: a second copy of its codes, each
  * with its document, ordered by their first {@code b} bits ({@code b} up to 16, about 16 codes a
  * bucket), laid out as {@link dev.nhl.index.PrefixBuckets} says. {@link NestedHammingQuery}'s
  * default search probes it instead of scanning the columns: it reads the buckets nearest to the
@@ -84,6 +84,7 @@ public final class NhlDocValuesFormat extends DocValuesFormat {
 
   private final DocValuesFormat delegate = new Lucene90DocValuesFormat();
   private final int minTableCodes;
+  private final boolean tableForEveryColumnField;
 
   /**
    * The format, with a prefix table for column fields of at least {@value
@@ -94,17 +95,24 @@ public final class NhlDocValuesFormat extends DocValuesFormat {
   }
 
   /**
-   * The format, writing a prefix table for column fields with at least {@code minTableCodes}
-   * values in a segment ({@link Integer#MAX_VALUE}: never). Reading does not depend on it.
+   * The format, writing a prefix table for {@link NestedCodeField}s with at least {@code
+   * minTableCodes} values in a segment ({@link Integer#MAX_VALUE}: never). Reading does not
+   * depend on it.
    *
    * @throws IllegalArgumentException if {@code minTableCodes} is below 1
    */
   public NhlDocValuesFormat(int minTableCodes) {
+    this(minTableCodes, false);
+  }
+
+  /** As above; {@code tableForEveryColumnField} also gives tables to plain fixed-length binary fields. */
+  NhlDocValuesFormat(int minTableCodes, boolean tableForEveryColumnField) {
     super(NAME);
     if (minTableCodes < 1) {
       throw new IllegalArgumentException("minTableCodes must be at least 1, got " + minTableCodes);
     }
     this.minTableCodes = minTableCodes;
+    this.tableForEveryColumnField = tableForEveryColumnField;
   }
 
   @Override
@@ -112,7 +120,7 @@ public final class NhlDocValuesFormat extends DocValuesFormat {
     DocValuesConsumer other = delegate.fieldsConsumer(state);
     boolean ok = false;
     try {
-      DocValuesConsumer c = new NhlDocValuesConsumer(state, other, minTableCodes);
+      DocValuesConsumer c = new NhlDocValuesConsumer(state, other, minTableCodes, tableForEveryColumnField);
       ok = true;
       return c;
     } finally {

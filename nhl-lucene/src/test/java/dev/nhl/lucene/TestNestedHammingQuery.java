@@ -344,6 +344,34 @@ public class TestNestedHammingQuery extends LuceneTestCase {
     }
   }
 
+  /** Tables are for code fields: a plain fixed-length binary field is searched over its columns. */
+  public void testOnlyCodeFieldsGetTables() throws IOException {
+    Random r = random();
+    try (Directory dir = new MMapDirectory(createTempDir())) {
+      int n = 2000;
+      try (IndexWriter w = new IndexWriter(dir, new IndexWriterConfig().setCodec(new NhlCodec(new NhlDocValuesFormat(1))))) {
+        for (int i = 0; i < n; i++) {
+          byte[] code = new byte[16];
+          r.nextBytes(code);
+          Document doc = new Document();
+          doc.add(new NestedCodeField("code", code, SPEC));
+          doc.add(new org.apache.lucene.document.BinaryDocValuesField("plain", new BytesRef(code)));
+          w.addDocument(doc);
+        }
+        w.forceMerge(1);
+      }
+      try (DirectoryReader reader = DirectoryReader.open(dir)) {
+        IndexSearcher searcher = newSearcher(reader);
+        byte[] q = new byte[16];
+        r.nextBytes(q);
+        NestedHammingQuery.Profile code = NestedHammingQuery.probing("code", q, 10, 1).profile(searcher);
+        NestedHammingQuery.Profile plain = NestedHammingQuery.probing("plain", q, 10, 1).profile(searcher);
+        assertTrue("the code field's table is probed", code.stages().getFirst().candidates() < n);
+        assertEquals("the plain field is scanned", n, plain.stages().getFirst().candidates());
+      }
+    }
+  }
+
   /** A profile returns the search's own hits, and stages of increasing length up to the final one. */
   public void testProfileReportsTheStages() throws IOException {
     Random r = random();

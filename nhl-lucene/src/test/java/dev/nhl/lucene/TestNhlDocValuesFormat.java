@@ -12,8 +12,9 @@ public class TestNhlDocValuesFormat extends BaseDocValuesFormatTestCase {
 
   @Override
   protected Codec getCodec() {
-    // half the runs write a prefix table beside the columns of every field
-    return TestUtil.alwaysDocValuesFormat(
-        new NhlDocValuesFormat(random().nextBoolean() ? 1 : NhlDocValuesFormat.DEFAULT_MIN_TABLE_CODES));
+    // half the runs write a prefix table beside the columns of every fixed-length binary field
+    return TestUtil.alwaysDocValuesFormat(random().nextBoolean()
+        ? new NhlDocValuesFormat(1, true)
+        : new NhlDocValuesFormat());
   }
 }
