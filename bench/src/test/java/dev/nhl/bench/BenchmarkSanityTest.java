@@ -59,6 +59,8 @@ class BenchmarkSanityTest {
         assertEquals(TestCodes.bruteForce(codes, query, 128, null, null, 10, 128), TestCodes.pairs(exact));
         Hits prog = b.progressive();
         assertEquals(10, prog.size());
+        Hits cols = b.progressiveColumns();
+        assertEquals(10, cols.size());
         // every byte of the floor's buffer is 1: the sum of its longs, wrapping around
         assertEquals(16L * b.n / 8 * 0x0101010101010101L, b.memoryFloor128());
         assertEquals(2L * b.n / 8 * 0x0101010101010101L, b.memoryFloor16());

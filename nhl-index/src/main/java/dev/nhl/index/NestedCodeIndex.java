@@ -26,25 +26,33 @@ import java.util.zip.CRC32C;
  * {@link #write} or {@link Builder#write} and {@link #open opened} as a memory-mapped file, without
  * copying. A mapped index holds the mapping until {@link #close()}.
  *
- * <h2>File format, version 1</h2>
+ * <p>An index of many codes (by default more than {@value ProgressivePlan#EXACT_UP_TO}; see
+ * {@link Builder#prefixTableFrom}) also holds a {@link PrefixBuckets prefix table}, which {@link
+ * SearchOptions#progressive(int)} probes instead of scanning the columns.
+ *
+ * <h2>File format, version 2</h2>
  *
  * All integers little-endian.
  *
  * <pre>
- * header   magic "NHLCODES" (8 bytes), version int32 = 1,
+ * header   magic "NHLCODES" (8 bytes), version int32 = 2,
  *          stage count int32 n (1..64), n x length int32 (bits),
  *          code count int64 N, deleted count int64 D,
  *          data offset int64 (multiple of 64), data length int64,
+ *          table key bits int32 b (0: no table), table offset int64, table length int64,
  *          header CRC32C int32 (of the header bytes before it)
  * padding  zeros up to the data offset
  * data     the planes of {@code ColumnLayout}: for each increment [L(s-1), Ls) of the spec, its
  *          bytes split into planes of 8-, 4-, 2-, then 1-byte words (widest first); plane p holds
  *          word p of code 0, code 1, ... code N-1 (N x w bytes), zero-padded to a multiple of 64
+ * table    only when b &gt; 0, right after the data: the region of {@link PrefixBuckets} for the
+ *          N codes with their ids, keyed on their first b bits
  * deleted  only when D &gt; 0: ceil(N / 64) int64 words, bit (id % 64) of word (id / 64) set
  *          for a deleted id
  * footer   magic "NHLFOOTR" (8 bytes), CRC32C int64 of every byte before this field
  * </pre>
  *
+ * Version 1 files, which have no table fields in the header and no table, are read as well.
  * A file is written to a temporary name beside its target, forced to disk, then moved into place
  * atomically, so a crash never leaves a half-written file under the target's name. {@link #open}
  * checks the header checksum, that the file's size is exactly what the header implies (a
@@ -52,11 +60,16 @@ import java.util.zip.CRC32C;
  */
 public final class NestedCodeIndex implements AutoCloseable {
 
-  static final int VERSION = 1;
+  static final int VERSION = 2;
+  /** The first version, without prefix tables: still read. */
+  static final int VERSION_NO_TABLE = 1;
   private static final byte[] MAGIC = "NHLCODES".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final byte[] FOOTER_MAGIC =
       "NHLFOOTR".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   static final int FOOTER_BYTES = 16;
+
+  /** The default of {@link Builder#prefixTableFrom}: the first size the default plan does not search exactly. */
+  public static final int DEFAULT_TABLE_FROM = ProgressivePlan.EXACT_UP_TO + 1;
   private static final ValueLayout.OfInt LE_INT =
       ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfLong LE_LONG = ColumnLayout.LE_LONG;
@@ -68,9 +81,14 @@ public final class NestedCodeIndex implements AutoCloseable {
   private final DeletedIds deleted;
   private final Arena arena; // null in memory
   private final StageSearch searcher;
+  private final MemorySegment tableData; // null: no prefix table
+  private final PrefixBuckets table;
 
-  private NestedCodeIndex(CodeSpec spec, int size, MemorySegment data, DeletedIds deleted, Arena arena) {
+  private NestedCodeIndex(CodeSpec spec, int size, MemorySegment data, DeletedIds deleted, Arena arena,
+      int tableKeyBits, MemorySegment tableData) {
     this.spec = spec;
+    this.tableData = tableData;
+    this.table = tableData == null ? null : PrefixBuckets.of(tableKeyBits, size, spec.maxBytes(), tableData);
     this.layout = new ColumnLayout(spec);
     this.size = size;
     this.data = data;
@@ -143,7 +161,8 @@ public final class NestedCodeIndex implements AutoCloseable {
   /**
    * The {@code options.k()} live codes nearest to {@code query}, by Hamming distance at the final
    * length, closest first, ties by increasing id. An exact search ranks every code; a progressive
-   * one follows its plan (see {@link ProgressivePlan}).
+   * one probes the prefix table (see {@link SearchOptions#progressive(int)}) or follows its plan
+   * (see {@link ProgressivePlan}).
    *
    * @param query a code of the spec's longest length, or at least of the final length
    * @throws IllegalArgumentException if the query is too short or too long, or the options name a
@@ -155,7 +174,25 @@ public final class NestedCodeIndex implements AutoCloseable {
     }
     ProgressivePlan plan = options.planFor(spec, liveCount());
     checkQuery(spec, query, plan.finalLength());
+    long candidates = options.candidates(size);
+    int length = plan.finalLength();
+    if (table != null && candidates > 0 && length >= table.keyBits()) {
+      BitSet filter = options.filter();
+      long accepted = filter == null ? liveCount() : Math.min(filter.cardinality(), liveCount());
+      double share = size == 0 ? 0 : accepted / (double) size;
+      if (share >= PrefixBuckets.MIN_ACCEPTED_SHARE) {
+        java.util.function.IntPredicate accept = deleted.count() == 0 && filter == null
+            ? null
+            : id -> !deleted.contains(id) && (filter == null || filter.get(id));
+        return table.search(query, length, options.k(), (long) Math.ceil(candidates / share), accept);
+      }
+    }
     return searcher.search(query, plan, options.filter());
+  }
+
+  /** Whether this index has a prefix table for {@link SearchOptions#progressive(int)} to probe. */
+  public boolean hasPrefixTable() {
+    return table != null;
   }
 
   /**
@@ -207,30 +244,34 @@ public final class NestedCodeIndex implements AutoCloseable {
   @Override
   public String toString() {
     return "NestedCodeIndex(spec=" + spec + ", size=" + size + ", deleted=" + deleted.count()
+        + (table == null ? "" : ", prefix table of " + table.keyBits() + " bits")
         + (arena == null ? ", in memory)" : ", mapped)");
   }
 
   // ---------------------------------------------------------------- file format
 
   /**
-   * Writes this index, with its current deletions, to {@code file} (replaced atomically).
+   * Writes this index, with its current deletions and its prefix table if it has one, to {@code
+   * file} (replaced atomically).
    *
    * @throws IOException if writing fails; the target is then left as it was
    */
   public void write(Path file) throws IOException {
-    writeFile(file, spec, size, data, deleted);
+    writeFile(file, spec, size, data, deleted, table == null ? 0 : table.keyBits(), tableData);
   }
 
-  private static int headerBytes(int stages) {
-    return 8 + 4 + 4 + 4 * stages + 8 + 8 + 8 + 8 + 4;
+  private static int headerBytes(int stages, int version) {
+    return 8 + 4 + 4 + 4 * stages + 8 + 8 + 8 + 8 + (version >= VERSION ? 4 + 8 + 8 : 0) + 4;
   }
 
-  private static void writeFile(Path file, CodeSpec spec, int n, MemorySegment data, DeletedIds deleted)
-      throws IOException {
+  private static void writeFile(Path file, CodeSpec spec, int n, MemorySegment data, DeletedIds deleted,
+      int tableKeyBits, MemorySegment tableData) throws IOException {
     ColumnLayout layout = new ColumnLayout(spec);
-    int headerBytes = headerBytes(spec.stages());
+    int headerBytes = headerBytes(spec.stages(), VERSION);
     long dataOffset = ColumnLayout.align(headerBytes);
     long dataBytes = layout.dataBytes(n);
+    long tableBytes = tableData == null ? 0 : tableData.byteSize();
+    assert tableData == null || tableBytes == PrefixBuckets.regionBytes(tableKeyBits, n, spec.maxBytes());
     long deletedCount = deleted == null ? 0 : deleted.count();
     ByteBuffer header = ByteBuffer.allocate((int) dataOffset).order(ByteOrder.LITTLE_ENDIAN);
     header.put(MAGIC).putInt(VERSION).putInt(spec.stages());
@@ -238,6 +279,9 @@ public final class NestedCodeIndex implements AutoCloseable {
       header.putInt(l);
     }
     header.putLong(n).putLong(deletedCount).putLong(dataOffset).putLong(dataBytes);
+    header.putInt(tableData == null ? 0 : tableKeyBits)
+        .putLong(tableData == null ? 0 : dataOffset + dataBytes)
+        .putLong(tableBytes);
     CRC32C hcrc = new CRC32C();
     hcrc.update(header.array(), 0, header.position());
     header.putInt((int) hcrc.getValue());
@@ -252,10 +296,9 @@ public final class NestedCodeIndex implements AutoCloseable {
       writeFully(ch, header, crc);
       // copied through a buffer, one MiB at a time: a slice's ByteBuffer view is capped at 2 GiB
       byte[] buf = new byte[1 << 20];
-      for (long off = 0; off < dataBytes; off += buf.length) {
-        int len = (int) Math.min(buf.length, dataBytes - off);
-        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, off, buf, 0, len);
-        writeFully(ch, ByteBuffer.wrap(buf, 0, len), crc);
+      copy(ch, data, dataBytes, buf, crc);
+      if (tableData != null) {
+        copy(ch, tableData, tableBytes, buf, crc);
       }
       if (deletedCount > 0) {
         ByteBuffer bits = ByteBuffer.allocate(deleted.wordCount() * 8).order(ByteOrder.LITTLE_ENDIAN);
@@ -278,6 +321,14 @@ public final class NestedCodeIndex implements AutoCloseable {
       }
     }
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static void copy(FileChannel ch, MemorySegment from, long bytes, byte[] buf, CRC32C crc) throws IOException {
+    for (long off = 0; off < bytes; off += buf.length) {
+      int len = (int) Math.min(buf.length, bytes - off);
+      MemorySegment.copy(from, ValueLayout.JAVA_BYTE, off, buf, 0, len);
+      writeFully(ch, ByteBuffer.wrap(buf, 0, len), crc);
+    }
   }
 
   private static void writeFully(FileChannel ch, ByteBuffer buf, CRC32C crc) throws IOException {
@@ -328,15 +379,16 @@ public final class NestedCodeIndex implements AutoCloseable {
       throw new CorruptIndexFileException("not an nhl code index: bad magic", file);
     }
     int version = seg.get(LE_INT, 8);
-    if (version != VERSION) {
+    if (version != VERSION && version != VERSION_NO_TABLE) {
       throw new CorruptIndexFileException(
-          "unsupported format version " + version + "; this build reads version " + VERSION, file);
+          "unsupported format version " + version + "; this build reads versions " + VERSION_NO_TABLE
+              + " and " + VERSION, file);
     }
     int stages = seg.get(LE_INT, 12);
     if (stages < 1 || stages > CodeSpec.MAX_STAGES) {
       throw new CorruptIndexFileException("invalid stage count " + stages, file);
     }
-    int headerBytes = headerBytes(stages);
+    int headerBytes = headerBytes(stages, version);
     if (fileSize < headerBytes + FOOTER_BYTES) {
       throw new CorruptIndexFileException("file has " + fileSize + " bytes, shorter than its header", file);
     }
@@ -369,8 +421,19 @@ public final class NestedCodeIndex implements AutoCloseable {
           "data region at " + dataOffset + " of " + dataBytes + " bytes does not match "
               + n + " codes of spec " + spec, file);
     }
+    int keyBits = version >= VERSION ? seg.get(LE_INT, at + 32) : 0;
+    long tableOffset = version >= VERSION ? seg.get(LE_LONG, at + 36) : 0;
+    long tableBytes = version >= VERSION ? seg.get(LE_LONG, at + 44) : 0;
+    if (keyBits == 0 ? tableOffset != 0 || tableBytes != 0
+        : keyBits < 0 || keyBits > Math.min(PrefixBuckets.MAX_KEY_BITS, spec.maxBits()) || n == 0
+            || tableOffset != dataOffset + dataBytes
+            || tableBytes != PrefixBuckets.regionBytes(keyBits, n, spec.maxBytes())) {
+      throw new CorruptIndexFileException(
+          "prefix table of " + keyBits + " key bits at " + tableOffset + " of " + tableBytes
+              + " bytes does not match " + n + " codes of spec " + spec, file);
+    }
     long deletedWords = deletedCount > 0 ? (n + 63) >>> 6 : 0;
-    long expected = dataOffset + dataBytes + 8 * deletedWords + FOOTER_BYTES;
+    long expected = dataOffset + dataBytes + tableBytes + 8 * deletedWords + FOOTER_BYTES;
     if (fileSize != expected) {
       throw new CorruptIndexFileException(
           "file has " + fileSize + " bytes, its header implies " + expected
@@ -395,7 +458,7 @@ public final class NestedCodeIndex implements AutoCloseable {
     }
     DeletedIds deleted = new DeletedIds(n);
     if (deletedWords > 0) {
-      long[] words = seg.asSlice(dataOffset + dataBytes, 8 * deletedWords)
+      long[] words = seg.asSlice(dataOffset + dataBytes + tableBytes, 8 * deletedWords)
           .toArray(LE_LONG);
       if ((n & 63) != 0 && (words[words.length - 1] >>> (n & 63)) != 0) {
         throw new CorruptIndexFileException("deletion bits set past the last code", file);
@@ -406,7 +469,12 @@ public final class NestedCodeIndex implements AutoCloseable {
             "header says " + deletedCount + " deleted codes, the bitset has " + c, file);
       }
     }
-    return new NestedCodeIndex(spec, (int) n, seg.asSlice(dataOffset, dataBytes), deleted, arena);
+    MemorySegment tableData = keyBits == 0 ? null : seg.asSlice(tableOffset, tableBytes);
+    try {
+      return new NestedCodeIndex(spec, (int) n, seg.asSlice(dataOffset, dataBytes), deleted, arena, keyBits, tableData);
+    } catch (IllegalArgumentException e) {
+      throw new CorruptIndexFileException("invalid prefix table: " + e.getMessage(), file);
+    }
   }
 
   // ---------------------------------------------------------------- builder
@@ -420,6 +488,7 @@ public final class NestedCodeIndex implements AutoCloseable {
     private final int codeBytes;
     private final java.util.List<byte[]> chunks = new java.util.ArrayList<>();
     private int size;
+    private int tableFrom = DEFAULT_TABLE_FROM;
 
     private Builder(CodeSpec spec) {
       this.spec = spec;
@@ -450,6 +519,33 @@ public final class NestedCodeIndex implements AutoCloseable {
       return size;
     }
 
+    /**
+     * From how many codes {@link #build} and {@link #write} add a prefix table: by default {@value
+     * NestedCodeIndex#DEFAULT_TABLE_FROM}, below which the default search is exact anyway; {@link
+     * Integer#MAX_VALUE} for never. The table takes {@code maxBytes + 4} bytes a code.
+     *
+     * @return this builder
+     * @throws IllegalArgumentException if {@code codes} is below 1
+     */
+    public Builder prefixTableFrom(int codes) {
+      if (codes < 1) {
+        throw new IllegalArgumentException("prefix table threshold must be at least 1 code, got " + codes);
+      }
+      this.tableFrom = codes;
+      return this;
+    }
+
+    private boolean withTable() {
+      return size > 0 && size >= tableFrom;
+    }
+
+    /** Lays the prefix table out in {@code out}, of {@link PrefixBuckets#regionBytes} bytes. */
+    private MemorySegment table(MemorySegment out, int keyBits) {
+      PrefixBuckets.layOut(out, keyBits, size, codeBytes,
+          i -> chunks.get(i / CHUNK_CODES), i -> (i % CHUNK_CODES) * codeBytes, i -> i);
+      return out;
+    }
+
     private MemorySegment columns(MemorySegment data) {
       ColumnLayout layout = new ColumnLayout(spec);
       for (int c = 0; c < chunks.size(); c++) {
@@ -477,7 +573,13 @@ public final class NestedCodeIndex implements AutoCloseable {
       // off-heap and 64-byte aligned: C2 does not intrinsify Vector API loads from heap segments
       // reached through a MemorySegment parameter, which made the SIMD kernels 20x slower
       MemorySegment data = Arena.ofAuto().allocate(Math.max(1, bytes), ColumnLayout.ALIGN).asSlice(0, bytes);
-      return new NestedCodeIndex(spec, size, columns(data), new DeletedIds(size), null);
+      int keyBits = PrefixBuckets.keyBits(size, codeBytes);
+      MemorySegment table = null;
+      if (withTable()) {
+        table = table(Arena.ofAuto().allocate(PrefixBuckets.regionBytes(keyBits, size, codeBytes), ColumnLayout.ALIGN),
+            keyBits);
+      }
+      return new NestedCodeIndex(spec, size, columns(data), new DeletedIds(size), null, keyBits, table);
     }
 
     /**
@@ -488,7 +590,11 @@ public final class NestedCodeIndex implements AutoCloseable {
       ColumnLayout layout = new ColumnLayout(spec);
       try (Arena a = Arena.ofConfined()) {
         MemorySegment data = a.allocate(Math.max(1, layout.dataBytes(size)), ColumnLayout.ALIGN);
-        writeFile(file, spec, size, columns(data).asSlice(0, layout.dataBytes(size)), null);
+        int keyBits = PrefixBuckets.keyBits(size, codeBytes);
+        MemorySegment table = withTable()
+            ? table(a.allocate(PrefixBuckets.regionBytes(keyBits, size, codeBytes), ColumnLayout.ALIGN), keyBits)
+            : null;
+        writeFile(file, spec, size, columns(data).asSlice(0, layout.dataBytes(size)), null, keyBits, table);
       }
     }
   }

@@ -139,31 +139,60 @@ public final class PrefixBuckets {
           "need as many ids as codes, and at least one: " + codes.length + " codes, " + ids.length + " ids");
     }
     int codeBytes = codes[0].length;
-    int buckets = 1 << keyBits;
-    int[] start = new int[buckets + 1];
     for (byte[] c : codes) {
       if (c.length != codeBytes) {
         throw new IllegalArgumentException("codes differ in length: " + codeBytes + " and " + c.length);
       }
-      start[key(c, 0, codeBytes, keyBits) + 1]++;
+    }
+    MemorySegment out = MemorySegment.ofArray(new byte[(int) regionBytes(keyBits, codes.length, codeBytes)]);
+    layOut(out, keyBits, codes.length, codeBytes, i -> codes[i], i -> 0, i -> ids[i]);
+    return out;
+  }
+
+  /**
+   * Writes the region for codes {@code 0 .. count-1} into {@code out}: code {@code i} is the
+   * {@code codeBytes} bytes of {@code array(i)} from {@code offset(i)}, stored with {@code id(i)}.
+   */
+  static void layOut(MemorySegment out, int keyBits, int count, int codeBytes,
+      java.util.function.IntFunction<byte[]> array, java.util.function.IntUnaryOperator offset,
+      java.util.function.IntUnaryOperator id) {
+    int buckets = 1 << keyBits;
+    int[] start = new int[buckets + 1];
+    for (int i = 0; i < count; i++) {
+      start[key(array.apply(i), offset.applyAsInt(i), codeBytes, keyBits) + 1]++;
     }
     for (int i = 1; i <= buckets; i++) {
       start[i] += start[i - 1];
     }
-    MemorySegment out = MemorySegment.ofArray(new byte[(int) regionBytes(keyBits, codes.length, codeBytes)]);
     for (int i = 0; i <= buckets; i++) {
       out.set(LE_INT, 4L * i, start[i]);
     }
-    int[] next = start.clone();
+    int[] next = start;
     long base = recordsOffset(keyBits);
     int rb = recordBytes(codeBytes);
-    for (int i = 0; i < codes.length; i++) {
-      long at = base + (long) next[key(codes[i], 0, codeBytes, keyBits)]++ * rb;
-      MemorySegment.copy(codes[i], 0, out, ValueLayout.JAVA_BYTE, at, codeBytes);
-      out.set(LE_INT, at + codeBytes, ids[i]);
+    for (int i = 0; i < count; i++) {
+      byte[] a = array.apply(i);
+      int off = offset.applyAsInt(i);
+      long at = base + (long) next[key(a, off, codeBytes, keyBits)]++ * rb;
+      MemorySegment.copy(a, off, out, ValueLayout.JAVA_BYTE, at, codeBytes);
+      out.set(LE_INT, at + codeBytes, id.applyAsInt(i));
     }
-    return out;
   }
+
+  /**
+   * The candidates a default search probes among {@code n} codes for {@code k} hits: {@code
+   * max(n / 200, 500 k)}. On the clustered codes of the benchmarks that finds the exact top 10 at
+   * recall 0.99 or more for one and ten million codes.
+   */
+  public static long defaultCandidates(long n, int k) {
+    return Math.max(n / 200, 500L * k);
+  }
+
+  /**
+   * Filters and deletions that leave less than this share of the codes make a probe rank four
+   * codes or more for each one it may return: a scan of the columns serves better.
+   */
+  public static final double MIN_ACCEPTED_SHARE = 0.25;
 
   /** Key bits. */
   public int keyBits() {

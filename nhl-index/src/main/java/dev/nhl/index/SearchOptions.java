@@ -3,13 +3,15 @@ package dev.nhl.index;
 import java.util.BitSet;
 
 /**
- * What a k-nearest-neighbour search does: exact at one length, progressive with the default plan,
- * or progressive with an explicit plan; optionally restricted to the ids of a filter. Immutable;
- * {@link #withFilter} returns a copy.
+ * What a k-nearest-neighbour search does: exact at one length; progressive by default (a probe of
+ * the index's prefix table when it has one, else the default plan); a probe of a given number of
+ * candidates; or progressive with an explicit plan. Optionally restricted to the ids of a filter.
+ * Immutable; {@link #withFilter} returns a copy.
  *
  * <pre>{@code
  * index.search(query, SearchOptions.exact(10));                    // exact at the longest length
- * index.search(query, SearchOptions.progressive(10));              // default plan
+ * index.search(query, SearchOptions.progressive(10));              // the default
+ * index.search(query, SearchOptions.probing(10, 20_000));          // a larger probe
  * index.search(query, SearchOptions.progressive(plan).withFilter(allowed));
  * }</pre>
  */
@@ -19,9 +21,13 @@ public final class SearchOptions {
   private final int length; // 0: the spec's longest
   private final boolean progressive;
   private final ProgressivePlan plan; // null: default
+  private final long candidates; // of a probe: DEFAULT_PROBE, NO_PROBE or a count
   private final BitSet filter;
 
-  private SearchOptions(int k, int length, boolean progressive, ProgressivePlan plan, BitSet filter) {
+  static final long NO_PROBE = 0;
+  static final long DEFAULT_PROBE = -1;
+
+  private SearchOptions(int k, int length, boolean progressive, ProgressivePlan plan, long candidates, BitSet filter) {
     if (k <= 0) {
       throw new IllegalArgumentException("k must be positive, got " + k);
     }
@@ -33,12 +39,13 @@ public final class SearchOptions {
     this.length = length;
     this.progressive = progressive;
     this.plan = plan;
+    this.candidates = candidates;
     this.filter = filter;
   }
 
   /** Exact top {@code k} at the spec's longest length. */
   public static SearchOptions exact(int k) {
-    return new SearchOptions(k, 0, false, null, null);
+    return new SearchOptions(k, 0, false, null, NO_PROBE, null);
   }
 
   /** Exact top {@code k} at {@code length} bits, one of the spec's lengths. */
@@ -46,23 +53,42 @@ public final class SearchOptions {
     if (length == 0) {
       throw new IllegalArgumentException("length must be a positive multiple of 8 bits, got 0");
     }
-    return new SearchOptions(k, length, false, null, null);
-  }
-
-  /** Progressive top {@code k} at the longest length with {@link ProgressivePlan#defaultPlan}. */
-  public static SearchOptions progressive(int k) {
-    return new SearchOptions(k, 0, true, null, null);
+    return new SearchOptions(k, length, false, null, NO_PROBE, null);
   }
 
   /**
-   * Progressive top {@code k} at {@code length} bits, one of the spec's lengths, with {@link
+   * Progressive top {@code k} at the longest length: a probe of the index's prefix table for
+   * {@link PrefixBuckets#defaultCandidates} codes when it has one, else {@link
    * ProgressivePlan#defaultPlan}.
+   */
+  public static SearchOptions progressive(int k) {
+    return new SearchOptions(k, 0, true, null, DEFAULT_PROBE, null);
+  }
+
+  /**
+   * Progressive top {@code k} at {@code length} bits, one of the spec's lengths, as {@link
+   * #progressive(int)}.
    */
   public static SearchOptions progressive(int k, int length) {
     if (length == 0) {
       throw new IllegalArgumentException("length must be a positive multiple of 8 bits, got 0");
     }
-    return new SearchOptions(k, length, true, null, null);
+    return new SearchOptions(k, length, true, null, DEFAULT_PROBE, null);
+  }
+
+  /**
+   * Progressive top {@code k} at the longest length that probes the index's prefix table until at
+   * least {@code candidates} codes were ranked (see {@link PrefixBuckets#search}); an index
+   * without a table runs {@link ProgressivePlan#defaultPlan}. Probing at least as many candidates
+   * as there are codes returns the exact hits.
+   *
+   * @throws IllegalArgumentException if {@code candidates} is not positive
+   */
+  public static SearchOptions probing(int k, long candidates) {
+    if (candidates <= 0) {
+      throw new IllegalArgumentException("candidates must be positive, got " + candidates);
+    }
+    return new SearchOptions(k, 0, true, null, candidates, null);
   }
 
   /** Progressive search with an explicit plan; {@code k} is the plan's last keep. */
@@ -70,7 +96,7 @@ public final class SearchOptions {
     if (plan == null) {
       throw new IllegalArgumentException("plan is null");
     }
-    return new SearchOptions(plan.k(), plan.finalLength(), true, plan, null);
+    return new SearchOptions(plan.k(), plan.finalLength(), true, plan, NO_PROBE, null);
   }
 
   /**
@@ -78,7 +104,7 @@ public final class SearchOptions {
    * it during a search). {@code null} removes the filter.
    */
   public SearchOptions withFilter(BitSet allowed) {
-    return new SearchOptions(k, length, progressive, plan, allowed);
+    return new SearchOptions(k, length, progressive, plan, candidates, allowed);
   }
 
   /** Number of hits asked for. */
@@ -89,6 +115,16 @@ public final class SearchOptions {
   /** The filter, or null. */
   public BitSet filter() {
     return filter;
+  }
+
+  /** The candidates to probe among {@code n} codes, or {@link #NO_PROBE}. */
+  long candidates(long n) {
+    return candidates == DEFAULT_PROBE ? PrefixBuckets.defaultCandidates(n, k) : candidates;
+  }
+
+  /** The final length of the search over codes of {@code spec}. */
+  int length(CodeSpec spec) {
+    return length == 0 ? spec.maxBits() : length;
   }
 
   /** The plan this search runs over {@code n} codes of {@code spec}. */
@@ -117,6 +153,7 @@ public final class SearchOptions {
         + k
         + (length == 0 ? "" : ", length=" + length)
         + (plan == null ? "" : ", plan=" + plan.stages())
+        + (candidates > 0 ? ", candidates=" + candidates : "")
         + (filter == null ? "" : ", filtered")
         + ")";
   }

@@ -112,15 +112,106 @@ class IndexFileTest {
   void otherFilesAndVersionsAreNamed(Random r) throws IOException {
     Path f = sample(r, false);
     byte[] b = Files.readAllBytes(f);
-    b[8] = 2; // version 2
-    Path bad = dir.resolve("v2.nhl");
+    b[8] = 3; // version 3
+    Path bad = dir.resolve("v3.nhl");
     Files.write(bad, b);
     CorruptIndexFileException e = assertThrows(CorruptIndexFileException.class, () -> NestedCodeIndex.open(bad));
-    assertTrue(e.getMessage().contains("unsupported format version 2"), e.getMessage());
+    assertTrue(e.getMessage().contains("unsupported format version 3"), e.getMessage());
     Files.writeString(bad, "this is a text file, certainly not an index of codes at all");
     e = assertThrows(CorruptIndexFileException.class, () -> NestedCodeIndex.open(bad));
     assertTrue(e.getMessage().contains("bad magic"), e.getMessage());
     assertThrows(java.nio.file.NoSuchFileException.class, () -> NestedCodeIndex.open(dir.resolve("missing.nhl")));
+  }
+
+  /**
+   * A version 1 file (no prefix table), written by the release that introduced the format: 100
+   * codes from {@code new Random(42).nextBytes}, ids 3 and 97 deleted.
+   */
+  @Test
+  void version1FilesStillOpen(Random r) throws IOException {
+    Path f = dir.resolve("v1.nhl");
+    try (var in = IndexFileTest.class.getResourceAsStream("version1-100-codes.nhl")) {
+      Files.copy(in, f);
+    }
+    Random gen = new Random(42);
+    byte[][] codes = new byte[100][16];
+    for (byte[] c : codes) {
+      gen.nextBytes(c);
+    }
+    java.util.BitSet deleted = new java.util.BitSet();
+    deleted.set(3);
+    deleted.set(97);
+    try (NestedCodeIndex v1 = NestedCodeIndex.open(f)) {
+      assertEquals(SPEC, v1.spec());
+      assertEquals(98, v1.liveCount());
+      assertTrue(v1.isDeleted(97));
+      assertTrue(!v1.hasPrefixTable());
+      for (int i = 0; i < 100; i++) {
+        assertArrayEquals(codes[i], v1.code(i));
+      }
+      byte[] q = new byte[16];
+      r.nextBytes(q);
+      assertEquals(TestCodes.bruteForce(codes, q, 128, null, deleted, 10, 128), pairs(v1.search(q, SearchOptions.progressive(10))));
+      // written again, it is a version 2 file with the same content
+      Path g = dir.resolve("v2.nhl");
+      v1.write(g);
+      assertEquals(2, Files.readAllBytes(g)[8]);
+      try (NestedCodeIndex v2 = NestedCodeIndex.open(g)) {
+        assertEquals(pairs(v1.search(q, SearchOptions.exact(20))), pairs(v2.search(q, SearchOptions.exact(20))));
+      }
+    }
+  }
+
+  private static NestedCodeIndex.Builder builder(byte[][] codes, int tableFrom) {
+    NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPEC).prefixTableFrom(tableFrom);
+    for (byte[] c : codes) {
+      b.add(c);
+    }
+    return b;
+  }
+
+  @Test
+  void prefixTablesSurviveTheFileAndAreChecked(Random r) throws IOException {
+    byte[][] codes = TestCodes.clustered(r, 2000, 16, 5, 0.05);
+    NestedCodeIndex.Builder b = builder(codes, 1);
+    NestedCodeIndex heap = b.build();
+    assertTrue(heap.hasPrefixTable());
+    Path built = dir.resolve("built.nhl");
+    Path fromHeap = dir.resolve("heap.nhl");
+    b.write(built);
+    heap.write(fromHeap);
+    assertArrayEquals(Files.readAllBytes(built), Files.readAllBytes(fromHeap));
+    heap.delete(7);
+    heap.write(fromHeap);
+    byte[] q = codes[r.nextInt(codes.length)].clone();
+    q[0] ^= 1;
+    try (NestedCodeIndex mapped = NestedCodeIndex.open(fromHeap)) {
+      assertTrue(mapped.hasPrefixTable());
+      for (SearchOptions o : new SearchOptions[] {SearchOptions.progressive(10), SearchOptions.probing(10, 50)}) {
+        assertEquals(pairs(heap.search(q, o)), pairs(mapped.search(q, o)));
+      }
+    }
+    // every flipped byte of the table is caught by the checksum
+    byte[] good = Files.readAllBytes(fromHeap);
+    Path bad = dir.resolve("bad.nhl");
+    for (int i = 0; i < 20; i++) {
+      byte[] flipped = good.clone();
+      int at = good.length / 3 + r.nextInt(good.length / 2);
+      flipped[at] ^= (byte) (1 << r.nextInt(8));
+      Files.write(bad, flipped);
+      assertThrows(CorruptIndexFileException.class, () -> NestedCodeIndex.open(bad).close(), "flip at " + at);
+    }
+    // bucket starts out of order are refused even without the checksum
+    int stages = SPEC.stages();
+    int headerBytes = 16 + 4 * stages + 32 + 20 + 4;
+    long tableOffset = java.nio.ByteBuffer.wrap(good).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(16 + 4 * stages + 36);
+    assertTrue(tableOffset >= headerBytes);
+    byte[] broken = good.clone();
+    broken[(int) tableOffset + 4 * 5] = (byte) 0xff; // bucket 5 starts far past the end
+    broken[(int) tableOffset + 4 * 5 + 1] = (byte) 0xff;
+    Files.write(bad, broken);
+    CorruptIndexFileException e = assertThrows(CorruptIndexFileException.class, () -> NestedCodeIndex.open(bad, false));
+    assertTrue(e.getMessage().contains("prefix table"), e.getMessage());
   }
 
   @Test

@@ -44,6 +44,72 @@ class NestedCodeIndexTest {
     return q;
   }
 
+  @RepeatedTest(3)
+  void probingThePrefixTableMatchesBruteForce(Random r) {
+    for (CodeSpec spec : SPECS) {
+      int n = 1 + r.nextInt(3000);
+      byte[][] codes = data(r, n, spec);
+      NestedCodeIndex.Builder b = NestedCodeIndex.builder(spec).prefixTableFrom(1 + r.nextInt(n));
+      for (byte[] c : codes) {
+        b.add(c);
+      }
+      NestedCodeIndex index = b.build();
+      assertTrue(index.hasPrefixTable());
+      BitSet deleted = new BitSet();
+      for (int i = 0; i < n / 10; i++) {
+        int id = r.nextInt(n);
+        index.delete(id);
+        deleted.set(id);
+      }
+      for (int q = 0; q < 5; q++) {
+        byte[] query = query(r, codes, spec);
+        int k = 1 + r.nextInt(r.nextBoolean() ? 10 : 100);
+        BitSet filter = null;
+        if (r.nextBoolean()) { // dense filters are probed, sparse ones take the column path
+          filter = new BitSet(n);
+          double p = r.nextBoolean() ? 0.9 : 0.05;
+          for (int i = 0; i < n; i++) {
+            if (r.nextDouble() < p) {
+              filter.set(i);
+            }
+          }
+        }
+        int len = spec.maxBits();
+        String msg = spec + " n=" + n + " k=" + k + " filter=" + (filter == null ? "none" : filter.cardinality());
+        List<TestCodes.Pair> expected = bruteForce(codes, query, len, filter, deleted, k, len);
+        assertEquals(expected, pairs(index.search(query, SearchOptions.probing(k, n).withFilter(filter))), msg);
+        if (PrefixBuckets.defaultCandidates(n, k) >= n) {
+          assertEquals(expected, pairs(index.search(query, SearchOptions.progressive(k).withFilter(filter))), msg);
+        }
+        if (filter == null) {
+          // a probe for one candidate ranks the query's own bucket and what it takes to find k
+          Hits few = index.search(query, SearchOptions.probing(k, 1));
+          assertEquals(1, few.stages().size());
+          assertTrue(few.stages().getFirst().candidates() <= n, msg);
+          for (int i = 0; i < few.size(); i++) {
+            assertEquals(Codes.hamming(codes[few.id(i)], query, len), few.distance(i), msg);
+            assertTrue(!deleted.get(few.id(i)), msg);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void noPrefixTableBelowTheThreshold(Random r) {
+    NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPECS[0]);
+    for (byte[] c : TestCodes.random(r, 1000, 16)) {
+      b.add(c);
+    }
+    assertTrue(!b.build().hasPrefixTable());
+    assertTrue(b.prefixTableFrom(1000).build().hasPrefixTable());
+    assertTrue(!b.prefixTableFrom(1001).build().hasPrefixTable());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.prefixTableFrom(0));
+    assertTrue(e.getMessage().contains("got 0"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> SearchOptions.probing(10, 0));
+    assertTrue(e.getMessage().contains("got 0"), e.getMessage());
+  }
+
   @Test
   void exactSearchAtEveryLengthMatchesBruteForce(Random r) {
     for (CodeSpec spec : SPECS) {

@@ -99,12 +99,6 @@ final class LeafCodeSearch {
   static final long DEFAULT_PROBE = -1;
 
   /**
-   * Filters and deletions that leave less than this share of a segment's codes make it run the
-   * column search: probing would have to rank many codes for each one it may return.
-   */
-  static final double MIN_PROBE_SHARE = 0.25;
-
-  /**
    * As above, probing the segment's prefix table for at least {@code candidates} codes when it
    * has one and {@code candidates} is not {@link #NO_PROBE}; the stages of the search are added
    * to {@code stages} when it is not null.
@@ -127,7 +121,7 @@ final class LeafCodeSearch {
         } else if (accept != null) {
           share = 0; // unknown: the column search handles any filter
         }
-        if (share >= MIN_PROBE_SHARE) {
+        if (share >= PrefixBuckets.MIN_ACCEPTED_SHARE) {
           Hits hits = table.search(code, finalBits, options.k(), (long) Math.ceil(want / share),
               accept == null ? null : accept::get);
           if (stages != null) {

@@ -1,6 +1,7 @@
 package dev.nhl.lucene;
 
 import dev.nhl.index.Hits;
+import dev.nhl.index.PrefixBuckets;
 import dev.nhl.index.ProgressivePlan;
 import dev.nhl.index.SearchOptions;
 import java.io.IOException;
@@ -129,11 +130,10 @@ public final class NestedHammingQuery extends Query {
 
   /**
    * The candidates the default search probes in a segment of {@code n} codes for {@code k} hits:
-   * {@code max(n / 200, 500 k)}. On the clustered codes of the benchmarks (bench/RESULTS.md) that
-   * finds the exact top 10 at recall 0.99 or more for one and ten million codes.
+   * {@link PrefixBuckets#defaultCandidates}, {@code max(n / 200, 500 k)}.
    */
   public static long defaultCandidates(long n, int k) {
-    return Math.max(n / 200, 500L * k);
+    return PrefixBuckets.defaultCandidates(n, k);
   }
 
   private static int fullLength(byte[] code) {
