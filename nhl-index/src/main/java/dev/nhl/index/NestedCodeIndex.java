@@ -180,11 +180,13 @@ public final class NestedCodeIndex implements AutoCloseable {
       BitSet filter = options.filter();
       long accepted = filter == null ? liveCount() : Math.min(filter.cardinality(), liveCount());
       double share = size == 0 ? 0 : accepted / (double) size;
-      if (share >= PrefixBuckets.MIN_ACCEPTED_SHARE) {
+      long want = (long) Math.ceil(candidates / Math.max(share, PrefixBuckets.MIN_ACCEPTED_SHARE));
+      boolean explicit = options.explicitCandidates();
+      if (share >= PrefixBuckets.MIN_ACCEPTED_SHARE && (explicit || PrefixBuckets.worthProbing(want, size))) {
         java.util.function.IntPredicate accept = deleted.count() == 0 && filter == null
             ? null
             : id -> !deleted.contains(id) && (filter == null || filter.get(id));
-        return table.search(query, length, options.k(), (long) Math.ceil(candidates / share), accept);
+        return table.search(query, length, options.k(), want, accept);
       }
     }
     return searcher.search(query, plan, options.filter());

@@ -189,6 +189,15 @@ public final class PrefixBuckets {
   }
 
   /**
+   * Whether the default search should probe for {@code candidates} among {@code n} codes: not for
+   * an eighth of them or more (a large k), where visiting that many buckets, each a random read,
+   * costs more than a scan of the columns.
+   */
+  public static boolean worthProbing(long candidates, long n) {
+    return candidates < n / 8;
+  }
+
+  /**
    * Filters and deletions that leave less than this share of the codes make a probe rank four
    * codes or more for each one it may return: a scan of the columns serves better.
    */

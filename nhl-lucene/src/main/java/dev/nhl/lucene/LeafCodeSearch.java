@@ -121,9 +121,10 @@ final class LeafCodeSearch {
         } else if (accept != null) {
           share = 0; // unknown: the column search handles any filter
         }
-        if (share >= PrefixBuckets.MIN_ACCEPTED_SHARE) {
-          Hits hits = table.search(code, finalBits, options.k(), (long) Math.ceil(want / share),
-              accept == null ? null : accept::get);
+        want = (long) Math.ceil(want / Math.max(share, PrefixBuckets.MIN_ACCEPTED_SHARE));
+        if (share >= PrefixBuckets.MIN_ACCEPTED_SHARE
+            && (candidates > 0 || PrefixBuckets.worthProbing(want, table.count()))) {
+          Hits hits = table.search(code, finalBits, options.k(), want, accept == null ? null : accept::get);
           if (stages != null) {
             stages.addAll(hits.stages());
           }

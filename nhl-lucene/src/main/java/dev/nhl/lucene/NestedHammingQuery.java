@@ -36,9 +36,10 @@ import org.apache.lucene.util.Bits;
  *   <li>{@link #exact}: every code of every segment is ranked at the final length.
  *   <li>{@link #progressive(String, byte[], int)}: a segment with a prefix table (written by
  *       {@link NhlDocValuesFormat} for fields of many codes) probes it for {@link
- *       #defaultCandidates} codes, the nearest by prefix, and ranks them at the final length;
- *       any other segment runs {@link ProgressivePlan#defaultPlan} for its size: the first stage
- *       ranks every code on a short prefix, later stages widen the code for fewer candidates.
+ *       #defaultCandidates} codes, the nearest by prefix, and ranks them at the final length,
+ *       unless that is an eighth of its codes or more (a large {@code k}); any other segment runs
+ *       {@link ProgressivePlan#defaultPlan} for its size: the first stage ranks every code on a
+ *       short prefix, later stages widen the code for fewer candidates.
  *   <li>{@link #probing}: as the default, with a given number of candidates to probe. Probing
  *       every code returns the exact hits.
  *   <li>{@link #progressive(String, byte[], ProgressivePlan)}: every segment runs the given plan
