@@ -96,6 +96,27 @@ class NestedCodeIndexTest {
   }
 
   @Test
+  void theDefaultProbesOnlyForLessThanAnEighthOfTheCodes(Random r) {
+    int n = 8000;
+    NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPECS[0]).prefixTableFrom(1);
+    for (byte[] c : TestCodes.clustered(r, n, 16, 50, 0.03)) {
+      b.add(c);
+    }
+    NestedCodeIndex index = b.build();
+    byte[] q = index.code(r.nextInt(n));
+    // k = 1: 500 default candidates, under n / 8 = 1000: a probe, 20 bytes a ranked code
+    Hits.StageStats probe = index.search(q, SearchOptions.progressive(1)).stages().getFirst();
+    assertTrue(probe.candidates() < n, probe.toString());
+    assertEquals(20 * probe.candidates(), probe.bytesRead());
+    // k = 2: 1000 candidates, an eighth of the codes: the plan, exact at this size
+    Hits.StageStats scan = index.search(q, SearchOptions.progressive(2)).stages().getFirst();
+    assertEquals(n, scan.candidates());
+    assertEquals(16L * n, scan.bytesRead());
+    // asked for explicitly, a probe is a probe
+    assertEquals(20L * n, index.search(q, SearchOptions.probing(2, n)).stages().getFirst().bytesRead());
+  }
+
+  @Test
   void noPrefixTableBelowTheThreshold(Random r) {
     NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPECS[0]);
     for (byte[] c : TestCodes.random(r, 1000, 16)) {
