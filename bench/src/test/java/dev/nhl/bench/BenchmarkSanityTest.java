@@ -71,6 +71,28 @@ class BenchmarkSanityTest {
   }
 
   @Test
+  void radiusBenchmarkAgreesWithBruteForce() {
+    RadiusBenchmark b = new RadiusBenchmark();
+    b.n = 20_000;
+    b.radius = 3;
+    b.setup(); // checks table against columns on every query
+    try {
+      byte[][] codes = new byte[b.n][];
+      for (int i = 0; i < b.n; i++) {
+        codes[i] = b.withoutTable.code(i);
+      }
+      Hits table = b.table();
+      byte[] query = b.queries[b.next];
+      assertEquals(TestCodes.bruteForce(codes, query, 64, null, null, b.n, 3), TestCodes.pairs(table));
+      Hits columns = b.columns();
+      byte[] next = b.queries[b.next];
+      assertEquals(TestCodes.bruteForce(codes, next, 64, null, null, b.n, 3), TestCodes.pairs(columns));
+    } finally {
+      b.tearDown();
+    }
+  }
+
+  @Test
   void tieAwareRecallOnAWorkedExample() {
     // exact top 4: distances 1 2 3 3; the 4th distance is 3 and the exact list has two at it
     int[] exact = {1, 2, 3, 3};

@@ -183,13 +183,17 @@ public final class NestedCodeIndex implements AutoCloseable {
       long want = (long) Math.ceil(candidates / Math.max(share, PrefixBuckets.MIN_ACCEPTED_SHARE));
       boolean explicit = options.explicitCandidates();
       if (share >= PrefixBuckets.MIN_ACCEPTED_SHARE && (explicit || PrefixBuckets.worthProbing(want, size))) {
-        java.util.function.IntPredicate accept = deleted.count() == 0 && filter == null
-            ? null
-            : id -> !deleted.contains(id) && (filter == null || filter.get(id));
-        return table.search(query, length, options.k(), want, accept);
+        return table.search(query, length, options.k(), want, accept(filter));
       }
     }
     return searcher.search(query, plan, options.filter());
+  }
+
+  /** Live ids that {@code filter} allows, or null for every id. */
+  private java.util.function.IntPredicate accept(BitSet filter) {
+    return deleted.count() == 0 && filter == null
+        ? null
+        : id -> !deleted.contains(id) && (filter == null || filter.get(id));
   }
 
   /** Whether this index has a prefix table for {@link SearchOptions#progressive(int)} to probe. */
@@ -199,7 +203,8 @@ public final class NestedCodeIndex implements AutoCloseable {
 
   /**
    * Every live code within Hamming distance {@code radius} of {@code query} at {@code length}
-   * bits, closest first, ties by increasing id.
+   * bits, closest first, ties by increasing id. With a prefix table and a small radius ({@link
+   * PrefixBuckets#worthProbingRadius}) it reads only the buckets within the radius, exactly.
    *
    * @param filter ids allowed, or null for all
    * @throws IllegalArgumentException if the length is not in the spec, the radius is negative or
@@ -209,6 +214,10 @@ public final class NestedCodeIndex implements AutoCloseable {
     int stage = spec.stageOf(length);
     checkRadius(length, radius);
     checkQuery(spec, query, length);
+    if (table != null && length >= table.keyBits() && PrefixBuckets.worthProbingRadius(table.keyBits(), radius, size)) {
+      // exact: every code within the radius has its key within it too
+      return table.radius(query, length, radius, accept(filter));
+    }
     return searcher.radius(query, stage, radius, filter);
   }
 

@@ -116,6 +116,46 @@ class NestedCodeIndexTest {
     assertEquals(20L * n, index.search(q, SearchOptions.probing(2, n)).stages().getFirst().bytesRead());
   }
 
+  /** Radius 0 over 10,000 codes: one bucket is at most n / 8192 of them, so the table is probed. */
+  @Test
+  void radiusSearchesProbeTheTableExactly(Random r) {
+    int n = 10_000;
+    CodeSpec spec = SPECS[1]; // 8/16/32/64/128: a length below the key as well
+    byte[][] codes = new byte[n][];
+    byte[][] distinct = TestCodes.random(r, 300, 16);
+    for (int i = 0; i < n; i++) { // many exact duplicates, some near ones
+      codes[i] = distinct[r.nextInt(distinct.length)].clone();
+      if (r.nextInt(4) == 0) {
+        codes[i][8 + r.nextInt(8)] ^= (byte) (1 << r.nextInt(8));
+      }
+    }
+    NestedCodeIndex.Builder b = NestedCodeIndex.builder(spec).prefixTableFrom(1);
+    for (byte[] c : codes) {
+      b.add(c);
+    }
+    NestedCodeIndex index = b.build();
+    BitSet deleted = new BitSet();
+    for (int i = 0; i < 500; i++) {
+      int id = r.nextInt(n);
+      index.delete(id);
+      deleted.set(id);
+    }
+    for (int q = 0; q < 10; q++) {
+      byte[] query = codes[r.nextInt(n)];
+      BitSet filter = r.nextBoolean() ? null : TestCodes.randomFilter(r, n);
+      for (int len : spec.lengths()) {
+        for (int radius : new int[] {0, 1, 3}) {
+          Hits hits = index.radius(query, len, radius, filter);
+          assertEquals(bruteForce(codes, query, len, filter, deleted, n, radius), pairs(hits),
+              "len=" + len + " radius=" + radius);
+          if (radius == 0 && len >= 16) {
+            assertTrue(hits.stages().getFirst().candidates() < n, "probed, not scanned: " + hits.stages());
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void noPrefixTableBelowTheThreshold(Random r) {
     NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPECS[0]);

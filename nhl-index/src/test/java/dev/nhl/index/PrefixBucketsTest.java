@@ -147,6 +147,46 @@ class PrefixBucketsTest {
     }
   }
 
+  @RepeatedTest(5)
+  void radiusSearchesAreExact(Random r) {
+    for (int codeBytes : CODE_BYTES) {
+      int n = 1 + r.nextInt(3000);
+      Table t = table(r, n, codeBytes);
+      boolean[] all = new boolean[n];
+      java.util.Arrays.fill(all, true);
+      for (int q = 0; q < 5; q++) {
+        byte[] query = query(r, t.codes);
+        int minBytes = (t.keyBits + 7) / 8;
+        int bits = 8 * (minBytes + r.nextInt(codeBytes - minBytes + 1));
+        int radius = r.nextInt(Math.min(bits, 12) + 1);
+        BitSet accept = randomAccept(r, t.ids);
+        List<TestCodes.Pair> expected = new ArrayList<>();
+        for (TestCodes.Pair p : oracle(t, query, bits, accept, all, n)) {
+          if (p.distance() <= radius) {
+            expected.add(p);
+          }
+        }
+        Hits hits = t.buckets.radius(query, bits, radius, accept == null ? null : accept::get);
+        assertEquals(expected, TestCodes.pairs(hits),
+            "bytes=" + codeBytes + " n=" + n + " keyBits=" + t.keyBits + " bits=" + bits + " radius=" + radius);
+        assertTrue(hits.stages().getFirst().candidates() <= n);
+      }
+    }
+  }
+
+  @Test
+  void ballSizesAreSumsOfBinomials() {
+    assertEquals(1, PrefixBuckets.ballSize(16, 0));
+    assertEquals(17, PrefixBuckets.ballSize(16, 1));
+    assertEquals(137, PrefixBuckets.ballSize(16, 2));
+    assertEquals(697, PrefixBuckets.ballSize(16, 3));
+    assertEquals(1 << 16, PrefixBuckets.ballSize(16, 16));
+    assertEquals(1 << 16, PrefixBuckets.ballSize(16, 40));
+    assertEquals(4, PrefixBuckets.ballSize(3, 1));
+    assertTrue(PrefixBuckets.worthProbingRadius(16, 3, 10_000_000));
+    assertTrue(!PrefixBuckets.worthProbingRadius(16, 4, 10_000_000));
+  }
+
   @Test
   void keyBitsGrowWithTheCountUpToSixteen() {
     assertEquals(1, PrefixBuckets.keyBits(1, 16));

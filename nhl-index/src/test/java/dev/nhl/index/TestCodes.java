@@ -38,6 +38,17 @@ public final class TestCodes {
     return codes;
   }
 
+  /** Each of ids {@code 0 .. n-1} allowed with probability one half. */
+  public static BitSet randomFilter(Random r, int n) {
+    BitSet f = new BitSet(n);
+    for (int i = 0; i < n; i++) {
+      if (r.nextBoolean()) {
+        f.set(i);
+      }
+    }
+    return f;
+  }
+
   public static NestedCodeIndex heapIndex(CodeSpec spec, byte[][] codes) {
     NestedCodeIndex.Builder b = NestedCodeIndex.builder(spec);
     for (byte[] c : codes) {

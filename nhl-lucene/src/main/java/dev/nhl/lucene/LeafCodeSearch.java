@@ -179,6 +179,17 @@ final class LeafCodeSearch {
     if (values == null) {
       return new int[0];
     }
+    if (values instanceof ColumnarBinaryDocValues cbv) {
+      PrefixBuckets table = cbv.table();
+      if (table != null && bits >= table.keyBits() && bits <= 8 * table.codeBytes()
+          && PrefixBuckets.worthProbingRadius(table.keyBits(), radius, table.count())) {
+        // exact: every code within the radius has its key within it too
+        Hits hits = table.radius(code, bits, radius, accept == null ? null : accept::get);
+        int[] docs = hits.ids();
+        java.util.Arrays.sort(docs);
+        return docs;
+      }
+    }
     Columns cols = columns(values, accept, bits);
     if (cols != null) {
       Hits hits = cols.codes().radius(code, bits, radius, cols.allowed());

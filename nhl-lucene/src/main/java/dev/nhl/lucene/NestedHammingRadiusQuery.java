@@ -18,7 +18,9 @@ import org.apache.lucene.search.Weight;
 /**
  * The documents whose nested code in {@code field} is within Hamming distance {@code radius} of a
  * query code at {@code lengthBits}: a constant-score query, for example a {@code FILTER} clause of
- * a {@code BooleanQuery}.
+ * a {@code BooleanQuery}. Exact: a segment scans the prefix of every code, or, when it has a prefix
+ * table and the radius is small ({@link dev.nhl.index.PrefixBuckets#worthProbingRadius}), reads
+ * only the buckets whose keys are within the radius, which hold every answer.
  */
 public final class NestedHammingRadiusQuery extends Query {
 

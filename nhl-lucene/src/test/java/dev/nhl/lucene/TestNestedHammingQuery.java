@@ -439,6 +439,60 @@ public class TestNestedHammingQuery extends LuceneTestCase {
     }
   }
 
+  /**
+   * Radius 0 in a segment of 10,000 codes with a prefix table: one bucket is at most n / 8192 of
+   * them, so the table answers, and it must agree with the oracle (duplicates, deletions, a filter).
+   */
+  public void testRadiusZeroThroughThePrefixTable() throws IOException {
+    Random r = random();
+    try (Directory dir = new MMapDirectory(createTempDir())) {
+      byte[][] distinct = new byte[200][16];
+      for (byte[] c : distinct) {
+        r.nextBytes(c);
+      }
+      Map<String, Doc> docs = new java.util.HashMap<>();
+      try (IndexWriter w = new IndexWriter(dir, new IndexWriterConfig().setCodec(new NhlCodec(new NhlDocValuesFormat(1))))) {
+        for (int i = 0; i < 10_000; i++) {
+          Doc d = new Doc("d" + i, TAGS[r.nextInt(TAGS.length)], r.nextInt(10) == 0 ? null : distinct[r.nextInt(200)].clone());
+          docs.put(d.id(), d);
+          w.addDocument(toDocument(d));
+        }
+        w.forceMerge(1);
+        for (int i = 0; i < 300; i++) {
+          String victim = "d" + r.nextInt(10_000);
+          w.deleteDocuments(new Term("id", victim));
+          docs.remove(victim);
+        }
+      }
+      try (DirectoryReader reader = DirectoryReader.open(dir)) {
+        IndexSearcher searcher = newSearcher(reader);
+        Map<Integer, String> ids = ids(reader);
+        for (int iter = 0; iter < 10; iter++) {
+          byte[] q = distinct[r.nextInt(200)];
+          int bits = SPEC.length(r.nextInt(SPEC.stages()));
+          String tag = TAGS[r.nextInt(TAGS.length)];
+          BooleanQuery query = new BooleanQuery.Builder()
+              .add(new TermQuery(new Term("tag", tag)), BooleanClause.Occur.MUST)
+              .add(new NestedHammingRadiusQuery("code", q, bits, 0), BooleanClause.Occur.FILTER)
+              .build();
+          java.util.Set<Integer> expected = new java.util.TreeSet<>();
+          for (Map.Entry<Integer, String> e : ids.entrySet()) {
+            Doc d = docs.get(e.getValue());
+            if (d.code() != null && d.tag().equals(tag) && Codes.hamming(d.code(), q, bits) == 0) {
+              expected.add(e.getKey());
+            }
+          }
+          assertFalse(expected.isEmpty());
+          java.util.Set<Integer> actual = new java.util.TreeSet<>();
+          for (ScoreDoc sd : searcher.search(query, reader.maxDoc()).scoreDocs) {
+            actual.add(sd.doc);
+          }
+          assertEquals("bits=" + bits + " tag=" + tag, expected, actual);
+        }
+      }
+    }
+  }
+
   public void testQueryContract() throws IOException {
     byte[] q = Codes.fromHex("00112233445566778899aabbccddeeff");
     Query a = NestedHammingQuery.exact("code", q, 5);
