@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.CodecUtil;
 import org.apache.lucene.codecs.DocValuesFormat;
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
@@ -216,6 +217,63 @@ public class TestNhlCodec extends LuceneTestCase {
     }
     assertEquals("flips in .nhm and .nhd", 10, checked);
     source.close();
+  }
+
+  /**
+   * A prefix table whose bytes pass the checksum but whose bucket starts are out of order (what a
+   * writer bug would leave) is refused when a query first maps it, never searched.
+   */
+  public void testInconsistentTableIsRefusedEvenWithAValidChecksum() throws IOException {
+    Random r = random();
+    java.nio.file.Path path = createTempDir();
+    int n = 1000;
+    IndexWriterConfig cfg =
+        new IndexWriterConfig().setCodec(new NhlCodec(new NhlDocValuesFormat(1))).setUseCompoundFile(false);
+    cfg.getMergePolicy().setNoCFSRatio(0.0);
+    try (Directory dir = new org.apache.lucene.store.MMapDirectory(path); IndexWriter w = new IndexWriter(dir, cfg)) {
+      for (int i = 0; i < n; i++) {
+        byte[] code = new byte[16];
+        r.nextBytes(code);
+        Document doc = new Document();
+        doc.add(new NestedCodeField("code", code, SPEC));
+        w.addDocument(doc);
+      }
+      w.forceMerge(1);
+    }
+    try (Directory dir = new org.apache.lucene.store.MMapDirectory(path)) {
+      String data = null;
+      for (String f : dir.listAll()) {
+        if (f.endsWith("." + NhlDocValuesFormat.DATA_EXTENSION)) {
+          data = f;
+        }
+      }
+      assertNotNull(data);
+      byte[] bytes;
+      try (IndexInput in = dir.openInput(data, IOContext.DEFAULT)) {
+        bytes = new byte[(int) in.length()];
+        in.readBytes(bytes, 0, bytes.length);
+      }
+      // the only binary field's table is the last region before the footer
+      int keyBits = dev.nhl.index.PrefixBuckets.keyBits(n, 16);
+      int tableStart = bytes.length - CodecUtil.footerLength()
+          - (int) dev.nhl.index.PrefixBuckets.regionBytes(keyBits, n, 16);
+      assertEquals("the first bucket starts at 0", 0, org.apache.lucene.util.BitUtil.VH_LE_INT.get(bytes, tableStart));
+      org.apache.lucene.util.BitUtil.VH_LE_INT.set(bytes, tableStart + 4 * 3, n + 1);
+      dir.deleteFile(data);
+      try (IndexOutput out = dir.createOutput(data, IOContext.DEFAULT)) {
+        out.writeBytes(bytes, bytes.length - CodecUtil.footerLength());
+        CodecUtil.writeFooter(out);
+      }
+      try (DirectoryReader reader = DirectoryReader.open(dir)) {
+        for (LeafReaderContext ctx : reader.leaves()) {
+          ctx.reader().checkIntegrity(); // the checksum is valid
+        }
+        org.apache.lucene.search.IndexSearcher searcher = new org.apache.lucene.search.IndexSearcher(reader);
+        CorruptIndexException e = expectThrows(CorruptIndexException.class,
+            () -> searcher.search(NestedHammingQuery.probing("code", new byte[16], 10, 10), 10));
+        assertTrue(e.getMessage(), e.getMessage().contains("prefix table"));
+      }
+    }
   }
 
   private static void flip(Directory dir, String file, long at, int mask) throws IOException {
