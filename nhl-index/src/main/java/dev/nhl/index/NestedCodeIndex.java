@@ -174,15 +174,12 @@ public final class NestedCodeIndex implements AutoCloseable {
     }
     ProgressivePlan plan = options.planFor(spec, liveCount());
     checkQuery(spec, query, plan.finalLength());
-    long candidates = options.candidates(size);
     int length = plan.finalLength();
-    if (table != null && candidates > 0 && length >= table.keyBits()) {
+    if (table != null && options.probes() && length >= table.keyBits()) {
       BitSet filter = options.filter();
       long accepted = filter == null ? liveCount() : Math.min(filter.cardinality(), liveCount());
-      double share = size == 0 ? 0 : accepted / (double) size;
-      long want = (long) Math.ceil(candidates / Math.max(share, PrefixBuckets.MIN_ACCEPTED_SHARE));
-      boolean explicit = options.explicitCandidates();
-      if (share >= PrefixBuckets.MIN_ACCEPTED_SHARE && (explicit || PrefixBuckets.worthProbing(want, size))) {
+      long want = table.probeSize(options.explicitCandidates(), options.k(), accepted);
+      if (want > 0) {
         return table.search(query, length, options.k(), want, accept(filter));
       }
     }

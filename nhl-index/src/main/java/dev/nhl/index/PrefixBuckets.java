@@ -189,19 +189,29 @@ public final class PrefixBuckets {
   }
 
   /**
-   * Whether the default search should probe for {@code candidates} among {@code n} codes: not for
-   * an eighth of them or more (a large k), where visiting that many buckets, each a random read,
-   * costs more than a scan of the columns.
+   * How many candidates a search of {@code k} hits should probe, or 0 when a scan of the columns
+   * serves it better.
+   *
+   * <ul>
+   *   <li>Filters and deletions that leave less than a quarter of the codes: 0, since the probe
+   *       would rank four codes or more for each one it may return.
+   *   <li>Otherwise {@code candidates} (or, when it is 0, {@link #defaultCandidates}), divided by
+   *       the share of codes accepted, so that about as many accepted codes are ranked.
+   *   <li>For the default, 0 again when that is an eighth of the codes or more (a large {@code
+   *       k}): visiting that many buckets, each a random read, costs more than a scan.
+   * </ul>
+   *
+   * @param candidates asked for, or 0 for the default
+   * @param accepted how many codes the filter and deletions leave, an estimate
    */
-  public static boolean worthProbing(long candidates, long n) {
-    return candidates < n / 8;
+  public long probeSize(long candidates, int k, long accepted) {
+    double share = count == 0 ? 0 : Math.min(1.0, accepted / (double) count);
+    if (share < 0.25) {
+      return 0;
+    }
+    long want = (long) Math.ceil((candidates > 0 ? candidates : defaultCandidates(count, k)) / share);
+    return candidates > 0 || want < count / 8 ? want : 0;
   }
-
-  /**
-   * Filters and deletions that leave less than this share of the codes make a probe rank four
-   * codes or more for each one it may return: a scan of the columns serves better.
-   */
-  public static final double MIN_ACCEPTED_SHARE = 0.25;
 
   /** Key bits. */
   public int keyBits() {

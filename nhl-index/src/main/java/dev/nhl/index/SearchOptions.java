@@ -58,8 +58,8 @@ public final class SearchOptions {
 
   /**
    * Progressive top {@code k} at the longest length: a probe of the index's prefix table for
-   * {@link PrefixBuckets#defaultCandidates} codes when it has one and that is less than an eighth
-   * of its codes ({@link PrefixBuckets#worthProbing}), else {@link ProgressivePlan#defaultPlan}.
+   * {@link PrefixBuckets#defaultCandidates} codes when it has one and {@link
+   * PrefixBuckets#probeSize} does not prefer a scan, else {@link ProgressivePlan#defaultPlan}.
    */
   public static SearchOptions progressive(int k) {
     return new SearchOptions(k, 0, true, null, DEFAULT_PROBE, null);
@@ -117,14 +117,14 @@ public final class SearchOptions {
     return filter;
   }
 
-  /** The candidates to probe among {@code n} codes, or {@link #NO_PROBE}. */
-  long candidates(long n) {
-    return candidates == DEFAULT_PROBE ? PrefixBuckets.defaultCandidates(n, k) : candidates;
+  /** Whether this search probes a prefix table when the index has one. */
+  boolean probes() {
+    return candidates != NO_PROBE;
   }
 
-  /** Whether the candidates to probe were given, not the default. */
-  boolean explicitCandidates() {
-    return candidates > 0;
+  /** The candidates given to {@link #probing}, or 0 for the default. */
+  long explicitCandidates() {
+    return Math.max(0, candidates);
   }
 
   /** The final length of the search over codes of {@code spec}. */

@@ -188,6 +188,22 @@ class PrefixBucketsTest {
   }
 
   @Test
+  void probeSizesOnWorkedExamples(Random r) {
+    int n = 8000;
+    byte[][] codes = TestCodes.random(r, n, 16);
+    int[] ids = new int[n];
+    PrefixBuckets b = PrefixBuckets.of(9, n, 16, PrefixBuckets.build(codes, ids, 9));
+    assertEquals(500, b.probeSize(0, 1, n)); // default max(n / 200, 500 k) = 500, under n / 8
+    assertEquals(0, b.probeSize(0, 2, n)); // 1,000 = n / 8: a scan
+    assertEquals(300, b.probeSize(300, 2, n)); // asked for: a probe, whatever its size
+    assertEquals(20_000, b.probeSize(20_000, 2, n));
+    assertEquals(600, b.probeSize(300, 2, n / 2)); // half the codes accepted: twice the candidates
+    assertEquals(0, b.probeSize(300, 2, n / 4 - 1)); // under a quarter accepted: a scan
+    assertEquals(0, b.probeSize(0, 1, n / 2)); // the default over half the codes: 1,000 = n / 8
+    assertEquals(834, b.probeSize(0, 1, 4800)); // 500 / 0.6, rounded up: a probe
+  }
+
+  @Test
   void keyBitsGrowWithTheCountUpToSixteen() {
     assertEquals(1, PrefixBuckets.keyBits(1, 16));
     assertEquals(6, PrefixBuckets.keyBits(1024, 16));

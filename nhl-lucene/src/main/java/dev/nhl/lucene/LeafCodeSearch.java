@@ -114,16 +114,14 @@ final class LeafCodeSearch {
     if (candidates != NO_PROBE && values instanceof ColumnarBinaryDocValues cbv) {
       PrefixBuckets table = cbv.table();
       if (table != null && finalBits >= table.keyBits() && finalBits <= 8 * table.codeBytes()) {
-        long want = candidates > 0 ? candidates : NestedHammingQuery.defaultCandidates(table.count(), options.k());
-        double share = 1;
+        long accepted = table.count();
         if (accept instanceof FixedBitSet bits) {
-          share = Math.min(1.0, bits.cardinality() / (double) table.count());
+          accepted = bits.cardinality();
         } else if (accept != null) {
-          share = 0; // unknown: the column search handles any filter
+          accepted = 0; // unknown: the column search handles any filter
         }
-        want = (long) Math.ceil(want / Math.max(share, PrefixBuckets.MIN_ACCEPTED_SHARE));
-        if (share >= PrefixBuckets.MIN_ACCEPTED_SHARE
-            && (candidates > 0 || PrefixBuckets.worthProbing(want, table.count()))) {
+        long want = table.probeSize(Math.max(0, candidates), options.k(), accepted);
+        if (want > 0) {
           Hits hits = table.search(code, finalBits, options.k(), want, accept == null ? null : accept::get);
           if (stages != null) {
             stages.addAll(hits.stages());
