@@ -61,13 +61,46 @@ final class ImageDecoder {
           rgb[y * w + x] = v << 16 | v << 8 | v;
         }
       }
-    } else {
+    } else if (!interleavedSrgb(img, raster, rgb)) {
       img.getRGB(0, 0, w, h, rgb, 0, w);
       for (int i = 0; i < rgb.length; i++) {
         rgb[i] &= 0xFFFFFF;
       }
     }
     return new Pixels(w, h, rgb);
+  }
+
+  /**
+   * The pixels of an sRGB image stored as interleaved bytes (what the JPEG and PNG readers return:
+   * BGR, RGB, ABGR...), read straight from its buffer into {@code rgb}: {@code getRGB} converts
+   * each pixel through the colour model and took longer than decoding the JPEG. Returns false,
+   * leaving {@code rgb} alone, for any other layout.
+   */
+  static boolean interleavedSrgb(BufferedImage img, Raster raster, int[] rgb) {
+    if (!(img.getColorModel() instanceof java.awt.image.ComponentColorModel cm)
+        || !cm.getColorSpace().isCS_sRGB()
+        || cm.getNumColorComponents() != 3
+        || cm.getComponentSize(0) != 8 || cm.getComponentSize(1) != 8 || cm.getComponentSize(2) != 8
+        || !(raster.getSampleModel() instanceof java.awt.image.PixelInterleavedSampleModel sm)
+        || !(raster.getDataBuffer() instanceof java.awt.image.DataBufferByte db)
+        || db.getNumBanks() != 1
+        || cm.hasAlpha() && cm.isAlphaPremultiplied()) {
+      return false;
+    }
+    byte[] data = db.getData();
+    int[] band = sm.getBandOffsets();
+    int stride = sm.getPixelStride();
+    int scan = sm.getScanlineStride();
+    int w = img.getWidth();
+    int h = img.getHeight();
+    int base = db.getOffset() - raster.getSampleModelTranslateY() * scan - raster.getSampleModelTranslateX() * stride;
+    for (int y = 0; y < h; y++) {
+      int at = base + y * scan;
+      for (int x = 0; x < w; x++, at += stride) {
+        rgb[y * w + x] = (data[at + band[0]] & 0xFF) << 16 | (data[at + band[1]] & 0xFF) << 8 | (data[at + band[2]] & 0xFF);
+      }
+    }
+    return true;
   }
 
   /** The EXIF orientation tag (1 to 8), 1 when absent or unreadable. */

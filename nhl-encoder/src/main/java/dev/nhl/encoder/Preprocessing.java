@@ -72,13 +72,14 @@ public record Preprocessing(int resizeShortSide, int cropSize, float[] mean, flo
     int top = (sh - cropSize) / 2;
     int plane = cropSize * cropSize;
     float[][] planes = new float[3][];
+    Resampler.Plan resize = Resampler.plan(width, height, sw, sh, left, top, cropSize, cropSize);
+    float[] src = new float[width * height];
     for (int c = 0; c < 3; c++) {
-      float[] src = new float[width * height];
       int shift = 16 - 8 * c;
       for (int i = 0; i < src.length; i++) {
         src[i] = (rgb[i] >>> shift) & 0xFF;
       }
-      planes[c] = Resampler.resize(src, width, height, sw, sh, left, top, cropSize, cropSize);
+      planes[c] = resize.apply(src);
     }
     if (channels == 1) {
       // luma (ITU-R BT.601), as PIL's convert("L")

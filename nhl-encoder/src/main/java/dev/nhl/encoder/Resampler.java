@@ -13,33 +13,57 @@ final class Resampler {
    * left + cw) x [top, top + ch)} of the result.
    */
   static float[] resize(float[] src, int sw, int sh, int dw, int dh, int left, int top, int cw, int ch) {
+    return plan(sw, sh, dw, dh, left, top, cw, ch).apply(src);
+  }
+
+  /** The weights of one resize and crop, computed once for every plane of an image. */
+  static Plan plan(int sw, int sh, int dw, int dh, int left, int top, int cw, int ch) {
     Weights wx = weights(sw, dw, left, cw);
     Weights wy = weights(sh, dh, top, ch);
-    // horizontal pass over every source row, then vertical pass
-    float[] tmp = new float[sh * cw];
-    for (int y = 0; y < sh; y++) {
-      int row = y * sw;
-      for (int x = 0; x < cw; x++) {
-        float s = 0;
-        int k = x * wx.taps;
-        for (int t = 0; t < wx.count[x]; t++) {
-          s += wx.w[k + t] * src[row + wx.first[x] + t];
-        }
-        tmp[y * cw + x] = s;
-      }
-    }
-    float[] out = new float[ch * cw];
+    // the source rows the vertical pass reads: the horizontal pass skips the others
+    int rowFrom = sh;
+    int rowTo = 0;
     for (int y = 0; y < ch; y++) {
-      int k = y * wy.taps;
-      for (int t = 0; t < wy.count[y]; t++) {
-        float w = wy.w[k + t];
-        int row = (wy.first[y] + t) * cw;
+      rowFrom = Math.min(rowFrom, wy.first[y]);
+      rowTo = Math.max(rowTo, wy.first[y] + wy.count[y]);
+    }
+    return new Plan(sw, cw, ch, wx, wy, Math.min(rowFrom, rowTo), rowTo);
+  }
+
+  /** A resize and crop of planes of one size. */
+  record Plan(int sw, int cw, int ch, Weights wx, Weights wy, int rowFrom, int rowTo) {
+
+    /** The resized window of one plane of {@code sw x sh} values. */
+    float[] apply(float[] src) {
+      // horizontal pass over the source rows in use, then vertical pass
+      float[] tmp = new float[(rowTo - rowFrom) * cw];
+      for (int y = rowFrom; y < rowTo; y++) {
+        int row = y * sw;
+        int dst = (y - rowFrom) * cw;
         for (int x = 0; x < cw; x++) {
-          out[y * cw + x] += w * tmp[row + x];
+          float s = 0;
+          int k = x * wx.taps;
+          int from = row + wx.first[x];
+          for (int t = 0, n = wx.count[x]; t < n; t++) {
+            s += wx.w[k + t] * src[from + t];
+          }
+          tmp[dst + x] = s;
         }
       }
+      float[] out = new float[ch * cw];
+      for (int y = 0; y < ch; y++) {
+        int k = y * wy.taps;
+        int o = y * cw;
+        for (int t = 0; t < wy.count[y]; t++) {
+          float w = wy.w[k + t];
+          int row = (wy.first[y] + t - rowFrom) * cw;
+          for (int x = 0; x < cw; x++) {
+            out[o + x] += w * tmp[row + x];
+          }
+        }
+      }
+      return out;
     }
-    return out;
   }
 
   private record Weights(int taps, int[] first, int[] count, float[] w) {}
