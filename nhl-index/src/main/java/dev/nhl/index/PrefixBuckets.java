@@ -144,7 +144,12 @@ public final class PrefixBuckets {
         throw new IllegalArgumentException("codes differ in length: " + codeBytes + " and " + c.length);
       }
     }
-    MemorySegment out = MemorySegment.ofArray(new byte[(int) regionBytes(keyBits, codes.length, codeBytes)]);
+    long bytes = regionBytes(keyBits, codes.length, codeBytes);
+    if (bytes > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(
+          codes.length + " codes take " + bytes + " bytes, more than a heap array holds; lay them out off-heap");
+    }
+    MemorySegment out = MemorySegment.ofArray(new byte[(int) bytes]);
     layOut(out, keyBits, codes.length, codeBytes, i -> codes[i], i -> 0, i -> ids[i]);
     return out;
   }
