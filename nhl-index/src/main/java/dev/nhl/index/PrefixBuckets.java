@@ -147,7 +147,7 @@ public final class PrefixBuckets {
     long bytes = regionBytes(keyBits, codes.length, codeBytes);
     if (bytes > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException(
-          codes.length + " codes take " + bytes + " bytes, more than a heap array holds; lay them out off-heap");
+          codes.length + " codes take " + bytes + " bytes, more than a heap array holds; NestedCodeIndex.Builder lays large tables out off-heap");
     }
     MemorySegment out = MemorySegment.ofArray(new byte[(int) bytes]);
     layOut(out, keyBits, codes.length, codeBytes, i -> codes[i], i -> 0, i -> ids[i]);
