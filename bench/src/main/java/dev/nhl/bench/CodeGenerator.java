@@ -3,7 +3,7 @@ package dev.nhl.bench;
 import java.util.SplittableRandom;
 
 /**
- * Generated 128-bit nested codes for benchmarks, reproducible from a seed.
+ * Generated 128-bit codes for benchmarks, reproducible from a seed. Data kinds:
  *
  * <ul>
  *   <li>{@code clustered}: {@code n / 1000} random centres; a code is a centre with each of bits
@@ -11,6 +11,10 @@ import java.util.SplittableRandom;
  *       as with codes of a trained nested hash layer, prefixes carry the most reliable bits and a
  *       code's nearest neighbours share its cluster. Queries are fresh samples of random centres,
  *       not stored codes.
+ *   <li>{@code flipP} (for example {@code flip0.15}): {@code n / 1000} random centres; a code is a
+ *       centre with every bit, prefix included, flipped with probability {@code P}: nested but
+ *       noisy codes, as binarised embeddings and hashing models trained with other losses make.
+ *       Queries are fresh samples.
  *   <li>{@code uniform}: every bit random, for codes and queries: prefixes say nothing about the
  *       full distance, the hard case for progressive search.
  * </ul>
@@ -18,18 +22,36 @@ import java.util.SplittableRandom;
 public final class CodeGenerator {
 
   private final boolean clustered;
+  private final double flip; // 0: the nested flip rates of clustered
   private final SplittableRandom random;
   private final long[][] centres;
 
   /**
-   * @param data {@code clustered} or {@code uniform}
+   * @param data {@code clustered}, {@code flipP} with {@code 0 < P < 0.5}, or {@code uniform}
    */
   public CodeGenerator(String data, long n, long seed) {
     this.random = new SplittableRandom(seed);
+    double p = 0;
+    if (data.startsWith("flip")) {
+      try {
+        p = Double.parseDouble(data.substring(4));
+      } catch (NumberFormatException e) {
+        p = -1;
+      }
+      if (!(p > 0 && p < 0.5)) {
+        throw new IllegalArgumentException("a flip rate must be in (0, 0.5), got " + data);
+      }
+    }
+    this.flip = p;
     this.clustered = switch (data) {
       case "clustered" -> true;
       case "uniform" -> false;
-      default -> throw new IllegalArgumentException("data must be clustered or uniform, got " + data);
+      default -> {
+        if (flip > 0) {
+          yield true;
+        }
+        throw new IllegalArgumentException("data must be clustered, flipP (e.g. flip0.15) or uniform, got " + data);
+      }
     };
     int k = (int) Math.max(1, n / 1000);
     centres = new long[clustered ? k : 0][2];
@@ -43,7 +65,11 @@ public final class CodeGenerator {
   public void next(byte[] out) {
     long w0;
     long w1;
-    if (clustered) {
+    if (flip > 0) {
+      long[] c = centres[random.nextInt(centres.length)];
+      w0 = c[0] ^ flips();
+      w1 = c[1] ^ flips();
+    } else if (clustered) {
       long[] c = centres[random.nextInt(centres.length)];
       long flip0 = random.nextLong() & random.nextLong() & random.nextLong() & random.nextLong()
           & random.nextLong(); // p = 1/32
@@ -58,6 +84,17 @@ public final class CodeGenerator {
       out[i] = (byte) (w0 >>> (56 - 8 * i));
       out[8 + i] = (byte) (w1 >>> (56 - 8 * i));
     }
+  }
+
+  /** 64 bits, each set with probability {@code flip}. */
+  private long flips() {
+    long w = 0;
+    for (int b = 0; b < 64; b++) {
+      if (random.nextDouble() < flip) {
+        w |= 1L << b;
+      }
+    }
+    return w;
   }
 
   /** The next code as a new array. */

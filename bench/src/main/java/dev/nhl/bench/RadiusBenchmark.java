@@ -49,8 +49,8 @@ public class RadiusBenchmark {
   @Setup(Level.Trial)
   public void setup() {
     CodeGenerator gen = new CodeGenerator("clustered", n, 42);
-    NestedCodeIndex.Builder with = NestedCodeIndex.builder(SPEC).prefixTableFrom(1);
-    NestedCodeIndex.Builder without = NestedCodeIndex.builder(SPEC).prefixTableFrom(Integer.MAX_VALUE);
+    NestedCodeIndex.Builder with = NestedCodeIndex.builder(SPEC).multiIndexFrom(1);
+    NestedCodeIndex.Builder without = NestedCodeIndex.builder(SPEC).multiIndexFrom(Integer.MAX_VALUE);
     byte[] code = new byte[16];
     for (int i = 0; i < n; i++) {
       gen.next(code);

@@ -27,8 +27,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Top-10 search over {@code n} 16/32/64/128 nested codes held in memory: exact at 128 bits,
- * progressive by default (which probes the index's prefix table), progressive over the columns
+ * Top-10 search over {@code n} 16/32/64/128 codes held in memory, with multi-index tables: the
+ * exact scan of the columns at 128 bits ({@code exact128}), the default search ({@code
+ * progressive}: exact, through the tables where they are cheaper), progressive over the columns
  * with {@code ProgressivePlan.defaultPlan} ({@code progressiveColumns}), and, as the yardstick, a
  * plain sequential read of the same number of bytes as the exact scan ({@code memoryFloor128})
  * and as the 16-bit stage ({@code memoryFloor16}). Setup prints the recall@10 of both progressive
@@ -51,11 +52,12 @@ public class SearchBenchmark {
   @Param({"1000000", "10000000"})
   public int n;
 
-  @Param({"clustered", "uniform"})
+  @Param({"clustered", "flip0.10", "uniform"})
   public String data;
 
   NestedCodeIndex index;
   SearchOptions columns;
+  SearchOptions scan;
   byte[][] queries;
   int next;
   MemorySegment floor;
@@ -63,7 +65,7 @@ public class SearchBenchmark {
   @Setup(Level.Trial)
   public void setup() {
     CodeGenerator gen = new CodeGenerator(data, n, 42);
-    NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPEC);
+    NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPEC).multiIndexFrom(1);
     byte[] code = new byte[16];
     for (int i = 0; i < n; i++) {
       gen.next(code);
@@ -71,6 +73,7 @@ public class SearchBenchmark {
     }
     index = b.build();
     columns = SearchOptions.progressive(ProgressivePlan.defaultPlan(SPEC, n, K, 128));
+    scan = SearchOptions.progressive(ProgressivePlan.exact(128, K));
     queries = new byte[QUERY_POOL][];
     for (int i = 0; i < QUERY_POOL; i++) {
       queries[i] = gen.next();
@@ -88,7 +91,7 @@ public class SearchBenchmark {
     long columnBytes = 0;
     for (int q = 0; q < QUALITY_QUERIES; q++) {
       byte[] query = queries[q % QUERY_POOL];
-      Hits exact = index.search(query, SearchOptions.exact(K));
+      Hits exact = index.search(query, scan);
       Hits probe = index.search(query, SearchOptions.progressive(K));
       Hits cols = index.search(query, columns);
       exactBytes += exact.bytesRead();
@@ -128,7 +131,7 @@ public class SearchBenchmark {
 
   @Benchmark
   public Hits exact128() {
-    return index.search(query(), SearchOptions.exact(K));
+    return index.search(query(), scan);
   }
 
   @Benchmark

@@ -3,13 +3,14 @@ package dev.nhl.examples;
 import dev.nhl.index.CodeSpec;
 import dev.nhl.index.Hits;
 import dev.nhl.index.NestedCodeIndex;
+import dev.nhl.index.ProgressivePlan;
 import dev.nhl.index.SearchOptions;
 import java.util.SplittableRandom;
 
 /**
  * Demo of nhl-index on generated nested codes: builds an index of clustered 16/32/64/128-bit
- * codes, runs progressive and exact top-10 searches, and prints what each stage did and the
- * recall of progressive against exact.
+ * codes (with multi-index tables), runs top-10 searches by the default (exact, through the
+ * tables) and by a scan of every code, and prints what the default did and whether both agree.
  *
  * <p>Usage: {@code Demo [codes]} (default 10,000,000).
  */
@@ -49,7 +50,7 @@ public final class Demo {
       byte[] query = new byte[16];
       noisy(r, centres[r.nextInt(centres.length)], query);
       long a = System.nanoTime();
-      Hits exact = index.search(query, SearchOptions.exact(10));
+      Hits exact = index.search(query, SearchOptions.progressive(ProgressivePlan.exact(128, 10)));
       long c = System.nanoTime();
       Hits prog = index.search(query, SearchOptions.progressive(10));
       long d = System.nanoTime();
@@ -60,14 +61,14 @@ public final class Demo {
         shown = prog;
       }
     }
-    System.out.println("last progressive query, stage by stage:");
+    System.out.println("last default query, stage by stage:");
     System.out.println("  bits  candidates      kept     time   bytes read");
     for (Hits.StageStats s : shown.stages()) {
       System.out.printf("  %4d  %,10d  %,8d  %6.2f ms  %,11d%n", s.length(), s.candidates(), s.kept(), s.nanos() / 1e6, s.bytesRead());
     }
-    System.out.printf("%nmean over %d queries: exact 128-bit %.2f ms, progressive %.2f ms (%.1fx)%n",
+    System.out.printf("%nmean over %d queries: scan of every 128-bit code %.2f ms, default %.2f ms (%.1fx)%n",
         queries, exactNanos / 1e6 / queries, progNanos / 1e6 / queries, (double) exactNanos / progNanos);
-    System.out.printf("recall@10 of progressive against exact: %.3f%n", found / (10.0 * queries));
+    System.out.printf("recall@10 of the default against the scan: %.3f (the default is exact)%n", found / (10.0 * queries));
   }
 
   private static int parseCount(String s) {

@@ -89,7 +89,8 @@ public final class ColumnLayout {
     return stagePlaneEnd[stage];
   }
 
-  static long align(long bytes) {
+  /** {@code bytes} rounded up to a multiple of {@value #ALIGN}. */
+  public static long align(long bytes) {
     return (bytes + ALIGN - 1) & -ALIGN;
   }
 

@@ -1,7 +1,5 @@
 package dev.nhl.index;
 
-import dev.nhl.index.internal.vectorization.HammingKernel;
-import dev.nhl.index.internal.vectorization.VectorizationProvider;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -14,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -27,32 +26,36 @@ import java.util.zip.CRC32C;
  * copying. A mapped index holds the mapping until {@link #close()}.
  *
  * <p>An index of many codes (by default more than {@value ProgressivePlan#EXACT_UP_TO}; see
- * {@link Builder#prefixTableFrom}) also holds a {@link PrefixBuckets prefix table}, which {@link
- * SearchOptions#progressive(int)} probes instead of scanning the columns.
+ * {@link Builder#multiIndexFrom}) also holds {@link MultiIndex multi-index tables}, which make its
+ * exact searches sublinear where the codes allow it ({@link CodeSegment#search} decides).
  *
- * <h2>File format, version 2</h2>
+ * <h2>File format, version 3</h2>
  *
  * All integers little-endian.
  *
  * <pre>
- * header   magic "NHLCODES" (8 bytes), version int32 = 2,
+ * header   magic "NHLCODES" (8 bytes), version int32 = 3,
  *          stage count int32 n (1..64), n x length int32 (bits),
  *          code count int64 N, deleted count int64 D,
  *          data offset int64 (multiple of 64), data length int64,
- *          table key bits int32 b (0: no table), table offset int64, table length int64,
+ *          table count int32 m (0: no tables), m x (first bit int32, width int32),
+ *          tables offset int64, tables length int64,
  *          header CRC32C int32 (of the header bytes before it)
  * padding  zeros up to the data offset
  * data     the planes of {@code ColumnLayout}: for each increment [L(s-1), Ls) of the spec, its
  *          bytes split into planes of 8-, 4-, 2-, then 1-byte words (widest first); plane p holds
  *          word p of code 0, code 1, ... code N-1 (N x w bytes), zero-padded to a multiple of 64
- * table    only when b &gt; 0, right after the data: the region of {@link PrefixBuckets} for the
- *          N codes with their ids, keyed on their first b bits
+ * tables   only when m &gt; 0, right after the data: the region of {@link MultiIndex} for the N
+ *          codes and the m substrings
  * deleted  only when D &gt; 0: ceil(N / 64) int64 words, bit (id % 64) of word (id / 64) set
  *          for a deleted id
  * footer   magic "NHLFOOTR" (8 bytes), CRC32C int64 of every byte before this field
  * </pre>
  *
- * Version 1 files, which have no table fields in the header and no table, are read as well.
+ * Earlier versions are read as well: version 1 has no table fields; version 2 has, in their
+ * place, key bits int32, table offset int64 and table length int64 of a prefix table (codes
+ * bucketed by their first bits) between the data and the deletions, which is checked and then
+ * left unused: such an index is searched through its columns until it is written again.
  * A file is written to a temporary name beside its target, forced to disk, then moved into place
  * atomically, so a crash never leaves a half-written file under the target's name. {@link #open}
  * checks the header checksum, that the file's size is exactly what the header implies (a
@@ -60,15 +63,20 @@ import java.util.zip.CRC32C;
  */
 public final class NestedCodeIndex implements AutoCloseable {
 
-  static final int VERSION = 2;
-  /** The first version, without prefix tables: still read. */
+  static final int VERSION = 3;
+  /** The first version, without tables: still read. */
   static final int VERSION_NO_TABLE = 1;
+  /** The version with a prefix table: still read, its table unused. */
+  static final int VERSION_PREFIX_TABLE = 2;
   private static final byte[] MAGIC = "NHLCODES".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final byte[] FOOTER_MAGIC =
       "NHLFOOTR".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   static final int FOOTER_BYTES = 16;
 
-  /** The default of {@link Builder#prefixTableFrom}: the first size the default plan does not search exactly. */
+  /**
+   * The default of {@link Builder#multiIndexFrom}: below it a scan of every code takes a fraction
+   * of a millisecond, and tables would not pay for their memory.
+   */
   public static final int DEFAULT_TABLE_FROM = ProgressivePlan.EXACT_UP_TO + 1;
   private static final ValueLayout.OfInt LE_INT =
       ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -80,26 +88,23 @@ public final class NestedCodeIndex implements AutoCloseable {
   private final MemorySegment data;
   private final DeletedIds deleted;
   private final Arena arena; // null in memory
-  private final StageSearch searcher;
-  private final MemorySegment tableData; // null: no prefix table
-  private final PrefixBuckets table;
+  private final List<MultiIndex.Substring> substrings; // empty: no tables
+  private final MemorySegment tableData; // null: no tables
+  private final CodeSegment segment;
 
   private NestedCodeIndex(CodeSpec spec, int size, MemorySegment data, DeletedIds deleted, Arena arena,
-      int tableKeyBits, MemorySegment tableData) {
+      List<MultiIndex.Substring> substrings, MemorySegment tableData) {
     this.spec = spec;
-    this.tableData = tableData;
-    this.table = tableData == null ? null : PrefixBuckets.of(tableKeyBits, size, spec.maxBytes(), tableData);
     this.layout = new ColumnLayout(spec);
     this.size = size;
     this.data = data;
     this.deleted = deleted;
     this.arena = arena;
-    MemorySegment[] planes = new MemorySegment[layout.planes()];
-    for (int p = 0; p < planes.length; p++) {
-      planes[p] = data.asSlice(layout.planeOffset(p, size), layout.planeBytes(p, size));
-    }
-    HammingKernel kernel = VectorizationProvider.getInstance().hammingKernel();
-    this.searcher = new StageSearch(layout, planes, size, deleted, kernel);
+    this.substrings = List.copyOf(substrings);
+    this.tableData = tableData;
+    this.segment = tableData == null
+        ? CodeSegment.of(spec, size, data)
+        : CodeSegment.of(spec, size, data, MultiIndex.of(spec, size, substrings, tableData));
   }
 
   /** A builder of an in-memory index or an index file for codes of {@code spec}. */
@@ -159,10 +164,9 @@ public final class NestedCodeIndex implements AutoCloseable {
   }
 
   /**
-   * The {@code options.k()} live codes nearest to {@code query}, by Hamming distance at the final
-   * length, closest first, ties by increasing id. An exact search ranks every code; a progressive
-   * one probes the prefix table (see {@link SearchOptions#progressive(int)}) or follows its plan
-   * (see {@link ProgressivePlan}).
+   * The {@code options.k()} live codes nearest to {@code query} by Hamming distance at the final
+   * length, closest first, ties by increasing id. The default and exact searches are exact;
+   * {@link CodeSegment#search} says how each mode runs.
    *
    * @param query a code of the spec's longest length, or at least of the final length
    * @throws IllegalArgumentException if the query is too short or too long, or the options name a
@@ -172,73 +176,55 @@ public final class NestedCodeIndex implements AutoCloseable {
     if (options == null) {
       throw new IllegalArgumentException("search options are null");
     }
-    ProgressivePlan plan = options.planFor(spec, liveCount());
-    checkQuery(spec, query, plan.finalLength());
-    int length = plan.finalLength();
-    if (table != null && options.probes() && length >= table.keyBits()) {
-      BitSet filter = options.filter();
-      long accepted = filter == null ? liveCount() : Math.min(filter.cardinality(), liveCount());
-      long want = table.probeSize(options.explicitCandidates(), options.k(), accepted);
-      if (want > 0) {
-        return table.search(query, length, options.k(), want, accept(filter));
-      }
+    return segment.search(query, options, live());
+  }
+
+  /** The ids not deleted when the search starts, as a view over the deletion bits. */
+  private AcceptedIds live() {
+    long deletedCount = deleted.count();
+    if (deletedCount == 0) {
+      return AcceptedIds.all(size);
     }
-    return searcher.search(query, plan, options.filter());
+    long liveCount = size - deletedCount;
+    return new AcceptedIds() {
+      @Override
+      public boolean accept(int id) {
+        return !deleted.contains(id);
+      }
+
+      @Override
+      public long estimatedCount() {
+        return liveCount;
+      }
+    };
   }
 
-  /** Live ids that {@code filter} allows, or null for every id. */
-  private java.util.function.IntPredicate accept(BitSet filter) {
-    return deleted.count() == 0 && filter == null
-        ? null
-        : id -> !deleted.contains(id) && (filter == null || filter.get(id));
+  /** The codes as a segment; its searches see no deletions. */
+  CodeSegment segment() {
+    return segment;
   }
 
-  /** Whether this index has a prefix table for {@link SearchOptions#progressive(int)} to probe. */
+  /** Whether this index has multi-index tables. */
+  public boolean hasMultiIndex() {
+    return tableData != null;
+  }
+
+  /** The same as {@link #hasMultiIndex()}: the tables took the place of the prefix table. */
   public boolean hasPrefixTable() {
-    return table != null;
+    return hasMultiIndex();
   }
 
   /**
    * Every live code within Hamming distance {@code radius} of {@code query} at {@code length}
-   * bits, closest first, ties by increasing id. With a prefix table and a small radius ({@link
-   * PrefixBuckets#worthProbingRadius}) it reads only the buckets within the radius, exactly.
+   * bits, closest first, ties by increasing id. Exact.
    *
    * @param filter ids allowed, or null for all
    * @throws IllegalArgumentException if the length is not in the spec, the radius is negative or
    *     above the length, or the query is too short
    */
   public Hits radius(byte[] query, int length, int radius, BitSet filter) {
-    int stage = spec.stageOf(length);
-    checkRadius(length, radius);
-    checkQuery(spec, query, length);
-    if (table != null && length >= table.keyBits() && PrefixBuckets.worthProbingRadius(table.keyBits(), radius, size)) {
-      // exact: every code within the radius has its key within it too
-      return table.radius(query, length, radius, accept(filter));
-    }
-    return searcher.radius(query, stage, radius, filter);
-  }
-
-  static void checkRadius(int length, int radius) {
-    if (radius < 0 || radius > length) {
-      throw new IllegalArgumentException(
-          "radius must be in [0, " + length + "] at length " + length + ", got " + radius);
-    }
-  }
-
-  static void checkQuery(CodeSpec spec, byte[] query, int length) {
-    if (query == null || query.length < length / 8 || query.length > spec.maxBytes()) {
-      throw new IllegalArgumentException(
-          "query code must have between "
-              + length / 8
-              + " and "
-              + spec.maxBytes()
-              + " bytes for a search at "
-              + length
-              + " bits of spec "
-              + spec
-              + ", got "
-              + (query == null ? "null" : query.length + " bytes"));
-    }
+    AcceptedIds live = live();
+    return segment.radius(query, length, radius, filter == null ? live : live.and(AcceptedIds.of(filter)));
   }
 
   /** Releases a mapped file; an in-memory index ignores it (the collector frees it). */
@@ -252,34 +238,40 @@ public final class NestedCodeIndex implements AutoCloseable {
   @Override
   public String toString() {
     return "NestedCodeIndex(spec=" + spec + ", size=" + size + ", deleted=" + deleted.count()
-        + (table == null ? "" : ", prefix table of " + table.keyBits() + " bits")
+        + (tableData == null ? "" : ", multi-index tables " + substrings)
         + (arena == null ? ", in memory)" : ", mapped)");
   }
 
   // ---------------------------------------------------------------- file format
 
   /**
-   * Writes this index, with its current deletions and its prefix table if it has one, to {@code
+   * Writes this index, with its current deletions and its tables if it has them, to {@code
    * file} (replaced atomically).
    *
    * @throws IOException if writing fails; the target is then left as it was
    */
   public void write(Path file) throws IOException {
-    writeFile(file, spec, size, data, deleted, table == null ? 0 : table.keyBits(), tableData);
+    writeFile(file, spec, size, data, deleted, substrings, tableData);
   }
 
-  private static int headerBytes(int stages, int version) {
-    return 8 + 4 + 4 + 4 * stages + 8 + 8 + 8 + 8 + (version >= VERSION ? 4 + 8 + 8 : 0) + 4;
+  private static int headerBytes(int stages, int version, int tables) {
+    int tableFields = switch (version) {
+      case VERSION_NO_TABLE -> 0;
+      case VERSION_PREFIX_TABLE -> 4 + 8 + 8;
+      default -> 4 + 8 * tables + 8 + 8;
+    };
+    return 8 + 4 + 4 + 4 * stages + 8 + 8 + 8 + 8 + tableFields + 4;
   }
 
   private static void writeFile(Path file, CodeSpec spec, int n, MemorySegment data, DeletedIds deleted,
-      int tableKeyBits, MemorySegment tableData) throws IOException {
+      List<MultiIndex.Substring> substrings, MemorySegment tableData) throws IOException {
     ColumnLayout layout = new ColumnLayout(spec);
-    int headerBytes = headerBytes(spec.stages(), VERSION);
+    int m = tableData == null ? 0 : substrings.size();
+    int headerBytes = headerBytes(spec.stages(), VERSION, m);
     long dataOffset = ColumnLayout.align(headerBytes);
     long dataBytes = layout.dataBytes(n);
     long tableBytes = tableData == null ? 0 : tableData.byteSize();
-    assert tableData == null || tableBytes == PrefixBuckets.regionBytes(tableKeyBits, n, spec.maxBytes());
+    assert tableData == null || tableBytes == MultiIndex.regionBytes(spec, substrings, n);
     long deletedCount = deleted == null ? 0 : deleted.count();
     ByteBuffer header = ByteBuffer.allocate((int) dataOffset).order(ByteOrder.LITTLE_ENDIAN);
     header.put(MAGIC).putInt(VERSION).putInt(spec.stages());
@@ -287,9 +279,11 @@ public final class NestedCodeIndex implements AutoCloseable {
       header.putInt(l);
     }
     header.putLong(n).putLong(deletedCount).putLong(dataOffset).putLong(dataBytes);
-    header.putInt(tableData == null ? 0 : tableKeyBits)
-        .putLong(tableData == null ? 0 : dataOffset + dataBytes)
-        .putLong(tableBytes);
+    header.putInt(m);
+    for (int t = 0; t < m; t++) {
+      header.putInt(substrings.get(t).from()).putInt(substrings.get(t).width());
+    }
+    header.putLong(m == 0 ? 0 : dataOffset + dataBytes).putLong(tableBytes);
     CRC32C hcrc = new CRC32C();
     hcrc.update(header.array(), 0, header.position());
     header.putInt((int) hcrc.getValue());
@@ -387,16 +381,27 @@ public final class NestedCodeIndex implements AutoCloseable {
       throw new CorruptIndexFileException("not an nhl code index: bad magic", file);
     }
     int version = seg.get(LE_INT, 8);
-    if (version != VERSION && version != VERSION_NO_TABLE) {
+    if (version < VERSION_NO_TABLE || version > VERSION) {
       throw new CorruptIndexFileException(
           "unsupported format version " + version + "; this build reads versions " + VERSION_NO_TABLE
-              + " and " + VERSION, file);
+              + " to " + VERSION, file);
     }
     int stages = seg.get(LE_INT, 12);
     if (stages < 1 || stages > CodeSpec.MAX_STAGES) {
       throw new CorruptIndexFileException("invalid stage count " + stages, file);
     }
-    int headerBytes = headerBytes(stages, version);
+    int tableCount = 0;
+    if (version >= VERSION) {
+      long at = 16 + 4L * stages + 32;
+      if (fileSize < at + 4) {
+        throw new CorruptIndexFileException("file has " + fileSize + " bytes, shorter than its header", file);
+      }
+      tableCount = seg.get(LE_INT, at);
+      if (tableCount < 0 || tableCount > CodeSpec.MAX_BITS) {
+        throw new CorruptIndexFileException("invalid table count " + tableCount, file);
+      }
+    }
+    int headerBytes = headerBytes(stages, version, tableCount);
     if (fileSize < headerBytes + FOOTER_BYTES) {
       throw new CorruptIndexFileException("file has " + fileSize + " bytes, shorter than its header", file);
     }
@@ -429,16 +434,45 @@ public final class NestedCodeIndex implements AutoCloseable {
           "data region at " + dataOffset + " of " + dataBytes + " bytes does not match "
               + n + " codes of spec " + spec, file);
     }
-    int keyBits = version >= VERSION ? seg.get(LE_INT, at + 32) : 0;
-    long tableOffset = version >= VERSION ? seg.get(LE_LONG, at + 36) : 0;
-    long tableBytes = version >= VERSION ? seg.get(LE_LONG, at + 44) : 0;
-    if (keyBits == 0 ? tableOffset != 0 || tableBytes != 0
-        : keyBits < 0 || keyBits > Math.min(PrefixBuckets.MAX_KEY_BITS, spec.maxBits()) || n == 0
-            || tableOffset != dataOffset + dataBytes
-            || tableBytes != PrefixBuckets.regionBytes(keyBits, n, spec.maxBytes())) {
-      throw new CorruptIndexFileException(
-          "prefix table of " + keyBits + " key bits at " + tableOffset + " of " + tableBytes
-              + " bytes does not match " + n + " codes of spec " + spec, file);
+    List<MultiIndex.Substring> substrings = new java.util.ArrayList<>();
+    long tableOffset = 0;
+    long tableBytes = 0;
+    if (version == VERSION_PREFIX_TABLE) {
+      int keyBits = seg.get(LE_INT, at + 32);
+      tableOffset = seg.get(LE_LONG, at + 36);
+      tableBytes = seg.get(LE_LONG, at + 44);
+      // the records of a prefix table: the code, then its id, after 2^b + 1 bucket starts
+      long expected = keyBits == 0 ? 0
+          : ColumnLayout.align(4L * ((1L << Math.min(keyBits, 30)) + 1)) + n * (spec.maxBytes() + 4L);
+      if (keyBits == 0 ? tableOffset != 0 || tableBytes != 0
+          : keyBits < 0 || keyBits > Math.min(16, spec.maxBits()) || n == 0
+              || tableOffset != dataOffset + dataBytes || tableBytes != expected) {
+        throw new CorruptIndexFileException(
+            "prefix table of " + keyBits + " key bits at " + tableOffset + " of " + tableBytes
+                + " bytes does not match " + n + " codes of spec " + spec, file);
+      }
+    } else if (version >= VERSION) {
+      long p = at + 36;
+      try {
+        for (int t = 0; t < tableCount; t++) {
+          substrings.add(new MultiIndex.Substring(seg.get(LE_INT, p), seg.get(LE_INT, p + 4)));
+          p += 8;
+        }
+        if (tableCount > 0) {
+          MultiIndex.checkSubstrings(spec, substrings);
+        }
+      } catch (IllegalArgumentException e) {
+        throw new CorruptIndexFileException("invalid multi-index substrings: " + e.getMessage(), file);
+      }
+      tableOffset = seg.get(LE_LONG, p);
+      tableBytes = seg.get(LE_LONG, p + 8);
+      if (tableCount == 0 ? tableOffset != 0 || tableBytes != 0
+          : n == 0 || tableOffset != dataOffset + dataBytes
+              || tableBytes != MultiIndex.regionBytes(spec, substrings, n)) {
+        throw new CorruptIndexFileException(
+            tableCount + " multi-index tables at " + tableOffset + " of " + tableBytes
+                + " bytes do not match " + n + " codes of spec " + spec, file);
+      }
     }
     long deletedWords = deletedCount > 0 ? (n + 63) >>> 6 : 0;
     long expected = dataOffset + dataBytes + tableBytes + 8 * deletedWords + FOOTER_BYTES;
@@ -477,11 +511,27 @@ public final class NestedCodeIndex implements AutoCloseable {
             "header says " + deletedCount + " deleted codes, the bitset has " + c, file);
       }
     }
-    MemorySegment tableData = keyBits == 0 ? null : seg.asSlice(tableOffset, tableBytes);
+    if (version == VERSION_PREFIX_TABLE && tableBytes > 0) {
+      checkPrefixTable(seg.asSlice(tableOffset, tableBytes), seg.get(LE_INT, at + 32), n, file);
+    }
+    MemorySegment tableData = substrings.isEmpty() ? null : seg.asSlice(tableOffset, tableBytes);
     try {
-      return new NestedCodeIndex(spec, (int) n, seg.asSlice(dataOffset, dataBytes), deleted, arena, keyBits, tableData);
+      return new NestedCodeIndex(spec, (int) n, seg.asSlice(dataOffset, dataBytes), deleted, arena, substrings, tableData);
     } catch (IllegalArgumentException e) {
-      throw new CorruptIndexFileException("invalid prefix table: " + e.getMessage(), file);
+      throw new CorruptIndexFileException("invalid multi-index tables: " + e.getMessage(), file);
+    }
+  }
+
+  /** A version 2 prefix table is not used, but a broken one still marks a damaged file. */
+  private static void checkPrefixTable(MemorySegment table, int keyBits, long n, Path file)
+      throws CorruptIndexFileException {
+    int prev = table.get(LE_INT, 0);
+    for (int key = 1; key <= 1 << keyBits && prev >= 0; key++) {
+      int v = table.get(LE_INT, 4L * key);
+      prev = v < prev || v > n ? -1 : v;
+    }
+    if (prev != n) {
+      throw new CorruptIndexFileException("invalid prefix table: its bucket starts do not run from 0 to " + n, file);
     }
   }
 
@@ -528,29 +578,43 @@ public final class NestedCodeIndex implements AutoCloseable {
     }
 
     /**
-     * From how many codes {@link #build} and {@link #write} add a prefix table: by default {@value
-     * NestedCodeIndex#DEFAULT_TABLE_FROM}, below which the default search is exact anyway; {@link
-     * Integer#MAX_VALUE} for never. The table takes {@code maxBytes + 4} bytes a code.
+     * From how many codes {@link #build} and {@link #write} add multi-index tables: by default
+     * {@value NestedCodeIndex#DEFAULT_TABLE_FROM}; {@link Integer#MAX_VALUE} for never. For
+     * 128-bit codes the tables take about 40 bytes a code (each code's row, and its id in each of
+     * about six tables), plus 4 bytes a bucket.
      *
      * @return this builder
      * @throws IllegalArgumentException if {@code codes} is below 1
      */
-    public Builder prefixTableFrom(int codes) {
+    public Builder multiIndexFrom(int codes) {
       if (codes < 1) {
-        throw new IllegalArgumentException("prefix table threshold must be at least 1 code, got " + codes);
+        throw new IllegalArgumentException("multi-index threshold must be at least 1 code, got " + codes);
       }
       this.tableFrom = codes;
       return this;
     }
 
-    private boolean withTable() {
-      return size > 0 && size >= tableFrom;
+    /** The same as {@link #multiIndexFrom}: the tables took the place of the prefix table. */
+    public Builder prefixTableFrom(int codes) {
+      return multiIndexFrom(codes);
     }
 
-    /** Lays the prefix table out in {@code out}, of {@link PrefixBuckets#regionBytes} bytes. */
-    private MemorySegment table(MemorySegment out, int keyBits) {
-      PrefixBuckets.layOut(out, keyBits, size, codeBytes,
-          i -> chunks.get(i / CHUNK_CODES), i -> (i % CHUNK_CODES) * codeBytes, i -> i);
+    private List<MultiIndex.Substring> substrings() {
+      return size > 0 && size >= tableFrom ? MultiIndex.substrings(spec, size) : List.of();
+      // (empty as well for codes too long for tables)
+    }
+
+    /** Writes the tables into {@code out}, of {@link MultiIndex#regionBytes} bytes. */
+    private MemorySegment tables(MemorySegment out, List<MultiIndex.Substring> substrings) throws IOException {
+      long[] at = {0};
+      MultiIndex.write(spec, substrings, size, visitor -> {
+        for (int i = 0; i < size; i++) {
+          visitor.visit(i, chunks.get(i / CHUNK_CODES), (i % CHUNK_CODES) * codeBytes);
+        }
+      }, (b, off, len) -> {
+        MemorySegment.copy(b, off, out, ValueLayout.JAVA_BYTE, at[0], len);
+        at[0] += len;
+      }, 1 << 24);
       return out;
     }
 
@@ -581,13 +645,17 @@ public final class NestedCodeIndex implements AutoCloseable {
       // off-heap and 64-byte aligned: C2 does not intrinsify Vector API loads from heap segments
       // reached through a MemorySegment parameter, which made the SIMD kernels 20x slower
       MemorySegment data = Arena.ofAuto().allocate(Math.max(1, bytes), ColumnLayout.ALIGN).asSlice(0, bytes);
-      int keyBits = PrefixBuckets.keyBits(size, codeBytes);
+      List<MultiIndex.Substring> substrings = substrings();
       MemorySegment table = null;
-      if (withTable()) {
-        table = table(Arena.ofAuto().allocate(PrefixBuckets.regionBytes(keyBits, size, codeBytes), ColumnLayout.ALIGN),
-            keyBits);
+      if (!substrings.isEmpty()) {
+        try {
+          table = tables(Arena.ofAuto().allocate(MultiIndex.regionBytes(spec, substrings, size), ColumnLayout.ALIGN),
+              substrings);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e); // memory sinks do not throw
+        }
       }
-      return new NestedCodeIndex(spec, size, columns(data), new DeletedIds(size), null, keyBits, table);
+      return new NestedCodeIndex(spec, size, columns(data), new DeletedIds(size), null, substrings, table);
     }
 
     /**
@@ -598,11 +666,10 @@ public final class NestedCodeIndex implements AutoCloseable {
       ColumnLayout layout = new ColumnLayout(spec);
       try (Arena a = Arena.ofConfined()) {
         MemorySegment data = a.allocate(Math.max(1, layout.dataBytes(size)), ColumnLayout.ALIGN);
-        int keyBits = PrefixBuckets.keyBits(size, codeBytes);
-        MemorySegment table = withTable()
-            ? table(a.allocate(PrefixBuckets.regionBytes(keyBits, size, codeBytes), ColumnLayout.ALIGN), keyBits)
-            : null;
-        writeFile(file, spec, size, columns(data).asSlice(0, layout.dataBytes(size)), null, keyBits, table);
+        List<MultiIndex.Substring> substrings = substrings();
+        MemorySegment table = substrings.isEmpty() ? null
+            : tables(a.allocate(MultiIndex.regionBytes(spec, substrings, size), ColumnLayout.ALIGN), substrings);
+        writeFile(file, spec, size, columns(data).asSlice(0, layout.dataBytes(size)), null, substrings, table);
       }
     }
   }

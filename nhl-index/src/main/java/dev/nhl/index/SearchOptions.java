@@ -1,86 +1,105 @@
 package dev.nhl.index;
 
 import java.util.BitSet;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
- * What a k-nearest-neighbour search does: exact at one length; progressive by default (a probe of
- * the index's prefix table when it has one, else the default plan); a probe of a given number of
- * candidates; or progressive with an explicit plan. Optionally restricted to the ids of a filter.
- * Immutable; {@link #withFilter} returns a copy.
+ * What a k-nearest-neighbour search does, as a value: one of four {@link Mode modes}, the number
+ * of hits, the final length, and optionally a filter of allowed ids. Immutable; {@link
+ * #withFilter} returns a copy.
  *
  * <pre>{@code
- * index.search(query, SearchOptions.exact(10));                    // exact at the longest length
- * index.search(query, SearchOptions.progressive(10));              // the default
- * index.search(query, SearchOptions.probing(10, 20_000));          // a larger probe
+ * index.search(query, SearchOptions.progressive(10));              // the default: exact results
+ * index.search(query, SearchOptions.exact(10));                    // exact, at the longest length
+ * index.search(query, SearchOptions.probing(10, 20_000));          // approximate, bounded work
  * index.search(query, SearchOptions.progressive(plan).withFilter(allowed));
  * }</pre>
+ *
+ * <p>Only {@link Mode#PROBE} and {@link Mode#PLAN} can return approximate results, and only
+ * because they were asked for by name.
  */
 public final class SearchOptions {
 
+  /** How a search finds its hits. */
+  public enum Mode {
+    /**
+     * The default ({@link #progressive(int)}): exact results, by whichever route {@link
+     * CodeSegment#search} expects to be fastest; today the same as {@link #EXACT}.
+     */
+    DEFAULT,
+    /**
+     * Exact top k: the multi-index tables where they are cheaper than reading every code, else a
+     * scan of the columns.
+     */
+    EXACT,
+    /**
+     * Approximate: the multi-index tables are probed, nearest buckets first, until {@link
+     * #probeCandidates} codes were ranked; stops earlier when the result is provably exact. A
+     * segment without tables is searched exactly.
+     */
+    PROBE,
+    /** A {@link ProgressivePlan} over the columns: approximate unless its stages keep everything. */
+    PLAN
+  }
+
+  private final Mode mode;
   private final int k;
   private final int length; // 0: the spec's longest
-  private final boolean progressive;
-  private final ProgressivePlan plan; // null: default
-  private final long candidates; // of a probe: DEFAULT_PROBE, NO_PROBE or a count
-  private final BitSet filter;
+  private final ProgressivePlan plan; // PLAN only
+  private final long candidates; // PROBE only
+  private final BitSet filter; // null: every id
 
-  static final long NO_PROBE = 0;
-  static final long DEFAULT_PROBE = -1;
-
-  private SearchOptions(int k, int length, boolean progressive, ProgressivePlan plan, long candidates, BitSet filter) {
+  private SearchOptions(Mode mode, int k, int length, ProgressivePlan plan, long candidates, BitSet filter) {
     if (k <= 0) {
       throw new IllegalArgumentException("k must be positive, got " + k);
     }
     if (length < 0 || length % 8 != 0) {
-      throw new IllegalArgumentException(
-          "length must be a positive multiple of 8 bits, got " + length);
+      throw new IllegalArgumentException("length must be a positive multiple of 8 bits, got " + length);
     }
+    this.mode = mode;
     this.k = k;
     this.length = length;
-    this.progressive = progressive;
     this.plan = plan;
     this.candidates = candidates;
     this.filter = filter;
   }
 
+  private static int checkLength(int length) {
+    if (length <= 0) {
+      throw new IllegalArgumentException("length must be a positive multiple of 8 bits, got " + length);
+    }
+    return length;
+  }
+
   /** Exact top {@code k} at the spec's longest length. */
   public static SearchOptions exact(int k) {
-    return new SearchOptions(k, 0, false, null, NO_PROBE, null);
+    return new SearchOptions(Mode.EXACT, k, 0, null, 0, null);
   }
 
   /** Exact top {@code k} at {@code length} bits, one of the spec's lengths. */
   public static SearchOptions exact(int k, int length) {
-    if (length == 0) {
-      throw new IllegalArgumentException("length must be a positive multiple of 8 bits, got 0");
-    }
-    return new SearchOptions(k, length, false, null, NO_PROBE, null);
+    return new SearchOptions(Mode.EXACT, k, checkLength(length), null, 0, null);
   }
 
   /**
-   * Progressive top {@code k} at the longest length: a probe of the index's prefix table for
-   * {@link PrefixBuckets#defaultCandidates} codes when it has one and {@link
-   * PrefixBuckets#probeSize} does not prefer a scan, else {@link ProgressivePlan#defaultPlan}.
+   * The default search for top {@code k} at the longest length: exact results ({@link
+   * Mode#DEFAULT}).
    */
   public static SearchOptions progressive(int k) {
-    return new SearchOptions(k, 0, true, null, DEFAULT_PROBE, null);
+    return new SearchOptions(Mode.DEFAULT, k, 0, null, 0, null);
   }
 
-  /**
-   * Progressive top {@code k} at {@code length} bits, one of the spec's lengths, as {@link
-   * #progressive(int)}.
-   */
+  /** The default search for top {@code k} at {@code length} bits, one of the spec's lengths. */
   public static SearchOptions progressive(int k, int length) {
-    if (length == 0) {
-      throw new IllegalArgumentException("length must be a positive multiple of 8 bits, got 0");
-    }
-    return new SearchOptions(k, length, true, null, DEFAULT_PROBE, null);
+    return new SearchOptions(Mode.DEFAULT, k, checkLength(length), null, 0, null);
   }
 
   /**
-   * Progressive top {@code k} at the longest length that probes the index's prefix table until at
-   * least {@code candidates} codes were ranked (see {@link PrefixBuckets#search}); an index
-   * without a table runs {@link ProgressivePlan#defaultPlan}. Probing at least as many candidates
-   * as there are codes returns the exact hits.
+   * Approximate top {@code k} at the longest length that probes the multi-index tables until at
+   * least {@code candidates} codes were ranked ({@link Mode#PROBE}). More candidates cost more
+   * time and miss fewer neighbours; as many as the codes return the exact hits.
    *
    * @throws IllegalArgumentException if {@code candidates} is not positive
    */
@@ -88,15 +107,15 @@ public final class SearchOptions {
     if (candidates <= 0) {
       throw new IllegalArgumentException("candidates must be positive, got " + candidates);
     }
-    return new SearchOptions(k, 0, true, null, candidates, null);
+    return new SearchOptions(Mode.PROBE, k, 0, null, candidates, null);
   }
 
-  /** Progressive search with an explicit plan; {@code k} is the plan's last keep. */
+  /** A search that runs {@code plan} over the columns; {@code k} is the plan's last keep. */
   public static SearchOptions progressive(ProgressivePlan plan) {
     if (plan == null) {
       throw new IllegalArgumentException("plan is null");
     }
-    return new SearchOptions(plan.k(), plan.finalLength(), true, plan, NO_PROBE, null);
+    return new SearchOptions(Mode.PLAN, plan.k(), plan.finalLength(), plan, 0, null);
   }
 
   /**
@@ -104,7 +123,12 @@ public final class SearchOptions {
    * it during a search). {@code null} removes the filter.
    */
   public SearchOptions withFilter(BitSet allowed) {
-    return new SearchOptions(k, length, progressive, plan, candidates, allowed);
+    return new SearchOptions(mode, k, length, plan, candidates, allowed);
+  }
+
+  /** The mode. */
+  public Mode mode() {
+    return mode;
   }
 
   /** Number of hits asked for. */
@@ -112,54 +136,67 @@ public final class SearchOptions {
     return k;
   }
 
-  /** The filter, or null. */
-  public BitSet filter() {
-    return filter;
+  /** The final length in bits, or empty for the spec's longest. */
+  public OptionalInt length() {
+    return length == 0 ? OptionalInt.empty() : OptionalInt.of(length);
   }
 
-  /** Whether this search probes a prefix table when the index has one. */
-  boolean probes() {
-    return candidates != NO_PROBE;
+  /** The plan of a {@link Mode#PLAN} search. */
+  public Optional<ProgressivePlan> plan() {
+    return Optional.ofNullable(plan);
   }
 
-  /** The candidates given to {@link #probing}, or 0 for the default. */
-  long explicitCandidates() {
-    return Math.max(0, candidates);
+  /** The candidates of a {@link Mode#PROBE} search. */
+  public OptionalLong probeCandidates() {
+    return mode == Mode.PROBE ? OptionalLong.of(candidates) : OptionalLong.empty();
   }
 
-  /** The final length of the search over codes of {@code spec}. */
+  /** The filter of allowed ids, if any. */
+  public Optional<BitSet> filter() {
+    return Optional.ofNullable(filter);
+  }
+
+  /** Whether the results are exact whatever the codes: every mode but a probe or a plan. */
+  public boolean exactResults() {
+    return mode == Mode.DEFAULT || mode == Mode.EXACT;
+  }
+
+  /**
+   * The final length over codes of {@code spec}.
+   *
+   * @throws IllegalArgumentException if it is not one of the spec's lengths
+   */
   int length(CodeSpec spec) {
-    return length == 0 ? spec.maxBits() : length;
-  }
-
-  /** The plan this search runs over {@code n} codes of {@code spec}. */
-  ProgressivePlan planFor(CodeSpec spec, long n) {
     int len = length == 0 ? spec.maxBits() : length;
     if (!spec.hasLength(len)) {
-      throw new IllegalArgumentException(
-          "length " + len + " is not one of the code spec's lengths " + spec);
+      throw new IllegalArgumentException("length " + len + " is not one of the code spec's lengths " + spec);
     }
-    ProgressivePlan p;
     if (plan != null) {
-      p = plan;
-    } else if (progressive) {
-      p = ProgressivePlan.defaultPlan(spec, n, k, len);
-    } else {
-      p = ProgressivePlan.exact(len, k);
+      plan.checkAgainst(spec);
     }
-    p.checkAgainst(spec);
-    return p;
+    return len;
   }
 
   @Override
   public String toString() {
-    return (progressive ? "progressive" : "exact")
-        + "(k="
-        + k
+    return mode.name().toLowerCase(java.util.Locale.ROOT)
+        + "(k=" + k
         + (length == 0 ? "" : ", length=" + length)
         + (plan == null ? "" : ", plan=" + plan.stages())
-        + (candidates > 0 ? ", candidates=" + candidates : "")
+        + (mode == Mode.PROBE ? ", candidates=" + candidates : "")
         + (filter == null ? "" : ", filtered")
         + ")";
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SearchOptions s && mode == s.mode && k == s.k && length == s.length
+        && java.util.Objects.equals(plan, s.plan) && candidates == s.candidates
+        && java.util.Objects.equals(filter, s.filter);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(mode, k, length, plan, candidates, filter);
   }
 }

@@ -3,7 +3,6 @@ package dev.nhl.index;
 import dev.nhl.index.internal.vectorization.HammingKernel;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -22,26 +21,30 @@ final class StageSearch {
   private final ColumnLayout layout;
   private final MemorySegment[] planes;
   private final int n;
-  private final DeletedIds deleted;
   private final HammingKernel kernel;
 
-  StageSearch(ColumnLayout layout, MemorySegment[] planes, int n, DeletedIds deleted, HammingKernel kernel) {
+  StageSearch(ColumnLayout layout, MemorySegment[] planes, int n, HammingKernel kernel) {
     this.layout = layout;
     this.planes = planes;
     this.n = n;
-    this.deleted = deleted;
     this.kernel = kernel;
   }
 
-  private boolean accepted(int id, BitSet filter) {
-    return (deleted == null || !deleted.contains(id)) && (filter == null || filter.get(id));
+  /** Whether so few ids are accepted that visiting them one by one beats a scan. */
+  boolean sparse(AcceptedIds accept) {
+    return !accept.acceptsAll() && accept.estimatedCount() <= n / SPARSE_FILTER_RATIO;
   }
 
-  private static boolean sparse(BitSet filter, int n) {
-    return filter != null && filter.cardinality() <= n / SPARSE_FILTER_RATIO;
+  Hits search(byte[] query, ProgressivePlan plan, AcceptedIds filter) {
+    return search(query, plan, filter, Integer.MAX_VALUE);
   }
 
-  Hits search(byte[] query, ProgressivePlan plan, BitSet filter) {
+  /**
+   * Runs {@code plan}; {@code knownWorst} is a distance at or below which at least {@code keep}
+   * accepted codes of the first stage are known to lie ({@code Integer.MAX_VALUE}: none known),
+   * so that its scan may skip every code farther than that.
+   */
+  Hits search(byte[] query, ProgressivePlan plan, AcceptedIds filter, int knownWorst) {
     CodeSpec spec = layout.spec;
     List<Hits.StageStats> stats = new ArrayList<>(plan.stages().size());
     List<ProgressivePlan.Stage> stages = plan.stages();
@@ -55,9 +58,9 @@ final class StageSearch {
       TopCollector collector;
       long candidates;
       long bytes;
-      if (cur == null && !sparse(filter, n)) {
+      if (cur == null && !sparse(filter)) {
         candidates = n;
-        collector = scanAll(query, stage, filter, st.keep());
+        collector = scanAll(query, stage, filter, st.keep(), j == 0 ? knownWorst : Integer.MAX_VALUE);
         bytes = (long) n * layout.bytesThrough(stage);
       } else {
         if (cur == null) {
@@ -89,13 +92,14 @@ final class StageSearch {
     throw new AssertionError("a plan has at least one stage");
   }
 
-  private TopCollector.Kept allowedIds(BitSet filter) {
-    int[] ids = new int[filter.cardinality()];
+  private TopCollector.Kept allowedIds(AcceptedIds filter) {
+    int[] ids = new int[(int) Math.min(n, Math.max(16, filter.estimatedCount()))];
     int m = 0;
-    for (int id = filter.nextSetBit(0); id >= 0 && id < n; id = filter.nextSetBit(id + 1)) {
-      if (deleted == null || !deleted.contains(id)) {
-        ids[m++] = id;
+    for (int id = filter.nextAccepted(0, n); id < n; id = filter.nextAccepted(id + 1, n)) {
+      if (m == ids.length) {
+        ids = java.util.Arrays.copyOf(ids, Math.min(n, 2 * m));
       }
+      ids[m++] = id;
     }
     return new TopCollector.Kept(ids, new short[Math.max(m, 1)], m);
   }
@@ -114,11 +118,17 @@ final class StageSearch {
    * bound (an unlucky sample, a filter that favours distant codes), the scan runs again without
    * it; either way the result is exact.
    */
-  private TopCollector scanAll(byte[] query, int stage, BitSet filter, int keep) {
+  private TopCollector scanAll(byte[] query, int stage, AcceptedIds filter, int keep, int knownWorst) {
     int maxDistance = layout.spec.length(stage);
     long[] q = queryWords(query, stage);
     short[] dist = new short[BLOCK];
     int[] pos = new int[BLOCK];
+    if (knownWorst < maxDistance) {
+      // exact: at least keep accepted codes lie at or below knownWorst
+      TopCollector bounded = new TopCollector(keep, maxDistance, Math.min(n, 4L * keep), knownWorst + 1);
+      scanInto(q, stage, filter, bounded, dist, pos);
+      return bounded;
+    }
     int estimate = estimateBound(q, stage, keep, dist, filter);
     long expected = Math.min(n, 4L * keep);
     if (estimate <= maxDistance) {
@@ -153,7 +163,7 @@ final class StageSearch {
    * The smallest bound under which a sample of blocks predicts at least {@code 2 * keep} live
    * codes, or {@code maxDistance + 1} when the index is too small to sample.
    */
-  private int estimateBound(long[] q, int stage, int keep, short[] dist, BitSet filter) {
+  private int estimateBound(long[] q, int stage, int keep, short[] dist, AcceptedIds filter) {
     int maxDistance = layout.spec.length(stage);
     int blocks = (n + BLOCK - 1) / BLOCK;
     if (blocks < 4 * SAMPLE_BLOCKS) {
@@ -171,7 +181,7 @@ final class StageSearch {
       }
       sampled += cnt;
     }
-    double live = filter != null ? Math.min(filter.cardinality(), n) : n - (deleted == null ? 0 : deleted.count());
+    double live = Math.min(filter.estimatedCount(), n);
     double scale = live / sampled;
     long cum = 0;
     for (int t = 0; t <= maxDistance; t++) {
@@ -183,7 +193,7 @@ final class StageSearch {
     return maxDistance + 1;
   }
 
-  private void scanInto(long[] q, int stage, BitSet filter, TopCollector collector, short[] dist, int[] pos) {
+  private void scanInto(long[] q, int stage, AcceptedIds filter, TopCollector collector, short[] dist, int[] pos) {
     int last = q.length - 1;
     boolean pair = q.length == 2 && layout.planeWordBytes[0] == layout.planeWordBytes[1];
     for (int start = 0; start < n; start += BLOCK) {
@@ -206,23 +216,24 @@ final class StageSearch {
     }
   }
 
-  private void offerAll(int start, int hits, short[] dist, int[] pos, BitSet filter, TopCollector collector) {
+  private void offerAll(int start, int hits, short[] dist, int[] pos, AcceptedIds filter, TopCollector collector) {
+    boolean all = filter.acceptsAll();
     for (int h = 0; h < hits; h++) {
       int id = start + pos[h];
-      if (accepted(id, filter)) {
+      if (all || filter.accept(id)) {
         collector.offer(id, dist[pos[h]]);
       }
     }
   }
 
   /** Every accepted code within {@code radius} at {@code stage}'s length, ranked. */
-  Hits radius(byte[] query, int stage, int radius, BitSet filter) {
+  Hits radius(byte[] query, int stage, int radius, AcceptedIds filter) {
     long t0 = System.nanoTime();
     int length = layout.spec.length(stage);
-    RadiusSink sink = new RadiusSink();
+    RadiusCollector sink = new RadiusCollector();
     long candidates;
     long bytes;
-    if (sparse(filter, n)) {
+    if (sparse(filter)) {
       TopCollector.Kept cur = allowedIds(filter);
       for (int p = 0, to = layout.planesThrough(stage); p < to; p++) {
         kernel.gather(planes[p], layout.planeWordBytes[p], layout.queryWord(query, p), cur.ids(), cur.count(), cur.dists());
@@ -243,7 +254,7 @@ final class StageSearch {
         int hits = kernel.below(dist, cnt, radius + 1, pos);
         for (int h = 0; h < hits; h++) {
           int id = start + pos[h];
-          if (accepted(id, filter)) {
+          if (filter.accept(id)) {
             sink.add(id, dist[pos[h]]);
           }
         }
@@ -251,30 +262,7 @@ final class StageSearch {
       candidates = n;
     }
     bytes = candidates * layout.bytesThrough(stage);
-    Hits ranked = sink.ranked();
-    return new Hits(
-        ranked.ids(),
-        ranked.distances(),
-        List.of(new Hits.StageStats(length, candidates, ranked.size(), System.nanoTime() - t0, bytes)));
-  }
-
-  /** Collects (id, distance) in id order, then ranks by a counting sort on distance. */
-  private static final class RadiusSink {
-    private int[] ids = new int[64];
-    private short[] dists = new short[64];
-    private int size;
-
-    void add(int id, int d) {
-      if (size == ids.length) {
-        ids = java.util.Arrays.copyOf(ids, size * 2);
-        dists = java.util.Arrays.copyOf(dists, size * 2);
-      }
-      ids[size] = id;
-      dists[size++] = (short) d;
-    }
-
-    Hits ranked() {
-      return TopCollector.ranked(ids, dists, size, List.of());
-    }
+    int found = sink.size();
+    return sink.ranked(List.of(new Hits.StageStats(length, candidates, found, System.nanoTime() - t0, bytes)));
   }
 }

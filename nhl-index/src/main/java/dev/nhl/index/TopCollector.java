@@ -3,9 +3,10 @@ package dev.nhl.index;
 import java.util.Arrays;
 
 /**
- * Keeps the {@code keep} best (distance, id) pairs of candidates offered in increasing id order,
+ * Keeps the {@code keep} best (distance, id) pairs of the candidates offered, ties by smaller id,
  * without a heap: distances are small integers, so a histogram gives the k-th smallest in one pass
- * over at most {@code maxDistance + 1} counters.
+ * over at most {@code maxDistance + 1} counters. Every search of nhl-index collects through it:
+ * scans offer ids in increasing order, the multi-index tables in any order ({@link #unordered}).
  *
  * <p>Offers are accepted while {@code distance < bound()}. The bound is the smallest distance
  * {@code t} with at least {@code keep} entries at or below it: a later offer at {@code t} has a
@@ -14,10 +15,14 @@ import java.util.Arrays;
  * maxDistance} steps in all). Entries left above the bound are dropped when the buffer fills,
  * together with the surplus at the bound (the highest ids, which lose the tie). Each compaction
  * frees at least {@code keep} slots, so the cost is linear in the offers.
+ *
+ * <p>When ids come in any order, an offer at the k-th distance may still win its tie on id, so
+ * offers are accepted up to and including it, and compaction keeps the smallest ids at it.
  */
 final class TopCollector {
 
   private final int keep;
+  private final boolean ordered;
   private final int[] hist;
   private int[] ids;
   private short[] dists;
@@ -40,8 +45,18 @@ final class TopCollector {
    * nothing at or above the initial bound could have beaten them.
    */
   TopCollector(int keep, int maxDistance, long expected, int initialBound) {
+    this(keep, maxDistance, expected, initialBound, true);
+  }
+
+  /** A collector for candidates offered in any id order. */
+  static TopCollector unordered(int keep, int maxDistance) {
+    return new TopCollector(keep, maxDistance, 4L * keep, maxDistance + 1, false);
+  }
+
+  private TopCollector(int keep, int maxDistance, long expected, int initialBound, boolean ordered) {
     assert keep > 0 && initialBound <= maxDistance + 1;
     this.keep = keep;
+    this.ordered = ordered;
     this.hist = new int[maxDistance + 1];
     // sized for the offers expected, never past 2 * keep: compaction frees room beyond that
     int cap = (int) Math.min(Integer.MAX_VALUE - 16, Math.max(256, Math.min(2L * keep, expected + 1)));
@@ -57,13 +72,21 @@ final class TopCollector {
 
   /** Offers with a distance at or above this are not accepted. */
   int bound() {
-    return bound;
+    return ordered ? bound : bound + 1;
   }
 
-  /** Offers a candidate; ids must increase from one offer to the next. */
+  /**
+   * The largest distance a hit may have once this collector is full: the k-th smallest distance
+   * accepted so far, or {@code Integer.MAX_VALUE} before {@code keep} were accepted.
+   */
+  int worst() {
+    return bound < hist.length && belowBound + hist[bound] >= keep ? bound : Integer.MAX_VALUE;
+  }
+
+  /** Offers a candidate; ids must increase from one offer to the next unless {@link #unordered}. */
   void offer(int id, int distance) {
-    assert size == 0 || id > ids[size - 1] : id + " after " + ids[size - 1];
-    if (distance >= bound) {
+    assert !ordered || size == 0 || id > ids[size - 1] : id + " after " + ids[size - 1];
+    if (distance >= bound()) {
       return;
     }
     if (size == ids.length) {
@@ -71,7 +94,7 @@ final class TopCollector {
         grow();
       } else {
         compact();
-        if (distance >= bound) {
+        if (distance >= bound()) {
           return;
         }
       }
@@ -80,7 +103,9 @@ final class TopCollector {
     dists[size] = (short) distance;
     size++;
     hist[distance]++;
-    belowBound++;
+    if (distance < bound) {
+      belowBound++;
+    }
     // keep entries at or below bound - 1 already: a later one at bound - 1 loses every tie
     while (belowBound >= keep) {
       bound--;
@@ -105,12 +130,25 @@ final class TopCollector {
       below += hist[t];
       t++;
     }
-    int atT = (int) (keep - below); // entries at t that survive: the first ones, lowest ids
+    int atT = (int) (keep - below); // entries at t that survive: the lowest ids
+    int maxIdAtT = Integer.MAX_VALUE;
+    if (!ordered) {
+      // ids at t are in no order: the survivors are those up to the atT-th smallest
+      int[] tied = new int[hist[t]];
+      int c = 0;
+      for (int i = 0; i < size; i++) {
+        if (dists[i] == t) {
+          tied[c++] = ids[i];
+        }
+      }
+      Arrays.sort(tied, 0, c);
+      maxIdAtT = tied[atT - 1];
+    }
     int n = 0;
     for (int i = 0; i < size; i++) {
       // branch-free: whether an entry survives is a coin toss the predictor cannot learn
       int d = dists[i];
-      int isT = d == t ? 1 : 0;
+      int isT = d == t && ids[i] <= maxIdAtT ? 1 : 0;
       int take = (d < t ? 1 : 0) | (isT & (atT > 0 ? 1 : 0));
       ids[n] = ids[i];
       dists[n] = (short) d;
@@ -131,13 +169,32 @@ final class TopCollector {
   /** The best {@code keep} entries, in increasing id order. Ends the collection. */
   Kept finishById() {
     compact();
+    if (!ordered) {
+      sortById();
+    }
     return new Kept(ids, dists, size);
   }
 
   /** The best {@code keep} entries ordered by (distance, id). Ends the collection. */
   Hits finishRanked(java.util.List<Hits.StageStats> stages) {
     compact();
+    if (!ordered) {
+      sortById();
+    }
     return ranked(ids, dists, size, stages);
+  }
+
+  /** Sorts the entries by id. */
+  private void sortById() {
+    long[] packed = new long[size];
+    for (int i = 0; i < size; i++) {
+      packed[i] = ((long) ids[i] << 16) | dists[i];
+    }
+    Arrays.sort(packed);
+    for (int i = 0; i < size; i++) {
+      ids[i] = (int) (packed[i] >>> 16);
+      dists[i] = (short) (packed[i] & 0xFFFF);
+    }
   }
 
   /**

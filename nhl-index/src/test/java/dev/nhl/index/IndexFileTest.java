@@ -112,11 +112,11 @@ class IndexFileTest {
   void otherFilesAndVersionsAreNamed(Random r) throws IOException {
     Path f = sample(r, false);
     byte[] b = Files.readAllBytes(f);
-    b[8] = 3; // version 3
-    Path bad = dir.resolve("v3.nhl");
+    b[8] = 4; // a version from the future
+    Path bad = dir.resolve("v4.nhl");
     Files.write(bad, b);
     CorruptIndexFileException e = assertThrows(CorruptIndexFileException.class, () -> NestedCodeIndex.open(bad));
-    assertTrue(e.getMessage().contains("unsupported format version 3"), e.getMessage());
+    assertTrue(e.getMessage().contains("unsupported format version 4"), e.getMessage());
     Files.writeString(bad, "this is a text file, certainly not an index of codes at all");
     e = assertThrows(CorruptIndexFileException.class, () -> NestedCodeIndex.open(bad));
     assertTrue(e.getMessage().contains("bad magic"), e.getMessage());
@@ -145,25 +145,71 @@ class IndexFileTest {
       assertEquals(SPEC, v1.spec());
       assertEquals(98, v1.liveCount());
       assertTrue(v1.isDeleted(97));
-      assertTrue(!v1.hasPrefixTable());
+      assertTrue(!v1.hasMultiIndex());
       for (int i = 0; i < 100; i++) {
         assertArrayEquals(codes[i], v1.code(i));
       }
       byte[] q = new byte[16];
       r.nextBytes(q);
       assertEquals(TestCodes.bruteForce(codes, q, 128, null, deleted, 10, 128), pairs(v1.search(q, SearchOptions.progressive(10))));
-      // written again, it is a version 2 file with the same content
-      Path g = dir.resolve("v2.nhl");
+      // written again, it is a current file with the same content
+      Path g = dir.resolve("v3.nhl");
       v1.write(g);
-      assertEquals(2, Files.readAllBytes(g)[8]);
-      try (NestedCodeIndex v2 = NestedCodeIndex.open(g)) {
-        assertEquals(pairs(v1.search(q, SearchOptions.exact(20))), pairs(v2.search(q, SearchOptions.exact(20))));
+      assertEquals(NestedCodeIndex.VERSION, Files.readAllBytes(g)[8]);
+      try (NestedCodeIndex v3 = NestedCodeIndex.open(g)) {
+        assertEquals(pairs(v1.search(q, SearchOptions.exact(20))), pairs(v3.search(q, SearchOptions.exact(20))));
+      }
+    }
+  }
+
+  /** A version 2 file (with a prefix table), written by the release before multi-index tables. */
+  @Test
+  void version2FilesStillOpen(Random r) throws IOException {
+    Path f = dir.resolve("v2.nhl");
+    try (var in = IndexFileTest.class.getResourceAsStream("version2-300-codes.nhl")) {
+      Files.copy(in, f);
+    }
+    assertEquals(2, Files.readAllBytes(f)[8]);
+    Random gen = new Random(4242);
+    byte[][] codes = new byte[300][16];
+    for (byte[] c : codes) {
+      gen.nextBytes(c);
+    }
+    java.util.BitSet deleted = new java.util.BitSet();
+    deleted.set(5);
+    deleted.set(250);
+    CodeSpec spec = CodeSpec.of(16, 32, 64, 128);
+    try (NestedCodeIndex v2 = NestedCodeIndex.open(f)) {
+      assertEquals(spec, v2.spec());
+      assertEquals(298, v2.liveCount());
+      assertTrue(!v2.hasMultiIndex()); // its prefix table is not used
+      for (int i = 0; i < 300; i++) {
+        assertArrayEquals(codes[i], v2.code(i));
+      }
+      for (int q = 0; q < 5; q++) {
+        byte[] query = codes[r.nextInt(300)].clone();
+        query[r.nextInt(16)] ^= 1;
+        for (int len : spec.lengths()) {
+          assertEquals(TestCodes.bruteForce(codes, query, len, null, deleted, 10, len),
+              pairs(v2.search(query, SearchOptions.progressive(10, len))));
+          assertEquals(TestCodes.bruteForce(codes, query, len, null, deleted, 300, 3),
+              pairs(v2.radius(query, len, 3, null)));
+        }
+      }
+      // every byte of its table is still under the checksum
+      byte[] good = Files.readAllBytes(f);
+      Path bad = dir.resolve("bad-v2.nhl");
+      for (int i = 0; i < 10; i++) {
+        byte[] flipped = good.clone();
+        flipped[good.length - 200 - r.nextInt(2000)] ^= 1;
+        Files.write(bad, flipped);
+        assertThrows(CorruptIndexFileException.class, () -> NestedCodeIndex.open(bad).close());
       }
     }
   }
 
   private static NestedCodeIndex.Builder builder(byte[][] codes, int tableFrom) {
-    NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPEC).prefixTableFrom(tableFrom);
+    NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPEC).multiIndexFrom(tableFrom);
     for (byte[] c : codes) {
       b.add(c);
     }
@@ -171,11 +217,11 @@ class IndexFileTest {
   }
 
   @Test
-  void prefixTablesSurviveTheFileAndAreChecked(Random r) throws IOException {
+  void multiIndexTablesSurviveTheFileAndAreChecked(Random r) throws IOException {
     byte[][] codes = TestCodes.clustered(r, 2000, 16, 5, 0.05);
     NestedCodeIndex.Builder b = builder(codes, 1);
     NestedCodeIndex heap = b.build();
-    assertTrue(heap.hasPrefixTable());
+    assertTrue(heap.hasMultiIndex());
     Path built = dir.resolve("built.nhl");
     Path fromHeap = dir.resolve("heap.nhl");
     b.write(built);
@@ -186,8 +232,9 @@ class IndexFileTest {
     byte[] q = codes[r.nextInt(codes.length)].clone();
     q[0] ^= 1;
     try (NestedCodeIndex mapped = NestedCodeIndex.open(fromHeap)) {
-      assertTrue(mapped.hasPrefixTable());
-      for (SearchOptions o : new SearchOptions[] {SearchOptions.progressive(10), SearchOptions.probing(10, 50)}) {
+      assertTrue(mapped.hasMultiIndex());
+      for (SearchOptions o : new SearchOptions[] {SearchOptions.progressive(10), SearchOptions.probing(10, 50),
+          SearchOptions.probing(10, Long.MAX_VALUE), SearchOptions.exact(3, 64)}) {
         assertEquals(pairs(heap.search(q, o)), pairs(mapped.search(q, o)));
       }
     }
@@ -203,15 +250,18 @@ class IndexFileTest {
     }
     // bucket starts out of order are refused even without the checksum
     int stages = SPEC.stages();
-    int headerBytes = 16 + 4 * stages + 32 + 20 + 4;
-    long tableOffset = java.nio.ByteBuffer.wrap(good).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(16 + 4 * stages + 36);
-    assertTrue(tableOffset >= headerBytes);
+    java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(good).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    int at = 16 + 4 * stages + 32;
+    int m = h.getInt(at);
+    assertEquals(MultiIndex.substrings(SPEC, codes.length).size(), m);
+    long tableOffset = h.getLong(at + 4 + 8 * m);
+    int firstStarts = (int) (tableOffset + ColumnLayout.align(16L * codes.length));
     byte[] broken = good.clone();
-    broken[(int) tableOffset + 4 * 5] = (byte) 0xff; // bucket 5 starts far past the end
-    broken[(int) tableOffset + 4 * 5 + 1] = (byte) 0xff;
+    broken[firstStarts + 4 * 5] = (byte) 0xff; // bucket 5 of the first table starts far past the end
+    broken[firstStarts + 4 * 5 + 1] = (byte) 0xff;
     Files.write(bad, broken);
     CorruptIndexFileException e = assertThrows(CorruptIndexFileException.class, () -> NestedCodeIndex.open(bad, false));
-    assertTrue(e.getMessage().contains("prefix table"), e.getMessage());
+    assertTrue(e.getMessage().contains("multi-index"), e.getMessage());
   }
 
   @Test

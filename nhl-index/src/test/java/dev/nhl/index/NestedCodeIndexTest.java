@@ -44,17 +44,27 @@ class NestedCodeIndexTest {
     return q;
   }
 
+  static NestedCodeIndex withTables(CodeSpec spec, byte[][] codes) {
+    NestedCodeIndex.Builder b = NestedCodeIndex.builder(spec).multiIndexFrom(1);
+    for (byte[] c : codes) {
+      b.add(c);
+    }
+    NestedCodeIndex index = b.build();
+    assertTrue(index.hasMultiIndex());
+    return index;
+  }
+
+  /** Whether the tables answered alone: one stage that ranked fewer codes than the index holds. */
+  static boolean answeredByTables(Hits hits, int n) {
+    return hits.stages().size() == 1 && hits.stages().getFirst().candidates() < n;
+  }
+
   @RepeatedTest(3)
-  void probingThePrefixTableMatchesBruteForce(Random r) {
+  void multiIndexSearchIsExactWithFiltersAndDeletions(Random r) {
     for (CodeSpec spec : SPECS) {
       int n = 1 + r.nextInt(3000);
       byte[][] codes = data(r, n, spec);
-      NestedCodeIndex.Builder b = NestedCodeIndex.builder(spec).prefixTableFrom(1 + r.nextInt(n));
-      for (byte[] c : codes) {
-        b.add(c);
-      }
-      NestedCodeIndex index = b.build();
-      assertTrue(index.hasPrefixTable());
+      NestedCodeIndex index = withTables(spec, codes);
       BitSet deleted = new BitSet();
       for (int i = 0; i < n / 10; i++) {
         int id = r.nextInt(n);
@@ -65,7 +75,7 @@ class NestedCodeIndexTest {
         byte[] query = query(r, codes, spec);
         int k = 1 + r.nextInt(r.nextBoolean() ? 10 : 100);
         BitSet filter = null;
-        if (r.nextBoolean()) { // dense filters are probed, sparse ones take the column path
+        if (r.nextBoolean()) { // dense filters use the tables, sparse ones the columns
           filter = new BitSet(n);
           double p = r.nextBoolean() ? 0.9 : 0.05;
           for (int i = 0; i < n; i++) {
@@ -74,53 +84,85 @@ class NestedCodeIndexTest {
             }
           }
         }
-        int len = spec.maxBits();
-        String msg = spec + " n=" + n + " k=" + k + " filter=" + (filter == null ? "none" : filter.cardinality());
-        List<TestCodes.Pair> expected = bruteForce(codes, query, len, filter, deleted, k, len);
-        assertEquals(expected, pairs(index.search(query, SearchOptions.probing(k, n).withFilter(filter))), msg);
-        if (PrefixBuckets.defaultCandidates(n, k) >= n) {
-          assertEquals(expected, pairs(index.search(query, SearchOptions.progressive(k).withFilter(filter))), msg);
+        for (int len : spec.lengths()) {
+          String msg = spec + " n=" + n + " k=" + k + " len=" + len
+              + " filter=" + (filter == null ? "none" : filter.cardinality());
+          List<TestCodes.Pair> expected = bruteForce(codes, query, len, filter, deleted, k, len);
+          // a probe without a candidate limit runs the tables to their exact end, never a scan
+          SearchOptions mih = SearchOptions.probing(k, Long.MAX_VALUE);
+          if (len == spec.maxBits()) {
+            assertEquals(expected, pairs(index.search(query, mih.withFilter(filter))), msg);
+          }
+          assertEquals(expected, pairs(index.search(query, SearchOptions.progressive(k, len).withFilter(filter))), msg);
+          assertEquals(expected, pairs(index.search(query, SearchOptions.exact(k, len).withFilter(filter))), msg);
         }
         if (filter == null) {
-          // a probe for one candidate ranks the query's own bucket and what it takes to find k
+          // a probe for one candidate stops early: approximate, but every hit is a live code at its distance
           Hits few = index.search(query, SearchOptions.probing(k, 1));
           assertEquals(1, few.stages().size());
-          assertTrue(few.stages().getFirst().candidates() <= n, msg);
           for (int i = 0; i < few.size(); i++) {
-            assertEquals(Codes.hamming(codes[few.id(i)], query, len), few.distance(i), msg);
-            assertTrue(!deleted.get(few.id(i)), msg);
+            assertEquals(Codes.hamming(codes[few.id(i)], query, spec.maxBits()), few.distance(i));
+            assertTrue(!deleted.get(few.id(i)));
           }
         }
       }
     }
   }
 
-  @Test
-  void theDefaultProbesOnlyForLessThanAnEighthOfTheCodes(Random r) {
-    int n = 8000;
-    NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPECS[0]).prefixTableFrom(1);
-    for (byte[] c : TestCodes.clustered(r, n, 16, 50, 0.03)) {
-      b.add(c);
+  /** Ties at the k-th distance are where an unordered collector can go wrong: many duplicates. */
+  @RepeatedTest(3)
+  void multiIndexKeepsTheSmallestIdsAmongTies(Random r) {
+    CodeSpec spec = SPECS[0];
+    int n = 5000;
+    byte[][] distinct = TestCodes.random(r, 40, 16);
+    byte[][] codes = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      codes[i] = distinct[r.nextInt(distinct.length)].clone();
+      if (r.nextInt(3) == 0) {
+        codes[i][r.nextInt(16)] ^= (byte) (1 << r.nextInt(8));
+      }
     }
-    NestedCodeIndex index = b.build();
-    byte[] q = index.code(r.nextInt(n));
-    // k = 1: 500 default candidates, under n / 8 = 1000: a probe, 20 bytes a ranked code
-    Hits.StageStats probe = index.search(q, SearchOptions.progressive(1)).stages().getFirst();
-    assertTrue(probe.candidates() < n, probe.toString());
-    assertEquals(20 * probe.candidates(), probe.bytesRead());
-    // k = 2: 1000 candidates, an eighth of the codes: the plan, exact at this size
-    Hits.StageStats scan = index.search(q, SearchOptions.progressive(2)).stages().getFirst();
-    assertEquals(n, scan.candidates());
-    assertEquals(16L * n, scan.bytesRead());
-    // asked for explicitly, a probe is a probe
-    assertEquals(20L * n, index.search(q, SearchOptions.probing(2, n)).stages().getFirst().bytesRead());
+    NestedCodeIndex index = withTables(spec, codes);
+    for (int q = 0; q < 20; q++) {
+      byte[] query = codes[r.nextInt(n)].clone();
+      int k = 1 + r.nextInt(300);
+      List<TestCodes.Pair> expected = bruteForce(codes, query, 128, null, null, k, 128);
+      Hits hits = index.search(query, SearchOptions.probing(k, Long.MAX_VALUE));
+      assertEquals(expected, pairs(hits), "k=" + k);
+      assertEquals(1, hits.stages().size(), hits.stages().toString());
+    }
   }
 
-  /** Radius 0 over 10,000 codes: one bucket is at most n / 8192 of them, so the table is probed. */
+  /** Near neighbours in a large index: the default answers from the tables, reading a few codes. */
   @Test
-  void radiusSearchesProbeTheTableExactly(Random r) {
+  void theDefaultUsesTheTablesWhenTheyAreCheaper(Random r) {
+    int n = 40_000;
+    byte[][] codes = TestCodes.clustered(r, n, 16, 400, 0.02);
+    NestedCodeIndex index = withTables(SPECS[0], codes);
+    int viaTables = 0;
+    for (int q = 0; q < 20; q++) {
+      byte[] query = codes[r.nextInt(n)];
+      Hits hits = index.search(query, SearchOptions.progressive(10));
+      assertEquals(bruteForce(codes, query, 128, null, null, 10, 128), pairs(hits));
+      viaTables += answeredByTables(hits, n) ? 1 : 0;
+    }
+    assertTrue(viaTables >= 18, viaTables + " of 20 searches used the tables");
+    // uniform codes: the tables would read most codes, so the search gives up early and scans
+    byte[][] uniform = TestCodes.random(r, n, 16);
+    NestedCodeIndex u = withTables(SPECS[0], uniform);
+    for (int q = 0; q < 5; q++) {
+      byte[] query = TestCodes.random(r, 1, 16)[0];
+      Hits hits = u.search(query, SearchOptions.progressive(10));
+      assertEquals(bruteForce(uniform, query, 128, null, null, 10, 128), pairs(hits));
+      assertEquals(2, hits.stages().size(), hits.stages().toString());
+      assertTrue(hits.stages().getFirst().candidates() < n / 20, hits.stages().toString());
+    }
+  }
+
+  @Test
+  void radiusSearchesProbeTheTablesExactly(Random r) {
     int n = 10_000;
-    CodeSpec spec = SPECS[1]; // 8/16/32/64/128: a length below the key as well
+    CodeSpec spec = SPECS[1]; // 8/16/32/64/128
     byte[][] codes = new byte[n][];
     byte[][] distinct = TestCodes.random(r, 300, 16);
     for (int i = 0; i < n; i++) { // many exact duplicates, some near ones
@@ -129,43 +171,43 @@ class NestedCodeIndexTest {
         codes[i][8 + r.nextInt(8)] ^= (byte) (1 << r.nextInt(8));
       }
     }
-    NestedCodeIndex.Builder b = NestedCodeIndex.builder(spec).prefixTableFrom(1);
-    for (byte[] c : codes) {
-      b.add(c);
-    }
-    NestedCodeIndex index = b.build();
+    NestedCodeIndex index = withTables(spec, codes);
     BitSet deleted = new BitSet();
     for (int i = 0; i < 500; i++) {
       int id = r.nextInt(n);
       index.delete(id);
       deleted.set(id);
     }
+    int probed = 0;
     for (int q = 0; q < 10; q++) {
       byte[] query = codes[r.nextInt(n)];
       BitSet filter = r.nextBoolean() ? null : TestCodes.randomFilter(r, n);
       for (int len : spec.lengths()) {
-        for (int radius : new int[] {0, 1, 3}) {
+        for (int radius : new int[] {0, 1, 3, 9}) {
+          if (radius > len) {
+            continue;
+          }
           Hits hits = index.radius(query, len, radius, filter);
           assertEquals(bruteForce(codes, query, len, filter, deleted, n, radius), pairs(hits),
               "len=" + len + " radius=" + radius);
-          if (radius == 0 && len >= 16) {
-            assertTrue(hits.stages().getFirst().candidates() < n, "probed, not scanned: " + hits.stages());
-          }
+          probed += hits.stages().getFirst().candidates() < n ? 1 : 0;
         }
       }
     }
+    assertTrue(probed > 40, probed + " radius searches read the tables");
   }
 
   @Test
-  void noPrefixTableBelowTheThreshold(Random r) {
+  void noTablesBelowTheThreshold(Random r) {
     NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPECS[0]);
     for (byte[] c : TestCodes.random(r, 1000, 16)) {
       b.add(c);
     }
-    assertTrue(!b.build().hasPrefixTable());
+    assertTrue(!b.build().hasMultiIndex());
+    assertTrue(b.multiIndexFrom(1000).build().hasMultiIndex());
+    assertTrue(!b.multiIndexFrom(1001).build().hasMultiIndex());
     assertTrue(b.prefixTableFrom(1000).build().hasPrefixTable());
-    assertTrue(!b.prefixTableFrom(1001).build().hasPrefixTable());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.prefixTableFrom(0));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.multiIndexFrom(0));
     assertTrue(e.getMessage().contains("got 0"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> SearchOptions.probing(10, 0));
     assertTrue(e.getMessage().contains("got 0"), e.getMessage());

@@ -33,4 +33,27 @@ class TopCollectorTest {
     List<TestCodes.Pair> expected = all.subList(0, Math.min(keep, all.size()));
     assertEquals(expected, TestCodes.pairs(c.finishRanked(List.of())));
   }
+
+  /** Offers in shuffled id order, as the multi-index tables make them; worst() is the k-th distance. */
+  @RepeatedTest(20)
+  void unorderedOffersKeepTheSmallestIdsAmongTies(Random r) {
+    int maxD = 1 + r.nextInt(64);
+    int n = r.nextInt(5000);
+    int keep = 1 + r.nextInt(r.nextBoolean() ? 10 : 700);
+    TopCollector c = TopCollector.unordered(keep, maxD);
+    List<TestCodes.Pair> all = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      all.add(new TestCodes.Pair(i, Math.min(maxD, (int) Math.abs(r.nextGaussian() * maxD / 4))));
+    }
+    java.util.Collections.shuffle(all, r);
+    for (TestCodes.Pair p : all) {
+      if (p.distance() < c.bound()) {
+        c.offer(p.id(), p.distance());
+      }
+    }
+    all.sort(Comparator.comparingInt(TestCodes.Pair::distance).thenComparingInt(TestCodes.Pair::id));
+    List<TestCodes.Pair> expected = all.subList(0, Math.min(keep, all.size()));
+    assertEquals(n >= keep ? expected.getLast().distance() : Integer.MAX_VALUE, c.worst());
+    assertEquals(expected, TestCodes.pairs(c.finishRanked(List.of())));
+  }
 }

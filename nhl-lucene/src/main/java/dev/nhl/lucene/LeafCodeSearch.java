@@ -1,16 +1,15 @@
 package dev.nhl.lucene;
 
-import dev.nhl.index.ColumnarCodes;
+import dev.nhl.index.AcceptedIds;
+import dev.nhl.index.CodeSegment;
+import dev.nhl.index.CodeSpec;
 import dev.nhl.index.Hits;
-import dev.nhl.index.PrefixBuckets;
 import dev.nhl.index.SearchOptions;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.BitSet;
-import java.util.Comparator;
 import java.util.List;
-import java.util.PriorityQueue;
 import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.search.DocIdSetIterator;
@@ -23,9 +22,10 @@ import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.FixedBitSet;
 
 /**
- * The search of one segment: over the mapped columns with nhl-index's kernels when the field was
- * written by {@link NhlDocValuesFormat} into a mapping directory, otherwise through {@code
- * BinaryDocValues}, one document at a time, exactly.
+ * The adapter from a Lucene segment to nhl-index: it hands the field's {@link CodeSegment} the
+ * query, the options and the accepted ordinals (a view over the live documents and the filter's
+ * documents through ordinal to document), and maps the hits back to documents. How the search
+ * runs is decided by {@link CodeSegment#search}, not here.
  */
 final class LeafCodeSearch {
 
@@ -34,12 +34,12 @@ final class LeafCodeSearch {
   /** A hit of one segment: segment-local doc and Hamming distance. */
   record LeafHit(int doc, int distance) {}
 
-  /** Documents of the segment that pass the filter and are live, or null when all do. */
-  static Bits accepted(LeafReaderContext ctx, Weight filter) throws IOException {
-    Bits live = ctx.reader().getLiveDocs();
+  static final ScoreMode FILTER_MODE = ScoreMode.COMPLETE_NO_SCORES;
+
+  /** The documents of the segment that match {@code filter}, or null without a filter. */
+  static FixedBitSet filterDocs(LeafReaderContext ctx, Weight filter) throws IOException {
     if (filter == null) {
-      // a bit set rather than Bits: the column path copies its words instead of asking per doc
-      return live == null ? null : FixedBitSet.copyOf(live);
+      return null;
     }
     FixedBitSet bits = new FixedBitSet(ctx.reader().maxDoc());
     ScorerSupplier ss = filter.scorerSupplier(ctx);
@@ -47,186 +47,147 @@ final class LeafCodeSearch {
       Scorer s = ss.get(Long.MAX_VALUE);
       DocIdSetIterator it = s.iterator();
       for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
-        if (live == null || live.get(doc)) {
-          bits.set(doc);
-        }
+        bits.set(doc);
       }
     }
     return bits;
   }
 
-  /** The segment's codes as columns with the ordinals that {@code accept} allows, or null. */
-  private record Columns(ColumnarCodes codes, int[] ordToDoc, BitSet allowed) {
+  /** The field's codes in a segment, and the document of each ordinal (null: ordinal = doc). */
+  private record FieldCodes(CodeSegment segment, int[] ordToDoc) {
     int doc(int ord) {
       return ordToDoc == null ? ord : ordToDoc[ord];
     }
   }
 
-  private static Columns columns(BinaryDocValues values, Bits accept, int bits) throws IOException {
-    if (!(values instanceof ColumnarBinaryDocValues cbv)) {
-      return null;
-    }
-    ColumnarCodes codes = cbv.columns();
-    if (codes == null || !codes.spec().hasLength(bits)) {
-      return null;
-    }
-    int[] ordToDoc = cbv.ordToDoc();
-    BitSet allowed = null;
-    if (accept instanceof FixedBitSet docs && ordToDoc == null) {
-      // every document has a code: ordinals are doc ids, and the words can be copied as they are
-      allowed = BitSet.valueOf(docs.getBits());
-    } else if (accept != null) {
-      allowed = new BitSet(codes.count());
-      for (int ord = 0; ord < codes.count(); ord++) {
-        if (accept.get(ordToDoc == null ? ord : ordToDoc[ord])) {
-          allowed.set(ord);
-        }
-      }
-    }
-    return new Columns(codes, ordToDoc, allowed);
-  }
-
-  /** The k nearest accepted documents at {@code options}' final length, closest first, ties by doc. */
-  static List<LeafHit> topK(
-      LeafReader leaf, String field, byte[] code, int finalBits, SearchOptions options, Bits accept)
-      throws IOException {
-    return topK(leaf, field, code, finalBits, options, NO_PROBE, accept, null);
-  }
-
-  /** {@code candidates}: the column search only. */
-  static final long NO_PROBE = 0;
-  /** {@code candidates}: probe the prefix table with {@link NestedHammingQuery#defaultCandidates}. */
-  static final long DEFAULT_PROBE = -1;
-
   /**
-   * As above, probing the segment's prefix table for at least {@code candidates} codes when it
-   * has one and {@code candidates} is not {@link #NO_PROBE}; the stages of the search are added
-   * to {@code stages} when it is not null.
+   * The field's codes for a search at {@code bits}: the codec's own segment when the field was
+   * written by {@link NhlDocValuesFormat}'s column layout with that length, else a copy of the
+   * values read one document at a time (another codec, or values of mixed lengths), each value's
+   * first {@code bits} bits; null when the segment has no values.
    */
-  static List<LeafHit> topK(
-      LeafReader leaf, String field, byte[] code, int finalBits, SearchOptions options, long candidates,
-      Bits accept, List<Hits.StageStats> stages)
-      throws IOException {
+  private static FieldCodes codes(LeafReader leaf, String field, int bits) throws IOException {
     BinaryDocValues values = leaf.getBinaryDocValues(field);
     if (values == null) {
+      return null;
+    }
+    if (values instanceof ColumnarBinaryDocValues cbv && cbv.segment().spec().hasLength(bits)) {
+      return new FieldCodes(cbv.segment(), cbv.ordToDoc());
+    }
+    CodeSpec spec = specOf(leaf.getFieldInfos().fieldInfo(field), bits);
+    int bytes = spec.maxBytes();
+    List<byte[]> codes = new ArrayList<>();
+    int[] docs = new int[16];
+    for (int doc = values.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = values.nextDoc()) {
+      BytesRef v = values.binaryValue();
+      if (v.length >= bytes) { // shorter values have no code of this length
+        if (codes.size() == docs.length) {
+          docs = java.util.Arrays.copyOf(docs, 2 * docs.length);
+        }
+        docs[codes.size()] = doc;
+        codes.add(java.util.Arrays.copyOfRange(v.bytes, v.offset, v.offset + bytes));
+      }
+    }
+    return new FieldCodes(CodeSegment.copyOf(spec, codes), java.util.Arrays.copyOf(docs, codes.size()));
+  }
+
+  /** The field's recorded spec when it has the length, else the one length {@code bits}. */
+  private static CodeSpec specOf(FieldInfo info, int bits) {
+    String attr = info == null ? null : info.getAttribute(NestedCodeField.SPEC_ATTRIBUTE);
+    if (attr != null) {
+      try {
+        CodeSpec spec = CodeSpec.parse(attr);
+        if (spec.hasLength(bits)) {
+          return spec.maxBits() == bits ? spec : CodeSpec.of(java.util.Arrays.stream(spec.lengths()).filter(l -> l <= bits).toArray());
+        }
+      } catch (IllegalArgumentException e) {
+        // not a spec of ours
+      }
+    }
+    return CodeSpec.of(bits);
+  }
+
+  /**
+   * The ordinals whose documents are live and match the filter: a view, asked per ordinal, never
+   * a copy of the live documents.
+   */
+  private static AcceptedIds accepted(LeafReader leaf, FieldCodes codes, FixedBitSet filter) {
+    Bits live = leaf.getLiveDocs();
+    int count = codes.segment().count();
+    if (live == null && filter == null) {
+      return AcceptedIds.all(count);
+    }
+    int[] ordToDoc = codes.ordToDoc();
+    long estimate = Math.min(count, filter != null ? filter.cardinality() : leaf.numDocs());
+    return new AcceptedIds() {
+      @Override
+      public boolean accept(int ord) {
+        int doc = ordToDoc == null ? ord : ordToDoc[ord];
+        return (live == null || live.get(doc)) && (filter == null || filter.get(doc));
+      }
+
+      @Override
+      public long estimatedCount() {
+        return estimate;
+      }
+
+      @Override
+      public int nextAccepted(int from, int end) {
+        if (ordToDoc != null || filter == null || from >= end) {
+          return AcceptedIds.super.nextAccepted(from, end);
+        }
+        // ordinals are documents: jump through the filter's bits
+        for (int doc = filter.nextSetBit(from, end); doc != DocIdSetIterator.NO_MORE_DOCS;
+            doc = doc + 1 < end ? filter.nextSetBit(doc + 1, end) : DocIdSetIterator.NO_MORE_DOCS) {
+          if (live == null || live.get(doc)) {
+            return doc;
+          }
+        }
+        return end;
+      }
+    };
+  }
+
+  /**
+   * The top hits of the segment as {@code options} says, closest first, ties by doc; the search's
+   * stages are added to {@code stages} when it is not null.
+   */
+  static List<LeafHit> topK(LeafReaderContext ctx, String field, byte[] code, int bits, SearchOptions options,
+      FixedBitSet filter, List<Hits.StageStats> stages) throws IOException {
+    FieldCodes codes = codes(ctx.reader(), field, bits);
+    if (codes == null || codes.segment().count() == 0) {
       return List.of();
     }
-    if (candidates != NO_PROBE && values instanceof ColumnarBinaryDocValues cbv) {
-      PrefixBuckets table = cbv.table();
-      if (table != null && finalBits >= table.keyBits() && finalBits <= 8 * table.codeBytes()) {
-        long accepted = table.count();
-        if (accept instanceof FixedBitSet bits) {
-          accepted = bits.cardinality();
-        } else if (accept != null) {
-          accepted = 0; // unknown: the column search handles any filter
-        }
-        long want = table.probeSize(Math.max(0, candidates), options.k(), accepted);
-        if (want > 0) {
-          Hits hits = table.search(code, finalBits, options.k(), want, accept == null ? null : accept::get);
-          if (stages != null) {
-            stages.addAll(hits.stages());
-          }
-          List<LeafHit> out = new ArrayList<>(hits.size());
-          for (int i = 0; i < hits.size(); i++) {
-            out.add(new LeafHit(hits.id(i), hits.distance(i)));
-          }
-          return out;
-        }
-      }
+    Hits hits = codes.segment().search(query(code, codes.segment().spec()), options, accepted(ctx.reader(), codes, filter));
+    if (stages != null) {
+      stages.addAll(hits.stages());
     }
-    Columns cols = columns(values, accept, finalBits);
-    if (cols != null) {
-      Hits hits = cols.codes().search(code, options.withFilter(cols.allowed()));
-      if (stages != null) {
-        stages.addAll(hits.stages());
-      }
-      List<LeafHit> out = new ArrayList<>(hits.size());
-      for (int i = 0; i < hits.size(); i++) {
-        out.add(new LeafHit(cols.doc(hits.id(i)), hits.distance(i)));
-      }
-      return out;
+    List<LeafHit> out = new ArrayList<>(hits.size());
+    for (int i = 0; i < hits.size(); i++) {
+      out.add(new LeafHit(codes.doc(hits.id(i)), hits.distance(i)));
     }
-    // worst first, so that the head is the one to drop
-    Comparator<LeafHit> order = Comparator.comparingInt(LeafHit::distance).thenComparingInt(LeafHit::doc);
-    PriorityQueue<LeafHit> queue = new PriorityQueue<>(order.reversed());
-    int k = options.k();
-    for (int doc = values.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = values.nextDoc()) {
-      if (accept != null && !accept.get(doc)) {
-        continue;
-      }
-      int d = distance(values.binaryValue(), code, finalBits);
-      if (d < 0) {
-        continue;
-      }
-      if (queue.size() < k) {
-        queue.add(new LeafHit(doc, d));
-      } else if (d < queue.peek().distance()) {
-        queue.poll();
-        queue.add(new LeafHit(doc, d));
-      }
-    }
-    List<LeafHit> out = new ArrayList<>(queue);
-    out.sort(order);
+    // ordinals increase with documents, except in a copy whose order is the same: ties stay by doc
     return out;
   }
 
-  /** Every accepted document within {@code radius} at {@code bits}, in doc order. */
-  static int[] withinRadius(LeafReader leaf, String field, byte[] code, int bits, int radius, Bits accept)
-      throws IOException {
-    BinaryDocValues values = leaf.getBinaryDocValues(field);
-    if (values == null) {
+  /** Every live document within {@code radius} of {@code code} at {@code bits}, in doc order. */
+  static int[] withinRadius(LeafReaderContext ctx, String field, byte[] code, int bits, int radius) throws IOException {
+    FieldCodes codes = codes(ctx.reader(), field, bits);
+    if (codes == null || codes.segment().count() == 0) {
       return new int[0];
     }
-    if (values instanceof ColumnarBinaryDocValues cbv) {
-      PrefixBuckets table = cbv.table();
-      if (table != null && bits >= table.keyBits() && bits <= 8 * table.codeBytes()
-          && PrefixBuckets.worthProbingRadius(table.keyBits(), radius, table.count())) {
-        // exact: every code within the radius has its key within it too
-        Hits hits = table.radius(code, bits, radius, accept == null ? null : accept::get);
-        int[] docs = hits.ids();
-        java.util.Arrays.sort(docs);
-        return docs;
-      }
+    Hits hits = codes.segment().radius(query(code, codes.segment().spec()), bits, radius,
+        accepted(ctx.reader(), codes, null));
+    int[] docs = new int[hits.size()];
+    for (int i = 0; i < docs.length; i++) {
+      docs[i] = codes.doc(hits.id(i));
     }
-    Columns cols = columns(values, accept, bits);
-    if (cols != null) {
-      Hits hits = cols.codes().radius(code, bits, radius, cols.allowed());
-      int[] docs = new int[hits.size()];
-      for (int i = 0; i < docs.length; i++) {
-        docs[i] = cols.doc(hits.id(i));
-      }
-      java.util.Arrays.sort(docs);
-      return docs;
-    }
-    int[] docs = new int[16];
-    int n = 0;
-    for (int doc = values.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = values.nextDoc()) {
-      if (accept != null && !accept.get(doc)) {
-        continue;
-      }
-      int d = distance(values.binaryValue(), code, bits);
-      if (d >= 0 && d <= radius) {
-        if (n == docs.length) {
-          docs = java.util.Arrays.copyOf(docs, n * 2);
-        }
-        docs[n++] = doc;
-      }
-    }
-    return java.util.Arrays.copyOf(docs, n);
+    java.util.Arrays.sort(docs);
+    return docs;
   }
 
-  /** Hamming distance of the first {@code bits} bits, or -1 for a value shorter than that. */
-  static int distance(BytesRef value, byte[] code, int bits) {
-    int bytes = bits >>> 3;
-    if (value.length < bytes) {
-      return -1;
-    }
-    int d = 0;
-    for (int i = 0; i < bytes; i++) {
-      d += Integer.bitCount((value.bytes[value.offset + i] ^ code[i]) & 0xFF);
-    }
-    return d;
+  /** The query cut to the segment's longest code, when it is longer. */
+  private static byte[] query(byte[] code, CodeSpec spec) {
+    return code.length > spec.maxBytes() ? java.util.Arrays.copyOf(code, spec.maxBytes()) : code;
   }
-
-  static final ScoreMode FILTER_MODE = ScoreMode.COMPLETE_NO_SCORES;
 }

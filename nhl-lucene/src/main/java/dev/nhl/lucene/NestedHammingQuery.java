@@ -1,7 +1,7 @@
 package dev.nhl.lucene;
 
+import dev.nhl.index.CodeSegment;
 import dev.nhl.index.Hits;
-import dev.nhl.index.PrefixBuckets;
 import dev.nhl.index.ProgressivePlan;
 import dev.nhl.index.SearchOptions;
 import java.io.IOException;
@@ -20,7 +20,6 @@ import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.TotalHits;
 import org.apache.lucene.search.Weight;
-import org.apache.lucene.util.Bits;
 
 /**
  * The {@code k} documents whose nested code in {@code field} is nearest to a query code by
@@ -32,127 +31,126 @@ import org.apache.lucene.util.Bits;
  * d)}, where {@code d} is its Hamming distance at the final length; equal scores are ordered by
  * document id.
  *
+ * <p>Each segment is searched by nhl-index's {@link CodeSegment#search} with the query's {@link
+ * SearchOptions}, which decides how: the segment's multi-index tables (written by {@link
+ * NhlDocValuesFormat} for fields of many codes) where they are cheaper than a scan, the columns
+ * otherwise. The factories name the options:
+ *
  * <ul>
- *   <li>{@link #exact}: every code of every segment is ranked at the final length.
- *   <li>{@link #progressive(String, byte[], int)}: a segment with a prefix table (written by
- *       {@link NhlDocValuesFormat} for fields of many codes) probes it for {@link
- *       #defaultCandidates} codes, the nearest by prefix, and ranks them at the final length,
- *       unless that is an eighth of its codes or more (a large {@code k}); any other segment runs
- *       {@link ProgressivePlan#defaultPlan} for its size: the first stage ranks every code on a
- *       short prefix, later stages widen the code for fewer candidates.
- *   <li>{@link #probing}: as the default, with a given number of candidates to probe. Probing
- *       every code returns the exact hits.
- *   <li>{@link #progressive(String, byte[], ProgressivePlan)}: every segment runs the given plan
- *       over its columns. A plan whose stages keep every candidate returns the exact hits.
+ *   <li>{@link #progressive(String, byte[], int)}, the default, and {@link #exact}: exact top
+ *       {@code k}, ties included;
+ *   <li>{@link #probing}: approximate, the tables probed until a number of codes was ranked;
+ *   <li>{@link #progressive(String, byte[], ProgressivePlan)}: a plan over the columns;
+ *   <li>{@link #of}: any {@link SearchOptions}.
  * </ul>
  *
- * <p>A segment whose live documents that pass the filter are fewer than a quarter of its codes
- * runs the column search, not the probe: the probe would rank four codes or more for each one it
- * may return.
- *
- * <p>Segments written by {@link NhlCodec} into a directory that maps its files ({@code
- * MMapDirectory}, Lucene's default on 64-bit JVMs) are scanned column-wise with SIMD kernels
- * (or probed); other segments are read document by document and ranked exactly.
+ * <p>Segments of {@link NhlCodec} are searched over their columns in place (mapped, or read into
+ * memory once per segment reader when the directory does not map files); values of other codecs
+ * are read document by document into memory for each search.
  */
 public final class NestedHammingQuery extends Query {
 
   private final String field;
   private final byte[] code;
-  private final int k;
-  private final int finalBits;
-  private final boolean exact;
-  private final ProgressivePlan plan; // null: the default per segment
-  private final long candidates; // probe size; LeafCodeSearch.DEFAULT_PROBE or NO_PROBE
+  private final SearchOptions options; // with an explicit final length
   private final Query filter; // null: none
 
-  private NestedHammingQuery(
-      String field, byte[] code, int k, int finalBits, boolean exact, ProgressivePlan plan, long candidates,
-      Query filter) {
+  private NestedHammingQuery(String field, byte[] code, SearchOptions options, Query filter) {
     if (field == null) {
       throw new IllegalArgumentException("field is null");
     }
     if (code == null || code.length == 0) {
       throw new IllegalArgumentException("query code is " + (code == null ? "null" : "empty"));
     }
-    if (k <= 0) {
-      throw new IllegalArgumentException("k must be positive, got " + k);
+    if (options == null) {
+      throw new IllegalArgumentException("search options are null");
     }
-    if (finalBits <= 0 || finalBits % 8 != 0 || finalBits > code.length * 8) {
+    if (options.filter().isPresent()) {
+      throw new IllegalArgumentException("filter documents with withFilter(Query), not with a filter of ids");
+    }
+    int bits = options.length().orElse(code.length * 8);
+    if (bits > code.length * 8) {
       throw new IllegalArgumentException(
-          "final length must be a positive multiple of 8 of at most the query's "
-              + code.length * 8
-              + " bits, got "
-              + finalBits);
+          "final length must be a positive multiple of 8 of at most the query's " + code.length * 8
+              + " bits, got " + bits);
     }
     this.field = field;
     this.code = code.clone();
-    this.k = k;
-    this.finalBits = finalBits;
-    this.exact = exact;
-    this.plan = plan;
-    this.candidates = candidates;
+    this.options = options;
     this.filter = filter;
+  }
+
+  /**
+   * A search with any options; without a length in the options, the final length is the query
+   * code's full length.
+   *
+   * @throws IllegalArgumentException if an argument is null, the options carry a filter of ids
+   *     (use {@link #withFilter}), or their length is longer than the query code
+   */
+  public static NestedHammingQuery of(String field, byte[] code, SearchOptions options) {
+    return new NestedHammingQuery(field, code, options, null);
+  }
+
+  private static int fullLength(byte[] code) {
+    if (code == null || code.length == 0) {
+      throw new IllegalArgumentException("query code is " + (code == null ? "null" : "empty"));
+    }
+    return code.length * 8;
   }
 
   /** Exact top {@code k} at the query code's full length. */
   public static NestedHammingQuery exact(String field, byte[] code, int k) {
-    return new NestedHammingQuery(field, code, k, fullLength(code), true, null, LeafCodeSearch.NO_PROBE, null);
+    return of(field, code, SearchOptions.exact(k, fullLength(code)));
   }
 
   /** Exact top {@code k} at {@code lengthBits}, one of the field's lengths. */
   public static NestedHammingQuery exact(String field, byte[] code, int k, int lengthBits) {
-    return new NestedHammingQuery(field, code, k, lengthBits, true, null, LeafCodeSearch.NO_PROBE, null);
+    checkLength(code, lengthBits);
+    return of(field, code, SearchOptions.exact(k, lengthBits));
+  }
+
+  private static void checkLength(byte[] code, int bits) {
+    if (bits <= 0 || bits % 8 != 0 || bits > fullLength(code)) {
+      throw new IllegalArgumentException(
+          "final length must be a positive multiple of 8 of at most the query's " + code.length * 8
+              + " bits, got " + bits);
+    }
   }
 
   /**
-   * Progressive top {@code k} at the query code's full length: each segment probes its prefix
-   * table for {@link #defaultCandidates} codes, or runs its default plan when it has no table.
+   * The default search for the top {@code k} at the query code's full length: exact results
+   * ({@link SearchOptions#progressive(int)}).
    */
   public static NestedHammingQuery progressive(String field, byte[] code, int k) {
-    return new NestedHammingQuery(
-        field, code, k, fullLength(code), false, null, LeafCodeSearch.DEFAULT_PROBE, null);
+    return of(field, code, SearchOptions.progressive(k, fullLength(code)));
   }
 
   /**
-   * Progressive top {@code k} at the query code's full length, probing each segment's prefix
-   * table until at least {@code candidates} codes were ranked (whole Hamming distances of the
-   * prefix at a time, so usually more); segments without a table run their default plan. More
-   * candidates cost more time and miss fewer neighbours; at least as many as a segment has codes
-   * return its exact hits.
+   * Approximate top {@code k} at the query code's full length: each segment's multi-index tables
+   * are probed, nearest buckets first, until at least {@code candidates} codes were ranked;
+   * segments without tables are searched exactly. More candidates cost more time and miss fewer
+   * neighbours.
    *
    * @throws IllegalArgumentException if {@code candidates} is not positive
    */
   public static NestedHammingQuery probing(String field, byte[] code, int k, long candidates) {
-    if (candidates <= 0) {
-      throw new IllegalArgumentException("candidates must be positive, got " + candidates);
-    }
-    return new NestedHammingQuery(field, code, k, fullLength(code), false, null, candidates, null);
+    fullLength(code);
+    SearchOptions o = SearchOptions.probing(k, candidates);
+    return of(field, code, o);
   }
 
-  /**
-   * The candidates the default search probes in a segment of {@code n} codes for {@code k} hits:
-   * {@link PrefixBuckets#defaultCandidates}, {@code max(n / 200, 500 k)}.
-   */
-  public static long defaultCandidates(long n, int k) {
-    return PrefixBuckets.defaultCandidates(n, k);
-  }
-
-  private static int fullLength(byte[] code) {
-    return code == null ? 8 : code.length * 8;
-  }
-
-  /** Progressive search with an explicit plan; {@code k} is the plan's last keep. */
+  /** A search that runs {@code plan} over each segment's columns; {@code k} is the plan's last keep. */
   public static NestedHammingQuery progressive(String field, byte[] code, ProgressivePlan plan) {
     if (plan == null) {
       throw new IllegalArgumentException("plan is null");
     }
-    return new NestedHammingQuery(
-        field, code, plan.k(), plan.finalLength(), false, plan, LeafCodeSearch.NO_PROBE, null);
+    checkLength(code, plan.finalLength());
+    return of(field, code, SearchOptions.progressive(plan));
   }
 
   /** The same search among the documents that match {@code filter} (null: no filter). */
   public NestedHammingQuery withFilter(Query filter) {
-    return new NestedHammingQuery(field, code, k, finalBits, exact, plan, candidates, filter);
+    return new NestedHammingQuery(field, code, options, filter);
   }
 
   /** The field searched. */
@@ -162,14 +160,16 @@ public final class NestedHammingQuery extends Query {
 
   /** Number of hits asked for. */
   public int getK() {
-    return k;
+    return options.k();
   }
 
-  private SearchOptions options() {
-    if (exact) {
-      return SearchOptions.exact(k, finalBits);
-    }
-    return plan != null ? SearchOptions.progressive(plan) : SearchOptions.progressive(k, finalBits);
+  /** The search options. */
+  public SearchOptions getOptions() {
+    return options;
+  }
+
+  private int finalBits() {
+    return options.length().orElse(code.length * 8);
   }
 
   @Override
@@ -194,7 +194,7 @@ public final class NestedHammingQuery extends Query {
     if (filter != null) {
       filterWeight = searcher.createWeight(searcher.rewrite(filter), LeafCodeSearch.FILTER_MODE, 1f);
     }
-    SearchOptions options = options();
+    int bits = finalBits();
     List<Callable<TopDocs>> tasks = new ArrayList<>(reader.leaves().size());
     for (LeafReaderContext ctx : reader.leaves()) {
       Weight fw = filterWeight;
@@ -203,9 +203,8 @@ public final class NestedHammingQuery extends Query {
         stages.add(leafStages);
       }
       tasks.add(() -> {
-        Bits accept = LeafCodeSearch.accepted(ctx, fw);
-        List<LeafCodeSearch.LeafHit> hits =
-            LeafCodeSearch.topK(ctx.reader(), field, code, finalBits, options, candidates, accept, leafStages);
+        List<LeafCodeSearch.LeafHit> hits = LeafCodeSearch.topK(
+            ctx, field, code, bits, options, LeafCodeSearch.filterDocs(ctx, fw), leafStages);
         ScoreDoc[] docs = new ScoreDoc[hits.size()];
         for (int i = 0; i < docs.length; i++) {
           docs[i] = new ScoreDoc(ctx.docBase + hits.get(i).doc(), score(hits.get(i).distance()));
@@ -214,7 +213,7 @@ public final class NestedHammingQuery extends Query {
       });
     }
     List<TopDocs> perLeaf = searcher.getTaskExecutor().invokeAll(tasks);
-    return TopDocs.merge(k, perLeaf.toArray(new TopDocs[0]));
+    return TopDocs.merge(options.k(), perLeaf.toArray(new TopDocs[0]));
   }
 
   /**
@@ -223,16 +222,13 @@ public final class NestedHammingQuery extends Query {
    * @param topDocs the hits, closest first, ties by doc id (the same as searching the query)
    * @param stages per code length, in increasing order: candidates scanned, candidates kept,
    *     time and bytes read, each summed over the segments (time is the sum of the segments'
-   *     times, which run in parallel on a searcher with an executor); a probe of a prefix table
-   *     counts as one stage at the final length, whose candidates are the codes it ranked
+   *     times, which run in parallel on a searcher with an executor); a search of the multi-index
+   *     tables counts as one stage at the final length, whose candidates are the codes it ranked
    * @param nanos wall time of the whole search
    */
   public record Profile(TopDocs topDocs, List<Hits.StageStats> stages, long nanos) {}
 
-  /**
-   * Runs the search and reports its stages. Segments searched without their columns (a
-   * directory that cannot map them) run an exact scan and report no stages.
-   */
+  /** Runs the search and reports its stages. */
   public Profile profile(IndexSearcher searcher) throws IOException {
     long t0 = System.nanoTime();
     List<List<Hits.StageStats>> perLeaf = new ArrayList<>();
@@ -279,14 +275,7 @@ public final class NestedHammingQuery extends Query {
     if (!field.equals(defaultField)) {
       sb.append(field).append(", ");
     }
-    sb.append(dev.nhl.index.Codes.toHex(code)).append(", k=").append(k).append(", ");
-    sb.append(exact ? "exact" : "progressive").append(" at ").append(finalBits).append(" bits");
-    if (plan != null) {
-      sb.append(", plan=").append(plan.stages());
-    }
-    if (candidates > 0) {
-      sb.append(", candidates=").append(candidates);
-    }
+    sb.append(dev.nhl.index.Codes.toHex(code)).append(", ").append(options);
     if (filter != null) {
       sb.append(", filter=").append(filter.toString(defaultField));
     }
@@ -299,18 +288,12 @@ public final class NestedHammingQuery extends Query {
       return false;
     }
     NestedHammingQuery q = (NestedHammingQuery) o;
-    return field.equals(q.field)
-        && Arrays.equals(code, q.code)
-        && k == q.k
-        && finalBits == q.finalBits
-        && exact == q.exact
-        && Objects.equals(plan, q.plan)
-        && candidates == q.candidates
+    return field.equals(q.field) && Arrays.equals(code, q.code) && options.equals(q.options)
         && Objects.equals(filter, q.filter);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(classHash(), field, Arrays.hashCode(code), k, finalBits, exact, plan, candidates, filter);
+    return Objects.hash(classHash(), field, Arrays.hashCode(code), options, filter);
   }
 }

@@ -18,9 +18,8 @@ import org.apache.lucene.search.Weight;
 /**
  * The documents whose nested code in {@code field} is within Hamming distance {@code radius} of a
  * query code at {@code lengthBits}: a constant-score query, for example a {@code FILTER} clause of
- * a {@code BooleanQuery}. Exact: a segment scans the prefix of every code, or, when it has a prefix
- * table and the radius is small ({@link dev.nhl.index.PrefixBuckets#worthProbingRadius}), reads
- * only the buckets whose keys are within the radius, which hold every answer.
+ * a {@code BooleanQuery}. Exact: each segment's {@link dev.nhl.index.CodeSegment#radius} reads
+ * its multi-index tables within the radius where that costs less than a scan of the columns.
  */
 public final class NestedHammingRadiusQuery extends Query {
 
@@ -59,8 +58,7 @@ public final class NestedHammingRadiusQuery extends Query {
     return new ConstantScoreWeight(this, boost) {
       @Override
       public ScorerSupplier scorerSupplier(LeafReaderContext ctx) throws IOException {
-        int[] docs = LeafCodeSearch.withinRadius(
-            ctx.reader(), field, code, lengthBits, radius, LeafCodeSearch.accepted(ctx, null));
+        int[] docs = LeafCodeSearch.withinRadius(ctx, field, code, lengthBits, radius);
         if (docs.length == 0) {
           return null;
         }

@@ -6,7 +6,9 @@ import org.apache.lucene.codecs.lucene104.Lucene104Codec;
 
 /**
  * Lucene's default codec ({@code Lucene104}) with {@link NhlDocValuesFormat} for doc values: binary fields, {@link
- * NestedCodeField}s among them, are stored column-wise; everything else as Lucene stores it.
+ * NestedCodeField}s among them, are stored column-wise; everything else as Lucene stores it. Its
+ * name, {@value #NAME}, names the Lucene codec it extends, as Lucene's own codec names do;
+ * indexes written under the earlier name {@code Nhl} are read by {@link NhlLegacyCodec}.
  *
  * <pre>{@code
  * IndexWriterConfig config = new IndexWriterConfig(analyzer).setCodec(new NhlCodec());
@@ -17,8 +19,8 @@ import org.apache.lucene.codecs.lucene104.Lucene104Codec;
  */
 public final class NhlCodec extends FilterCodec {
 
-  /** The SPI name of this codec. */
-  public static final String NAME = "Nhl";
+  /** The SPI name of this codec: nhl's doc values over {@code Lucene104}. */
+  public static final String NAME = "Nhl104";
 
   private final DocValuesFormat docValues;
 

@@ -10,7 +10,8 @@ import static dev.nhl.lucene.NhlDocValuesFormat.VERSION_CURRENT;
 
 import dev.nhl.index.CodeSpec;
 import dev.nhl.index.ColumnLayout;
-import dev.nhl.index.PrefixBuckets;
+import dev.nhl.index.MultiIndex;
+import java.util.List;
 import java.io.IOException;
 import org.apache.lucene.codecs.CodecUtil;
 import org.apache.lucene.codecs.DocValuesConsumer;
@@ -22,14 +23,13 @@ import org.apache.lucene.index.IndexFileNames;
 import org.apache.lucene.index.SegmentWriteState;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.store.IndexOutput;
-import org.apache.lucene.util.BitUtil;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.IOUtils;
 
 /** Writes binary fields in the layouts of {@link NhlDocValuesFormat}; delegates the others. */
 final class NhlDocValuesConsumer extends DocValuesConsumer {
 
-  /** Bytes of records one pass of the prefix table's writer holds. */
+  /** Bytes of ids one pass of the tables' writer holds. */
   static final int TABLE_PASS_BYTES = 32 * 1024 * 1024;
 
   private final DocValuesConsumer delegate;
@@ -173,60 +173,37 @@ final class NhlDocValuesConsumer extends DocValuesConsumer {
     meta.writeLong(layout.dataBytes(count));
     // a table serves NestedHammingQuery: the fields NestedCodeField made, not every fixed-length one
     boolean codeField = spec.toString().equals(field.getAttribute(NestedCodeField.SPEC_ATTRIBUTE));
-    if (count >= minTableCodes && (codeField || tableForEveryColumnField)) {
-      writeTable(field, values, spec.maxBytes(), count);
-    } else {
-      meta.writeByte((byte) 0);
+    List<MultiIndex.Substring> substrings =
+        count >= minTableCodes && (codeField || tableForEveryColumnField) ? MultiIndex.substrings(spec, count) : List.of();
+    meta.writeVInt(substrings.size());
+    if (!substrings.isEmpty()) {
+      writeTables(field, values, spec, count, substrings);
     }
   }
 
   /**
-   * The prefix table of {@link PrefixBuckets}: codes with their doc ids, ordered by key. One pass
-   * counts the keys; then each pass over the values fills the record positions that fit in
-   * {@link #TABLE_PASS_BYTES}, so that memory stays bounded whatever the segment's size or skew.
+   * The region of {@link MultiIndex} for the field's codes, by ordinal. The writer reads the values
+   * once per pass, so memory stays bounded whatever the segment's size.
    */
-  private void writeTable(FieldInfo field, DocValuesProducer values, int codeBytes, int count)
+  private void writeTables(
+      FieldInfo field, DocValuesProducer values, CodeSpec spec, int count, List<MultiIndex.Substring> substrings)
       throws IOException {
-    int keyBits = PrefixBuckets.keyBits(count, codeBytes);
-    int buckets = 1 << keyBits;
-    int[] starts = new int[buckets + 1];
-    BinaryDocValues it = values.getBinary(field);
-    for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
-      BytesRef v = it.binaryValue();
-      starts[PrefixBuckets.key(v.bytes, v.offset, codeBytes, keyBits) + 1]++;
+    for (MultiIndex.Substring s : substrings) {
+      meta.writeVInt(s.from());
+      meta.writeVInt(s.width());
     }
-    for (int key = 1; key <= buckets; key++) {
-      starts[key] += starts[key - 1];
-    }
-    assert starts[buckets] == count;
-    meta.writeByte((byte) keyBits);
     long start = data.alignFilePointer(ColumnLayout.ALIGN);
     meta.writeLong(start);
-    for (int s : starts) {
-      data.writeInt(s); // little-endian, as PrefixBuckets reads it
-    }
-    long padding = start + PrefixBuckets.recordsOffset(keyBits) - data.getFilePointer();
-    data.writeBytes(new byte[(int) padding], (int) padding);
-    int rb = PrefixBuckets.recordBytes(codeBytes);
-    int passRecords = Math.max(1, TABLE_PASS_BYTES / rb);
-    byte[] buf = new byte[Math.min(count, passRecords) * rb];
-    for (int from = 0; from < count; from += passRecords) {
-      int to = (int) Math.min(count, (long) from + passRecords);
-      int[] next = starts.clone();
-      it = values.getBinary(field);
+    MultiIndex.write(spec, substrings, count, visitor -> {
+      BinaryDocValues it = values.getBinary(field);
+      int ord = 0;
       for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
         BytesRef v = it.binaryValue();
-        int pos = next[PrefixBuckets.key(v.bytes, v.offset, codeBytes, keyBits)]++;
-        if (pos >= from && pos < to) {
-          int at = (pos - from) * rb;
-          System.arraycopy(v.bytes, v.offset, buf, at, codeBytes);
-          BitUtil.VH_LE_INT.set(buf, at + codeBytes, doc);
-        }
+        visitor.visit(ord++, v.bytes, v.offset);
       }
-      data.writeBytes(buf, 0, (to - from) * rb);
-    }
+    }, data::writeBytes, TABLE_PASS_BYTES);
     meta.writeLong(data.getFilePointer() - start);
-    assert data.getFilePointer() - start == PrefixBuckets.regionBytes(keyBits, count, codeBytes);
+    assert data.getFilePointer() - start == MultiIndex.regionBytes(spec, substrings, count);
   }
 
   private void writeOffsets(FieldInfo field, DocValuesProducer values, int count, int minLength, int maxLength)

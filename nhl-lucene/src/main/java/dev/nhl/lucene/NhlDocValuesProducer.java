@@ -7,16 +7,20 @@ import static dev.nhl.lucene.NhlDocValuesFormat.LAYOUT_OFFSETS;
 import static dev.nhl.lucene.NhlDocValuesFormat.META_CODEC;
 import static dev.nhl.lucene.NhlDocValuesFormat.META_EXTENSION;
 import static dev.nhl.lucene.NhlDocValuesFormat.VERSION_CURRENT;
+import static dev.nhl.lucene.NhlDocValuesFormat.VERSION_MULTI_INDEX;
 import static dev.nhl.lucene.NhlDocValuesFormat.VERSION_PREFIX_TABLE;
 import static dev.nhl.lucene.NhlDocValuesFormat.VERSION_START;
 
+import dev.nhl.index.CodeSegment;
 import dev.nhl.index.CodeSpec;
 import dev.nhl.index.ColumnLayout;
-import dev.nhl.index.ColumnarCodes;
-import dev.nhl.index.PrefixBuckets;
-import java.lang.foreign.MemorySegment;
+import dev.nhl.index.MultiIndex;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.lucene.codecs.CodecUtil;
@@ -58,7 +62,7 @@ final class NhlDocValuesProducer extends DocValuesProducer {
       long offsetsStart, // offsets only
       int minLength,
       int maxLength,
-      int keyBits, // columns with a prefix table only
+      List<MultiIndex.Substring> substrings, // columns with multi-index tables only
       long tableStart,
       long tableLength) {}
 
@@ -144,22 +148,37 @@ final class NhlDocValuesProducer extends DocValuesProducer {
         if (start % ColumnLayout.ALIGN != 0 || length != ColumnLayout.of(spec).dataBytes(count)) {
           throw new CorruptIndexException("invalid column region " + start + "+" + length, meta);
         }
-        int keyBits = version >= VERSION_PREFIX_TABLE ? meta.readByte() : 0;
+        List<MultiIndex.Substring> substrings = List.of();
         long tableStart = 0;
         long tableLength = 0;
-        if (keyBits != 0) {
-          if (keyBits < 1 || keyBits > Math.min(PrefixBuckets.MAX_KEY_BITS, 8 * valueLength)) {
-            throw new CorruptIndexException("invalid prefix table key bits " + keyBits, meta);
+        if (version == VERSION_PREFIX_TABLE) {
+          skipPrefixTable(meta, count, valueLength);
+        } else if (version >= VERSION_MULTI_INDEX) {
+          int m = meta.readVInt();
+          if (m < 0 || m > spec.maxBits()) {
+            throw new CorruptIndexException("invalid table count " + m, meta);
           }
-          tableStart = meta.readLong();
-          tableLength = meta.readLong();
-          if (tableStart % ColumnLayout.ALIGN != 0
-              || tableLength != PrefixBuckets.regionBytes(keyBits, count, valueLength)) {
-            throw new CorruptIndexException("invalid prefix table region " + tableStart + "+" + tableLength, meta);
+          if (m > 0) {
+            List<MultiIndex.Substring> subs = new ArrayList<>(m);
+            try {
+              for (int t = 0; t < m; t++) {
+                subs.add(new MultiIndex.Substring(meta.readVInt(), meta.readVInt()));
+              }
+              MultiIndex.checkSubstrings(spec, subs);
+            } catch (IllegalArgumentException ex) {
+              throw new CorruptIndexException("invalid multi-index substrings: " + ex.getMessage(), meta, ex);
+            }
+            substrings = List.copyOf(subs);
+            tableStart = meta.readLong();
+            tableLength = meta.readLong();
+            if (tableStart % ColumnLayout.ALIGN != 0 || tableStart < 0
+                || tableLength != MultiIndex.regionBytes(spec, substrings, count)) {
+              throw new CorruptIndexException("invalid multi-index region " + tableStart + "+" + tableLength, meta);
+            }
           }
         }
         e = new BinaryEntry(docsOffset, docsLength, jumpTableEntries, denseRankPower, count, layout, spec,
-            start, length, 0, valueLength, valueLength, keyBits, tableStart, tableLength);
+            start, length, 0, valueLength, valueLength, substrings, tableStart, tableLength);
       } else if (layout == LAYOUT_OFFSETS) {
         long start = meta.readLong();
         long length = meta.readLong();
@@ -167,11 +186,31 @@ final class NhlDocValuesProducer extends DocValuesProducer {
         int minLength = meta.readInt();
         int maxLength = meta.readInt();
         e = new BinaryEntry(docsOffset, docsLength, jumpTableEntries, denseRankPower, count, layout, null,
-            start, length, offsetsStart, minLength, maxLength, 0, 0, 0);
+            start, length, offsetsStart, minLength, maxLength, List.of(), 0, 0);
       } else {
         throw new CorruptIndexException("invalid layout " + layout, meta);
       }
       binaries.put(number, e);
+    }
+  }
+
+  /**
+   * Version 1's prefix table: its fields are read and checked, the table itself is not used (the
+   * data file's checksum still covers it).
+   */
+  private static void skipPrefixTable(IndexInput meta, int count, int valueLength) throws IOException {
+    int keyBits = meta.readByte();
+    if (keyBits == 0) {
+      return;
+    }
+    if (keyBits < 1 || keyBits > Math.min(16, 8 * valueLength)) {
+      throw new CorruptIndexException("invalid prefix table key bits " + keyBits, meta);
+    }
+    long tableStart = meta.readLong();
+    long tableLength = meta.readLong();
+    long expected = ColumnLayout.align(4L * ((1 << keyBits) + 1)) + (long) count * (valueLength + 4);
+    if (tableStart % ColumnLayout.ALIGN != 0 || tableLength != expected) {
+      throw new CorruptIndexException("invalid prefix table region " + tableStart + "+" + tableLength, meta);
     }
   }
 
@@ -193,49 +232,50 @@ final class NhlDocValuesProducer extends DocValuesProducer {
     return new IndexedDISI(data, e.docsOffset(), e.docsLength(), e.jumpTableEntries(), e.denseRankPower(), e.count());
   }
 
-  private final ConcurrentHashMap<BinaryEntry, ColumnarCodes> columns = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<BinaryEntry, CodeSegment> segments = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<BinaryEntry, int[]> ordToDoc = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<BinaryEntry, PrefixBuckets> tables = new ConcurrentHashMap<>();
 
   /**
-   * The mapped prefix table of a field, checked and made once per segment; null when the field
-   * has none or the directory does not map its files.
+   * The field's codes as a {@link CodeSegment}, made once per segment reader: over the mapped file
+   * when the directory maps its files, else over a copy in memory, read once. The tables' bucket
+   * starts are checked here.
    */
-  PrefixBuckets tableOf(BinaryEntry e) throws IOException {
-    if (e.keyBits() == 0 || !(data instanceof MemorySegmentAccessInput in)) {
-      return null;
-    }
-    PrefixBuckets t = tables.get(e);
-    if (t == null) {
-      MemorySegment seg = in.segmentSliceOrNull(e.tableStart(), e.tableLength());
-      if (seg == null) {
-        return null;
-      }
-      try {
-        t = PrefixBuckets.of(e.keyBits(), e.count(), e.maxLength(), seg);
-      } catch (IllegalArgumentException ex) {
-        throw new CorruptIndexException("invalid prefix table: " + ex.getMessage(), data, ex);
-      }
-      tables.putIfAbsent(e, t);
-    }
-    return t;
-  }
-
-  /** The mapped columns of a field, made once per segment; null without a mapping directory. */
-  ColumnarCodes columnsOf(BinaryEntry e) throws IOException {
-    if (!(data instanceof MemorySegmentAccessInput in)) {
-      return null;
-    }
-    ColumnarCodes c = columns.get(e);
+  CodeSegment segmentOf(BinaryEntry e) throws IOException {
+    CodeSegment c = segments.get(e);
     if (c == null) {
-      MemorySegment seg = in.segmentSliceOrNull(e.start(), e.length());
-      if (seg == null) {
-        return null;
+      MemorySegment columns = region(e.start(), e.length());
+      try {
+        c = e.substrings().isEmpty()
+            ? CodeSegment.of(e.spec(), e.count(), columns)
+            : CodeSegment.of(e.spec(), e.count(), columns,
+                MultiIndex.of(e.spec(), e.count(), e.substrings(), region(e.tableStart(), e.tableLength())));
+      } catch (IllegalArgumentException ex) {
+        throw new CorruptIndexException("invalid multi-index tables: " + ex.getMessage(), data, ex);
       }
-      c = ColumnarCodes.of(e.spec(), e.count(), seg);
-      columns.putIfAbsent(e, c);
+      CodeSegment prev = segments.putIfAbsent(e, c);
+      c = prev == null ? c : prev;
     }
     return c;
+  }
+
+  /** A region of the data file: mapped, or read into memory the garbage collector frees. */
+  private MemorySegment region(long start, long length) throws IOException {
+    if (data instanceof MemorySegmentAccessInput in) {
+      MemorySegment seg = in.segmentSliceOrNull(start, length);
+      if (seg != null) {
+        return seg;
+      }
+    }
+    // 64-byte aligned, off the heap: what the kernels read fastest
+    MemorySegment copy = Arena.ofAuto().allocate(Math.max(1, length), ColumnLayout.ALIGN).asSlice(0, length);
+    IndexInput in = data.slice("nhl region", start, length);
+    byte[] buf = new byte[1 << 16];
+    for (long off = 0; off < length; off += buf.length) {
+      int n = (int) Math.min(buf.length, length - off);
+      in.readBytes(buf, 0, n);
+      MemorySegment.copy(buf, 0, copy, java.lang.foreign.ValueLayout.JAVA_BYTE, off, n);
+    }
+    return copy;
   }
 
   /** Ordinal to document of a sparse field, made once per segment. */
@@ -262,18 +302,13 @@ final class NhlDocValuesProducer extends DocValuesProducer {
     }
 
     @Override
-    public ColumnarCodes columns() throws IOException {
-      return columnsOf(entry);
+    public CodeSegment segment() throws IOException {
+      return segmentOf(entry);
     }
 
     @Override
     public int[] ordToDoc() {
       return null;
-    }
-
-    @Override
-    public PrefixBuckets table() throws IOException {
-      return tableOf(entry);
     }
   }
 
@@ -286,18 +321,13 @@ final class NhlDocValuesProducer extends DocValuesProducer {
     }
 
     @Override
-    public ColumnarCodes columns() throws IOException {
-      return columnsOf(entry);
+    public CodeSegment segment() throws IOException {
+      return segmentOf(entry);
     }
 
     @Override
     public int[] ordToDoc() throws IOException {
       return ordToDocOf(entry);
-    }
-
-    @Override
-    public PrefixBuckets table() throws IOException {
-      return tableOf(entry);
     }
   }
 

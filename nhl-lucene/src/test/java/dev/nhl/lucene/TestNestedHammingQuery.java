@@ -502,11 +502,11 @@ public class TestNestedHammingQuery extends LuceneTestCase {
     QueryUtils.checkUnequal(NestedHammingQuery.progressive("code", q, 5), NestedHammingQuery.probing("code", q, 5, 100));
     QueryUtils.checkUnequal(NestedHammingQuery.probing("code", q, 5, 100), NestedHammingQuery.probing("code", q, 5, 101));
     QueryUtils.checkEqual(NestedHammingQuery.probing("code", q, 5, 100), NestedHammingQuery.probing("code", q, 5, 100));
-    assertEquals("NestedHammingQuery(code, 00112233445566778899aabbccddeeff, k=5, progressive at 128 bits, candidates=100)",
+    assertEquals("NestedHammingQuery(code, 00112233445566778899aabbccddeeff, probe(k=5, candidates=100))",
         NestedHammingQuery.probing("code", q, 5, 100).toString());
     expectThrows(IllegalArgumentException.class, () -> NestedHammingQuery.probing("code", q, 5, 0));
     QueryUtils.checkUnequal(a, NestedHammingQuery.exact("code", q, 5).withFilter(new TermQuery(new Term("tag", "x"))));
-    assertEquals("NestedHammingQuery(code, 00112233445566778899aabbccddeeff, k=5, exact at 128 bits)", a.toString());
+    assertEquals("NestedHammingQuery(code, 00112233445566778899aabbccddeeff, exact(k=5, length=128))", a.toString());
     QueryUtils.checkEqual(new NestedHammingRadiusQuery("code", q, 32, 3), new NestedHammingRadiusQuery("code", q, 32, 3));
     QueryUtils.checkUnequal(new NestedHammingRadiusQuery("code", q, 32, 3), new NestedHammingRadiusQuery("code", q, 32, 4));
     expectThrows(IllegalArgumentException.class, () -> NestedHammingQuery.exact("code", q, 0));

@@ -220,7 +220,7 @@ public class TestNhlCodec extends LuceneTestCase {
   }
 
   /**
-   * A prefix table whose bytes pass the checksum but whose bucket starts are out of order (what a
+   * Multi-index tables whose bytes pass the checksum but whose bucket starts are out of order (what a
    * writer bug would leave) is refused when a query first maps it, never searched.
    */
   public void testInconsistentTableIsRefusedEvenWithAValidChecksum() throws IOException {
@@ -253,12 +253,13 @@ public class TestNhlCodec extends LuceneTestCase {
         bytes = new byte[(int) in.length()];
         in.readBytes(bytes, 0, bytes.length);
       }
-      // the only binary field's table is the last region before the footer
-      int keyBits = dev.nhl.index.PrefixBuckets.keyBits(n, 16);
+      // the only binary field's tables are the last region before the footer: rows, then the first table's starts
+      var subs = dev.nhl.index.MultiIndex.substrings(SPEC, n);
       int tableStart = bytes.length - CodecUtil.footerLength()
-          - (int) dev.nhl.index.PrefixBuckets.regionBytes(keyBits, n, 16);
-      assertEquals("the first bucket starts at 0", 0, org.apache.lucene.util.BitUtil.VH_LE_INT.get(bytes, tableStart));
-      org.apache.lucene.util.BitUtil.VH_LE_INT.set(bytes, tableStart + 4 * 3, n + 1);
+          - (int) dev.nhl.index.MultiIndex.regionBytes(SPEC, subs, n);
+      int firstStarts = tableStart + (int) dev.nhl.index.ColumnLayout.align(16L * n);
+      assertEquals("the first bucket starts at 0", 0, org.apache.lucene.util.BitUtil.VH_LE_INT.get(bytes, firstStarts));
+      org.apache.lucene.util.BitUtil.VH_LE_INT.set(bytes, firstStarts + 4 * 3, n + 1);
       dir.deleteFile(data);
       try (IndexOutput out = dir.createOutput(data, IOContext.DEFAULT)) {
         out.writeBytes(bytes, bytes.length - CodecUtil.footerLength());
@@ -271,7 +272,7 @@ public class TestNhlCodec extends LuceneTestCase {
         org.apache.lucene.search.IndexSearcher searcher = new org.apache.lucene.search.IndexSearcher(reader);
         CorruptIndexException e = expectThrows(CorruptIndexException.class,
             () -> searcher.search(NestedHammingQuery.probing("code", new byte[16], 10, 10), 10));
-        assertTrue(e.getMessage(), e.getMessage().contains("prefix table"));
+        assertTrue(e.getMessage(), e.getMessage().contains("multi-index"));
       }
     }
   }

@@ -41,6 +41,15 @@ public interface HammingKernel {
   void gather(MemorySegment plane, int wordBytes, long query, int[] ids, int count, short[] dist);
 
   /**
+   * The Hamming distance between a code stored row-wise at {@code offset} of {@code rows}
+   * (little-endian 8-byte words) and a query given as words read the same way: {@code
+   * popcount(word_w ^ query[w])} summed over the first {@code fullWords} words, plus {@code
+   * popcount((word ^ query) & tailMask)} of the next word when {@code tailMask} is not 0. The one
+   * primitive every search uses to rank a single code.
+   */
+  int xorBitCount(MemorySegment rows, long offset, long[] query, int fullWords, long tailMask);
+
+  /**
    * Writes to {@code out}, in increasing order, the positions {@code i in [0, count)} where {@code
    * dist[i] < bound}, and returns how many there are. {@code out} has room for {@code count}.
    */

@@ -311,4 +311,9 @@ final class PanamaHammingKernel implements HammingKernel {
     }
     return n;
   }
+
+  @Override
+  public int xorBitCount(MemorySegment rows, long offset, long[] query, int fullWords, long tailMask) {
+    return ScalarHammingKernel.rowDistance(rows, offset, query, fullWords, tailMask);
+  }
 }

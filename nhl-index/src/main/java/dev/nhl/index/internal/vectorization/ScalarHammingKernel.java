@@ -102,4 +102,25 @@ final class ScalarHammingKernel implements HammingKernel {
     }
     return n;
   }
+
+  @Override
+  public int xorBitCount(MemorySegment rows, long offset, long[] query, int fullWords, long tailMask) {
+    return rowDistance(rows, offset, query, fullWords, tailMask);
+  }
+
+  /** The scalar row distance; a popcount of two words needs no vectors, so both kernels use it. */
+  static int rowDistance(MemorySegment rows, long offset, long[] query, int fullWords, long tailMask) {
+    if (fullWords == 2 && tailMask == 0) {
+      // 128 bits, the common final length: two loads C2 keeps in registers
+      return Long.bitCount(rows.get(LONG, offset) ^ query[0]) + Long.bitCount(rows.get(LONG, offset + 8) ^ query[1]);
+    }
+    int d = 0;
+    for (int w = 0; w < fullWords; w++) {
+      d += Long.bitCount(rows.get(LONG, offset + 8L * w) ^ query[w]);
+    }
+    if (tailMask != 0) {
+      d += Long.bitCount((rows.get(LONG, offset + 8L * fullWords) ^ query[fullWords]) & tailMask);
+    }
+    return d;
+  }
 }

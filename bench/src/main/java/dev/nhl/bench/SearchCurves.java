@@ -1,0 +1,198 @@
+package dev.nhl.bench;
+
+import dev.nhl.index.CodeSpec;
+import dev.nhl.index.Hits;
+import dev.nhl.index.NestedCodeIndex;
+import dev.nhl.index.ProgressivePlan;
+import dev.nhl.index.SearchOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Recall against latency of nhl-index's searches, per data kind and size, single-threaded, warm:
+ * the default, the exact scan of the columns, exact multi-index search without a cost cap, and
+ * approximate probes of the tables with several candidate budgets. Prints a table (p50, p99,
+ * mean, tie-aware recall@10 against the scan) and writes {@code curves-<kind>-<n>.csv} and an SVG
+ * plot of recall against p50 latency into the output folder.
+ *
+ * <p>Usage: {@code SearchCurves OUTDIR n queries kind...} (kinds of {@link CodeGenerator}).
+ */
+public final class SearchCurves {
+
+  static final CodeSpec SPEC = CodeSpec.of(16, 32, 64, 128);
+  static final int K = 10;
+
+  private SearchCurves() {}
+
+  /** One series point: a search's name, latency percentiles and recall. */
+  record Point(String name, double p50, double p99, double mean, double recall) {}
+
+  /** Runs the curves. */
+  public static void main(String[] args) throws IOException {
+    if (args.length < 4) {
+      throw new IllegalArgumentException("usage: SearchCurves OUTDIR n queries kind...");
+    }
+    Path out = Path.of(args[0]);
+    Files.createDirectories(out);
+    int n = Integer.parseInt(args[1]);
+    int queries = Integer.parseInt(args[2]);
+    for (int a = 3; a < args.length; a++) {
+      run(out, args[a], n, queries);
+    }
+  }
+
+  static List<Point> run(Path out, String kind, int n, int queries) throws IOException {
+    CodeGenerator gen = new CodeGenerator(kind, n, 42);
+    NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPEC).multiIndexFrom(1);
+    byte[] code = new byte[16];
+    for (int i = 0; i < n; i++) {
+      gen.next(code);
+      b.add(code);
+    }
+    long t0 = System.nanoTime();
+    NestedCodeIndex index = b.build();
+    double buildSeconds = (System.nanoTime() - t0) / 1e9;
+    byte[][] qs = new byte[queries][];
+    for (int q = 0; q < queries; q++) {
+      qs[q] = gen.next();
+    }
+    SearchOptions scan = SearchOptions.progressive(ProgressivePlan.exact(128, K));
+    int[][] exact = new int[queries][];
+    for (int q = 0; q < queries; q++) {
+      exact[q] = index.search(qs[q], scan).distances();
+    }
+    List<Point> points = new ArrayList<>();
+    points.add(measure("exact scan", index, qs, exact, scan));
+    points.add(measure("default", index, qs, exact, SearchOptions.progressive(K)));
+    points.add(measure("exact multi-index (no cost cap)", index, qs, exact, SearchOptions.probing(K, Long.MAX_VALUE)));
+    for (long c : new long[] {100, 1_000, 10_000, 100_000}) {
+      points.add(measure(String.format(Locale.ROOT, "probe %,d", c), index, qs, exact, SearchOptions.probing(K, c)));
+    }
+    if (n > ProgressivePlan.EXACT_UP_TO) {
+      ProgressivePlan plan = ProgressivePlan.defaultPlan(SPEC, n, K, 128);
+      points.add(measure("column plan " + plan.stages(), index, qs, exact, SearchOptions.progressive(plan)));
+    }
+    index.close();
+    String title = String.format(Locale.ROOT, "%,d %s codes, top %d, %d queries", n, kind, K, queries);
+    System.out.printf(Locale.ROOT, "%n# %s; index with tables built in %.1f s; %s, %d cores, JDK %s%n", title,
+        buildSeconds, System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"));
+    System.out.println("| search | p50 | p99 | mean | recall@10 |\n| --- | ---: | ---: | ---: | ---: |");
+    StringBuilder csv = new StringBuilder("search,p50_ms,p99_ms,mean_ms,recall\n");
+    for (Point p : points) {
+      System.out.printf(Locale.ROOT, "| %s | %.3f ms | %.3f ms | %.3f ms | %.4f |%n", p.name(), p.p50(), p.p99(), p.mean(), p.recall());
+      csv.append(String.format(Locale.ROOT, "\"%s\",%.4f,%.4f,%.4f,%.5f%n", p.name(), p.p50(), p.p99(), p.mean(), p.recall()));
+    }
+    String base = String.format(Locale.ROOT, "curves-%s-%d", kind, n);
+    Files.writeString(out.resolve(base + ".csv"), csv);
+    Files.writeString(out.resolve(base + ".svg"), Svg.plot(title, points));
+    return points;
+  }
+
+  private static Point measure(String name, NestedCodeIndex index, byte[][] qs, int[][] exact, SearchOptions o) {
+    // warm-up until two passes agree within 5% (C2 compiles in the background on 2 cores), or
+    // one pass takes 5 s
+    long previous = Long.MAX_VALUE;
+    for (int pass = 0; pass < 10; pass++) {
+      long t0 = System.nanoTime();
+      for (byte[] q : qs) {
+        index.search(q, o);
+      }
+      long t = System.nanoTime() - t0;
+      if ((pass >= 2 && Math.abs(t - previous) < 0.05 * previous) || t > 5_000_000_000L) {
+        break;
+      }
+      previous = t;
+    }
+    long[] nanos = new long[qs.length];
+    double recall = 0;
+    for (int q = 0; q < qs.length; q++) {
+      long t0 = System.nanoTime();
+      Hits h = index.search(qs[q], o);
+      nanos[q] = System.nanoTime() - t0;
+      recall += LuceneComparison.recall(exact[q], h.distances());
+    }
+    long sum = 0;
+    for (long x : nanos) {
+      sum += x;
+    }
+    Arrays.sort(nanos);
+    return new Point(name, nanos[nanos.length / 2] / 1e6, nanos[(int) Math.ceil(nanos.length * 0.99) - 1] / 1e6,
+        sum / 1e6 / nanos.length, recall / qs.length);
+  }
+
+  /** A small SVG scatter plot: p50 latency (log scale) against recall, one labelled point a search. */
+  static final class Svg {
+    private Svg() {}
+
+    static String plot(String title, List<Point> points) {
+      int w = 720;
+      int h = 420;
+      int left = 70;
+      int right = 260;
+      int top = 40;
+      int bottom = 50;
+      double minT = Double.MAX_VALUE;
+      double maxT = 0;
+      for (Point p : points) {
+        minT = Math.min(minT, p.p50());
+        maxT = Math.max(maxT, p.p50());
+      }
+      double lo = Math.floor(Math.log10(Math.max(1e-4, minT)));
+      double hi = Math.ceil(Math.log10(Math.max(maxT, minT * 10)));
+      double minR = 0;
+      for (Point p : points) {
+        minR = Math.min(minR, p.recall());
+      }
+      StringBuilder s = new StringBuilder();
+      s.append(String.format(Locale.ROOT,
+          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n", w, h));
+      s.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", w, h));
+      s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"14\">%s</text>%n", left, escape(title)));
+      int pw = w - left - right;
+      int ph = h - top - bottom;
+      s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#444\"/>%n", left, top, pw, ph));
+      for (double e = lo; e <= hi; e++) {
+        double x = left + (e - lo) / (hi - lo) * pw;
+        s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>%n", x, top, x, top + ph));
+        s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s ms</text>%n", x, top + ph + 16,
+            trim(Math.pow(10, e))));
+      }
+      for (double r = 0; r <= 1.0001; r += 0.1) {
+        double y = top + ph - (r - minR) / (1 - minR) * ph;
+        s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>%n", left, y, left + pw, y));
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.1f</text>%n", left - 6, y + 4, r));
+      }
+      s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">p50 latency (log scale)</text>%n",
+          left + pw / 2, h - 12));
+      s.append(String.format(Locale.ROOT,
+          "<text x=\"16\" y=\"%d\" transform=\"rotate(-90 16 %d)\" text-anchor=\"middle\">recall@10</text>%n", top + ph / 2, top + ph / 2));
+      String[] colours = {"#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e"};
+      for (int i = 0; i < points.size(); i++) {
+        Point p = points.get(i);
+        double x = left + (Math.log10(Math.max(1e-4, p.p50())) - lo) / (hi - lo) * pw;
+        double y = top + ph - (p.recall() - minR) / (1 - minR) * ph;
+        String c = colours[i % colours.length];
+        s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\"/>%n", x, y, c));
+        int ly = top + 14 + 18 * i;
+        s.append(String.format(Locale.ROOT, "<circle cx=\"%d\" cy=\"%d\" r=\"5\" fill=\"%s\"/>%n", left + pw + 16, ly - 4, c));
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s: %.3f ms, %.3f</text>%n", left + pw + 26, ly,
+            escape(p.name()), p.p50(), p.recall()));
+      }
+      return s.append("</svg>\n").toString();
+    }
+
+    private static String trim(double v) {
+      return v >= 1 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%s", v).replaceAll("0+$", "");
+    }
+
+    private static String escape(String t) {
+      return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+  }
+}
