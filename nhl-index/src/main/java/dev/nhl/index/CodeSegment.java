@@ -38,9 +38,9 @@ public final class CodeSegment {
    * tables a random read of its row; a scan reads every code's bytes through the final length
    * sequentially.
    */
-  static final double BUCKET_COST = 30;
+  static final double BUCKET_COST = 60;
 
-  static final double CANDIDATE_COST = 25;
+  static final double CANDIDATE_COST = 60;
   static final double SCAN_COST_PER_BYTE = 0.08;
   static final double SCAN_COST_PER_CODE = 0.3;
 

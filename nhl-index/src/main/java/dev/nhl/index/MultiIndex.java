@@ -481,8 +481,11 @@ public final class MultiIndex {
           // the k-th distance tells how far the probe must go: give up at once when that is
           // hopeless (codes without structure); the estimate takes the k-th distance found so
           // far, which is pessimistic early on, so a merely costly look ahead does not stop it
+          // (not before every table was probed within radius 1: until then the k-th distance may
+          // come from codes that merely share a bucket with the query)
           double spent = work.buckets * bucketCost + work.candidates * candidateCost;
-          if (spent + costToCover(done, t, worst, bucketCost, candidateCost) > HOPELESS * maxCost) {
+          boolean settled = r >= 2 || (r == 1 && t == m - 1);
+          if (settled && spent + costToCover(done, t, worst, bucketCost, candidateCost) > HOPELESS * maxCost) {
             return false;
           }
         }
