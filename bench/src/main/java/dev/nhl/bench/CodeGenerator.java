@@ -17,11 +17,15 @@ import java.util.SplittableRandom;
  *       Queries are fresh samples.
  *   <li>{@code uniform}: every bit random, for codes and queries: prefixes say nothing about the
  *       full distance, the hard case for progressive search.
+ *   <li>{@code file:PATH}: real codes, 16 bytes each, read in order from a file {@link RealCodes}
+ *       wrote: the first {@code n} are the database, the rest the queries.
  * </ul>
  */
 public final class CodeGenerator {
 
   private final boolean clustered;
+  private final byte[] file; // file: codes in order; null otherwise
+  private int filePos;
   private final double flip; // 0: the nested flip rates of clustered
   private final SplittableRandom random;
   private final long[][] centres;
@@ -31,6 +35,21 @@ public final class CodeGenerator {
    */
   public CodeGenerator(String data, long n, long seed) {
     this.random = new SplittableRandom(seed);
+    if (data.startsWith("file:")) {
+      try {
+        file = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(data.substring(5)));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      if (file.length < 16 * (n + 1)) {
+        throw new IllegalArgumentException(data + " holds " + file.length / 16 + " codes, fewer than " + n + " and a query");
+      }
+      clustered = false;
+      flip = 0;
+      centres = new long[0][];
+      return;
+    }
+    file = null;
     double p = 0;
     if (data.startsWith("flip")) {
       try {
@@ -63,6 +82,14 @@ public final class CodeGenerator {
 
   /** Writes the next code, big-endian words as in {@code Codes.toLongs}, into 16 bytes. */
   public void next(byte[] out) {
+    if (file != null) {
+      if (filePos + 16 > file.length) {
+        throw new IllegalStateException("the code file has no more codes after " + filePos / 16);
+      }
+      System.arraycopy(file, filePos, out, 0, 16);
+      filePos += 16;
+      return;
+    }
     long w0;
     long w1;
     if (flip > 0) {

@@ -88,7 +88,8 @@ public final class SearchCurves {
       System.out.printf(Locale.ROOT, "| %s | %.3f ms | %.3f ms | %.3f ms | %.4f |%n", p.name(), p.p50(), p.p99(), p.mean(), p.recall());
       csv.append(String.format(Locale.ROOT, "\"%s\",%.4f,%.4f,%.4f,%.5f%n", p.name(), p.p50(), p.p99(), p.mean(), p.recall()));
     }
-    String base = String.format(Locale.ROOT, "curves-%s-%d", kind, n);
+    String name = kind.startsWith("file:") ? "file-" + Path.of(kind.substring(5)).getFileName() : kind;
+    String base = String.format(Locale.ROOT, "curves-%s-%d", name, n);
     Files.writeString(out.resolve(base + ".csv"), csv);
     Files.writeString(out.resolve(base + ".svg"), Svg.plot(title, points));
     return points;

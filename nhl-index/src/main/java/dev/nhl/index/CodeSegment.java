@@ -33,14 +33,15 @@ import java.util.Optional;
 public final class CodeSegment {
 
   /**
-   * The cost model, in nanoseconds of this kind of machine (2 cores, AVX-512; see {@code
-   * bench/RESULTS.md}): a bucket probed is a random read of its start, a code ranked by the
-   * tables a random read of its row; a scan reads every code's bytes through the final length
-   * sequentially.
+   * The cost model, in nanoseconds of this kind of machine (2 cores, AVX-512; fitted by {@code
+   * bench}'s {@code CostModelFit}, see {@code bench/RESULTS.md}): a bucket probed is a random read
+   * of its start; a code ranked by the tables is a random read of its row (73 ns a code measured
+   * at 1M codes, 122 ns at 10M); a scan reads every code's bytes through the final length
+   * sequentially (0.96 ns a 128-bit code at 1M, 1.77 ns at 10M).
    */
-  static final double BUCKET_COST = 60;
+  static final double BUCKET_COST = 30;
 
-  static final double CANDIDATE_COST = 60;
+  static final double CANDIDATE_COST = 100;
   static final double SCAN_COST_PER_BYTE = 0.08;
   static final double SCAN_COST_PER_CODE = 0.3;
 
@@ -252,7 +253,7 @@ public final class CodeSegment {
       double[] w = tables.radiusWork(q, radius);
       if (w[0] * BUCKET_COST + w[1] * CANDIDATE_COST < scanCost(length)) {
         long t0 = System.nanoTime();
-        RadiusCollector out = new RadiusCollector();
+        RadiusCollector out = new RadiusCollector(radius);
         MultiIndex.Work work = new MultiIndex.Work();
         tables.radius(q, radius, accept, out, work);
         long bytes = work.candidates * tables.bytesPerCandidate() + 8 * work.buckets;

@@ -65,8 +65,12 @@ public final class MultiIndex {
     }
   }
 
-  /** A search gives up early when the work it still expects is this many times its budget. */
-  static final double HOPELESS = 4;
+  /**
+   * A search gives up when the work it has done and still expects is this many times its budget
+   * (measured: 1 keeps the default's p99 at or below the scan's on every data kind of {@code
+   * bench/RESULTS.md}, and costs the kinds the tables serve well nothing).
+   */
+  static final double HOPELESS = 1;
 
   /** The longest code that gets tables. */
   public static final int MAX_TABLE_BITS = 512;
@@ -417,27 +421,32 @@ public final class MultiIndex {
     long candidates;
   }
 
+  /** What a probe does after each table: go on, stop with a complete result, or give up. */
+  enum Next { GO_ON, DONE, GIVE_UP }
+
+  /** Decides, after each table of each radius, whether the probe is done. */
+  @FunctionalInterface
+  interface Policy {
+    /** {@code done[x]}: the radius table {@code x} was probed to in full, -1 for none yet. */
+    Next afterTable(int[] done, int t, int r);
+  }
+
   /**
-   * Probes the tables a radius at a time until the top {@code k} accepted codes are exact, at
-   * least {@code minCandidates} codes were ranked with {@code k} accepted (an approximate stop,
-   * {@code Long.MAX_VALUE} for none), or the work passes {@code maxCost} ({@code bucketCost} per
-   * bucket, {@code candidateCost} per code ranked): then it returns false, and {@code top} holds
-   * what was found, a bound for a scan to finish the search with.
+   * Probes the usable tables round-robin, one radius at a time (radius 0 of every table, then
+   * radius 1 ...), up to {@code lastRadius}, and offers every accepted code below {@code
+   * out.bound()} to {@code out} once, on its first visit. Stops early when {@code policy} says so,
+   * or returns false when the work passes {@code maxCost}.
    *
-   * @return whether {@code top} holds the result
+   * @return false if it gave up
    */
-  boolean search(Query q, AcceptedIds accept, TopCollector top, long minCandidates,
-      double maxCost, double bucketCost, double candidateCost, Work work) {
+  boolean probe(Query q, AcceptedIds accept, Collector out, int lastRadius,
+      double maxCost, double bucketCost, double candidateCost, Work work, Policy policy) {
     int m = q.tables;
     assert m > 0;
-    int[] done = new int[m]; // radius probed in full, per table
+    int[] done = new int[m];
     java.util.Arrays.fill(done, -1);
     boolean all = accept.acceptsAll();
-    int maxWidth = 0;
-    for (int t = 0; t < m; t++) {
-      maxWidth = Math.max(maxWidth, substrings.get(t).width());
-    }
-    for (int r = 0; r <= maxWidth; r++) {
+    for (int r = 0; r <= lastRadius; r++) {
       for (int t = 0; t < m; t++) {
         int width = substrings.get(t).width();
         if (r > width) {
@@ -453,45 +462,68 @@ public final class MultiIndex {
           int to = st.get(LE_INT, 4L * key + 4);
           work.buckets++;
           work.candidates += to - from;
+          if (work.buckets * bucketCost + work.candidates * candidateCost > maxCost) {
+            return false; // before the bucket's codes are read: one bucket may hold many
+          }
           for (int i = from; i < to; i++) {
             int ord = idt.get(LE_INT, 4L * i);
             long row = (long) ord * rowBytes;
             int d = kernel.xorBitCount(rows, row, q.words, q.fullWords, q.tailMask);
-            if (d < top.bound() && (all || accept.accept(ord)) && firstSeen(q, row, t, r)) {
-              top.offer(ord, d);
+            if (d < out.bound() && (all || accept.accept(ord)) && firstSeen(q, row, t, r)) {
+              out.offer(ord, d);
             }
-          }
-          if (work.buckets * bucketCost + work.candidates * candidateCost > maxCost) {
-            return false;
           }
         }
         done[t] = r;
         if (r == width) {
           return true; // every key of this table probed: every code seen
         }
-        long covered = -1;
-        for (int x = 0; x < m; x++) {
-          covered += done[x] + 1;
-        }
-        int worst = top.worst();
-        if (worst != Integer.MAX_VALUE) {
-          if (worst <= covered || work.candidates >= minCandidates) {
-            return true;
-          }
-          // the k-th distance tells how far the probe must go: give up at once when that is
-          // hopeless (codes without structure); the estimate takes the k-th distance found so
-          // far, which is pessimistic early on, so a merely costly look ahead does not stop it
-          // (not before every table was probed within radius 1: until then the k-th distance may
-          // come from codes that merely share a bucket with the query)
-          double spent = work.buckets * bucketCost + work.candidates * candidateCost;
-          boolean settled = r >= 2 || (r == 1 && t == m - 1);
-          if (settled && spent + costToCover(done, t, worst, bucketCost, candidateCost) > HOPELESS * maxCost) {
-            return false;
-          }
+        Next next = policy.afterTable(done, t, r);
+        if (next != Next.GO_ON) {
+          return next == Next.DONE;
         }
       }
     }
     return true;
+  }
+
+  /**
+   * Probes the tables until the top {@code k} accepted codes are exact (the k-th best distance
+   * is within what the probed radii cover), at least {@code minCandidates} codes were ranked with
+   * {@code k} accepted (an approximate stop, {@code Long.MAX_VALUE} for none), or the work passes
+   * {@code maxCost} ({@code bucketCost} per bucket, {@code candidateCost} per code ranked): then it
+   * returns false, and {@code top} holds what was found, a bound for a scan to finish the search.
+   *
+   * @return whether {@code top} holds the result
+   */
+  boolean search(Query q, AcceptedIds accept, TopCollector top, long minCandidates,
+      double maxCost, double bucketCost, double candidateCost, Work work) {
+    int m = q.tables;
+    int maxWidth = 0;
+    for (int t = 0; t < m; t++) {
+      maxWidth = Math.max(maxWidth, substrings.get(t).width());
+    }
+    return probe(q, accept, top, maxWidth, maxCost, bucketCost, candidateCost, work, (done, t, r) -> {
+      int worst = top.worst();
+      if (worst == Integer.MAX_VALUE) {
+        return Next.GO_ON;
+      }
+      long covered = -1;
+      for (int x = 0; x < m; x++) {
+        covered += done[x] + 1;
+      }
+      if (worst <= covered || work.candidates >= minCandidates) {
+        return Next.DONE;
+      }
+      // the k-th distance tells how far the probe must go: give up as soon as that is expected to
+      // cost more than the budget. It waits until every table was probed within radius 1: until
+      // then the k-th distance may come from codes that merely share a bucket with the query
+      boolean settled = r >= 2 || (r == 1 && t == m - 1);
+      double spent = work.buckets * bucketCost + work.candidates * candidateCost;
+      return settled && spent + costToCover(done, t, worst, bucketCost, candidateCost) > HOPELESS * maxCost
+          ? Next.GIVE_UP
+          : Next.GO_ON;
+    });
   }
 
   /**
@@ -548,46 +580,13 @@ public final class MultiIndex {
   }
 
   /**
-   * Every accepted code within {@code radius} at the query's length, in the order found, with
-   * its distance, added to {@code out}: each table is probed to radius {@code floor(radius / m)},
-   * which finds them all (at least one substring of a code within {@code radius} is within that).
+   * Every accepted code within {@code radius} at the query's length, with its distance, added to
+   * {@code out} (whose bound is {@code radius + 1}): each table is probed to radius {@code
+   * floor(radius / m)}, which finds them all (at least one substring of a code within {@code
+   * radius} is within that).
    */
   void radius(Query q, int radius, AcceptedIds accept, RadiusCollector out, Work work) {
-    int m = q.tables;
-    int r = radius / m;
-    for (int t = 0; t < m; t++) {
-      int width = substrings.get(t).width();
-      MemorySegment st = starts[t];
-      MemorySegment idt = ids[t];
-      int buckets = 1 << width;
-      for (int rr = 0; rr <= Math.min(r, width); rr++) {
-        for (int mask = (1 << rr) - 1; mask < buckets; mask = nextMask(mask, width)) {
-          int key = q.keys[t] ^ mask;
-          int from = st.get(LE_INT, 4L * key);
-          int to = st.get(LE_INT, 4L * key + 4);
-          work.buckets++;
-          work.candidates += to - from;
-          for (int i = from; i < to; i++) {
-            int ord = idt.get(LE_INT, 4L * i);
-            long row = (long) ord * rowBytes;
-            int d = kernel.xorBitCount(rows, row, q.words, q.fullWords, q.tailMask);
-            if (d <= radius && accept.accept(ord) && firstWithin(q, row, t, r)) {
-              out.add(ord, d);
-            }
-          }
-        }
-      }
-    }
-  }
-
-  /** Whether no table before {@code t} holds the code at {@code row} within radius {@code r}. */
-  private static boolean firstWithin(Query q, long row, int t, int r) {
-    for (int x = 0; x < t; x++) {
-      if (q.substringDistance(row, x) <= r) {
-        return false;
-      }
-    }
-    return true;
+    probe(q, accept, out, radius / q.tables, Double.POSITIVE_INFINITY, 0, 0, work, (done, t, r) -> Next.GO_ON);
   }
 
   /** Buckets a radius search at {@code radius} probes, and the codes expected in them. */

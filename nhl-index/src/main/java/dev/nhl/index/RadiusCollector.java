@@ -3,10 +3,26 @@ package dev.nhl.index;
 import java.util.Arrays;
 import java.util.List;
 
-/** Collects (id, distance) pairs in any order; ranks them by distance, then id. */
-final class RadiusCollector {
+/** Collects every (id, distance) pair below a bound, in any order; ranks them by distance, then id. */
+final class RadiusCollector implements Collector {
+  private final int bound;
   private long[] packed = new long[64];
   private int size;
+
+  /** A collector of the pairs at distance {@code radius} or less. */
+  RadiusCollector(int radius) {
+    this.bound = radius + 1;
+  }
+
+  @Override
+  public int bound() {
+    return bound;
+  }
+
+  @Override
+  public void offer(int id, int d) {
+    add(id, d);
+  }
 
   void add(int id, int d) {
     if (size == packed.length) {

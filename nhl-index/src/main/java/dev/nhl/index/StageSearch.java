@@ -230,7 +230,7 @@ final class StageSearch {
   Hits radius(byte[] query, int stage, int radius, AcceptedIds filter) {
     long t0 = System.nanoTime();
     int length = layout.spec.length(stage);
-    RadiusCollector sink = new RadiusCollector();
+    RadiusCollector sink = new RadiusCollector(radius);
     long candidates;
     long bytes;
     if (sparse(filter)) {

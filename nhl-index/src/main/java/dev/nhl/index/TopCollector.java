@@ -19,7 +19,7 @@ import java.util.Arrays;
  * <p>When ids come in any order, an offer at the k-th distance may still win its tie on id, so
  * offers are accepted up to and including it, and compaction keeps the smallest ids at it.
  */
-final class TopCollector {
+final class TopCollector implements Collector {
 
   private final int keep;
   private final boolean ordered;
@@ -71,7 +71,8 @@ final class TopCollector {
   }
 
   /** Offers with a distance at or above this are not accepted. */
-  int bound() {
+  @Override
+  public int bound() {
     return ordered ? bound : bound + 1;
   }
 
@@ -84,7 +85,8 @@ final class TopCollector {
   }
 
   /** Offers a candidate; ids must increase from one offer to the next unless {@link #unordered}. */
-  void offer(int id, int distance) {
+  @Override
+  public void offer(int id, int distance) {
     assert !ordered || size == 0 || id > ids[size - 1] : id + " after " + ids[size - 1];
     if (distance >= bound()) {
       return;
