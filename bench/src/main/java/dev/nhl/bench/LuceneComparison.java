@@ -47,7 +47,7 @@ import org.apache.lucene.util.VectorUtil;
  * recall reaches 0.99.
  *
  * <p>Usage: {@code LuceneComparison [codes] [queries] [workdir] [--threads N] [--no-force-merge]}
- * [--reuse] [--data KIND] (see {@link CodeGenerator}; default clustered) (default 1,000,000 codes, 200 queries, a temporary folder that is deleted at the end,
+ * [--reuse] [--data KIND] (see {@link CodeGenerator}; default clustered) [--plot DIR] (writes an SVG of recall against p50 latency there) (default 1,000,000 codes, 200 queries, a temporary folder that is deleted at the end,
  * one indexing thread, force-merged to one segment). Both sides are always indexed the same way.
  * {@code --reuse} searches the indexes a previous run left in the work folder instead of
  * building them (the codes are the same: same generator and seed), and builds only a side whose
@@ -59,6 +59,9 @@ public final class LuceneComparison {
   static final CodeSpec SPEC = CodeSpec.of(16, 32, 64, 128);
   static final int K = 10;
 
+  /** Every search reported, for the plot. */
+  private static final List<SearchCurves.Point> POINTS = new ArrayList<>();
+
   private LuceneComparison() {}
 
   /** Runs the comparison and prints its table. */
@@ -68,12 +71,14 @@ public final class LuceneComparison {
     boolean forceMerge = true;
     boolean reuse = false;
     String data = "clustered";
+    Path plot = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--data" -> data = args[++i];
         case "--no-force-merge" -> forceMerge = false;
         case "--reuse" -> reuse = true;
+        case "--plot" -> plot = Path.of(args[++i]);
         default -> positional.add(args[i]);
       }
     }
@@ -170,6 +175,12 @@ public final class LuceneComparison {
       }
       System.out.printf(Locale.ROOT, "%n| search | segments | p50 | p99 | recall@10 |%n| --- | ---: | ---: | ---: | ---: |%n");
       rows.forEach(System.out::println);
+      if (plot != null) {
+        Files.createDirectories(plot);
+        String name = data.startsWith("file:") ? "file-" + Path.of(data.substring(5)).getFileName() : data;
+        Files.writeString(plot.resolve(String.format(Locale.ROOT, "lucene-%s-%d.svg", name, n)), SearchCurves.Svg.plot(
+            String.format(Locale.ROOT, "Lucene, %,d %s codes, top %d: nhl and HNSW", n, data, K), POINTS));
+      }
     } finally {
       if (!keep) {
         deleteRecursively(work);
@@ -346,6 +357,12 @@ public final class LuceneComparison {
     recall /= qs.length;
     String row = String.format(Locale.ROOT, "| %s | %d | %.2f ms | %.2f ms | %.3f |", name, segments,
         nanos[nanos.length / 2] / 1e6, nanos[(int) Math.ceil(nanos.length * 0.99) - 1] / 1e6, recall);
+    long sum = 0;
+    for (long x : nanos) {
+      sum += x;
+    }
+    POINTS.add(new SearchCurves.Point(name.replace("KnnByteVectorQuery ", ""), nanos[nanos.length / 2] / 1e6,
+        nanos[(int) Math.ceil(nanos.length * 0.99) - 1] / 1e6, sum / 1e6 / nanos.length, recall));
     System.err.println(row);
     rows.add(row);
     return recall;

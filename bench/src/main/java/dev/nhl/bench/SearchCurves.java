@@ -20,7 +20,8 @@ import java.util.Locale;
  * mean, tie-aware recall@10 against the scan) and writes {@code curves-<kind>-<n>.csv} and an SVG
  * plot of recall against p50 latency into the output folder.
  *
- * <p>Usage: {@code SearchCurves OUTDIR n queries kind...} (kinds of {@link CodeGenerator}).
+ * <p>Usage: {@code SearchCurves OUTDIR n queries kind...} (kinds of {@link CodeGenerator}), or
+ * {@code SearchCurves --replot DIR} to draw the plots again from the CSV files in {@code DIR}.
  */
 public final class SearchCurves {
 
@@ -34,6 +35,10 @@ public final class SearchCurves {
 
   /** Runs the curves. */
   public static void main(String[] args) throws IOException {
+    if (args.length == 2 && args[0].equals("--replot")) {
+      replot(Path.of(args[1]));
+      return;
+    }
     if (args.length < 4) {
       throw new IllegalArgumentException("usage: SearchCurves OUTDIR n queries kind...");
     }
@@ -75,7 +80,11 @@ public final class SearchCurves {
     }
     if (n > ProgressivePlan.EXACT_UP_TO) {
       ProgressivePlan plan = ProgressivePlan.defaultPlan(SPEC, n, K, 128);
-      points.add(measure("column plan " + plan.stages(), index, qs, exact, SearchOptions.progressive(plan)));
+      StringBuilder lengths = new StringBuilder();
+      for (ProgressivePlan.Stage st : plan.stages()) {
+        lengths.append(lengths.isEmpty() ? "" : "/").append(st.length());
+      }
+      points.add(measure("column plan " + lengths, index, qs, exact, SearchOptions.progressive(plan)));
     }
     index.close();
     String title = String.format(Locale.ROOT, "%,d %s codes, top %d, %d queries", n, kind, K, queries);
@@ -93,6 +102,28 @@ public final class SearchCurves {
     Files.writeString(out.resolve(base + ".csv"), csv);
     Files.writeString(out.resolve(base + ".svg"), Svg.plot(title, points));
     return points;
+  }
+
+  /** Draws the SVG of every {@code curves-KIND-N.csv} in {@code dir} again. */
+  static void replot(Path dir) throws IOException {
+    try (var files = Files.list(dir)) {
+      for (Path csv : files.filter(f -> f.getFileName().toString().matches("curves-.*-\\d+\\.csv")).toList()) {
+        String base = csv.getFileName().toString().replaceAll("\\.csv$", "");
+        int dash = base.lastIndexOf('-');
+        String kind = base.substring("curves-".length(), dash);
+        long n = Long.parseLong(base.substring(dash + 1));
+        List<Point> points = new ArrayList<>();
+        for (String line : Files.readAllLines(csv).subList(1, Files.readAllLines(csv).size())) {
+          int q = line.lastIndexOf('"');
+          String[] v = line.substring(q + 2).split(",");
+          String name = line.substring(1, q).replaceAll("column plan \\[.*\\]", "column plan 32/64/128");
+          points.add(new Point(name, Double.parseDouble(v[0]), Double.parseDouble(v[1]), Double.parseDouble(v[2]),
+              Double.parseDouble(v[3])));
+        }
+        String title = String.format(Locale.ROOT, "%,d %s codes, top %d", n, kind, K);
+        Files.writeString(dir.resolve(base + ".svg"), Svg.plot(title, points));
+      }
+    }
   }
 
   private static Point measure(String name, NestedCodeIndex index, byte[][] qs, int[][] exact, SearchOptions o) {
@@ -132,10 +163,10 @@ public final class SearchCurves {
     private Svg() {}
 
     static String plot(String title, List<Point> points) {
-      int w = 720;
-      int h = 420;
+      int w = 900;
+      int h = Math.max(420, 80 + 18 * points.size());
       int left = 70;
-      int right = 260;
+      int right = 380;
       int top = 40;
       int bottom = 50;
       double minT = Double.MAX_VALUE;

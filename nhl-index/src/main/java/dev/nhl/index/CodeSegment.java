@@ -158,6 +158,21 @@ public final class CodeSegment {
    *     of the spec's
    */
   public Hits search(byte[] query, SearchOptions options, AcceptedIds accept) {
+    return search(query, options, accept, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #search(byte[], SearchOptions, AcceptedIds)}, for a search that needs no hit farther
+   * than {@code maxDistance}: the k-th distance other segments of the same index already found, so
+   * that the default and exact searches may stop at it (they return fewer than k hits when fewer
+   * lie within it). Plans and probes ignore it.
+   *
+   * @throws IllegalArgumentException as the other form, or if {@code maxDistance} is negative
+   */
+  public Hits search(byte[] query, SearchOptions options, AcceptedIds accept, int maxDistance) {
+    if (maxDistance < 0) {
+      throw new IllegalArgumentException("the largest distance needed must not be negative, got " + maxDistance);
+    }
     if (options == null || accept == null) {
       throw new IllegalArgumentException(
           (options == null ? "search options" : "accepted ids") + " are null; use AcceptedIds.all(n) for no filter");
@@ -171,13 +186,13 @@ public final class CodeSegment {
       case PROBE -> {
         MultiIndex.Query q = usableTables(query, length, acc);
         if (q == null) {
-          yield exact(query, length, k, acc);
+          yield exact(query, length, k, acc, Integer.MAX_VALUE);
         }
         double share = Math.max(1e-9, Math.min(1.0, acc.estimatedCount() / (double) Math.max(1, count)));
         long min = (long) Math.min(Long.MAX_VALUE / 2, Math.ceil(options.probeCandidates().orElseThrow() / share));
-        yield probe(q, k, acc, min, Double.POSITIVE_INFINITY, query).hits;
+        yield probe(q, k, acc, min, Double.POSITIVE_INFINITY, length).hits;
       }
-      case DEFAULT, EXACT -> exact(query, length, k, acc);
+      case DEFAULT, EXACT -> exact(query, length, k, acc, maxDistance);
     };
   }
 
@@ -190,17 +205,17 @@ public final class CodeSegment {
     return q.tables > 0 ? q : null;
   }
 
-  private Hits exact(byte[] query, int length, int k, AcceptedIds acc) {
+  private Hits exact(byte[] query, int length, int k, AcceptedIds acc, int maxDistance) {
     ProgressivePlan plan = ProgressivePlan.exact(length, k);
     MultiIndex.Query q = usableTables(query, length, acc);
     if (q == null) {
-      return columns.search(query, plan, acc);
+      return columns.search(query, plan, acc, maxDistance);
     }
-    Probe p = probe(q, k, acc, Long.MAX_VALUE, scanCost(length), query);
+    Probe p = probe(q, k, acc, Long.MAX_VALUE, scanCost(length), Math.min(maxDistance, length));
     if (p.hits != null) {
       return p.hits;
     }
-    Hits scan = columns.search(query, plan, acc, p.worst);
+    Hits scan = columns.search(query, plan, acc, Math.min(maxDistance, p.worst));
     List<Hits.StageStats> stages = new ArrayList<>(p.stages);
     stages.addAll(scan.stages());
     return new Hits(scan.ids(), scan.distances(), stages);
@@ -209,9 +224,10 @@ public final class CodeSegment {
   /** What probing the tables gave: the hits, or null with what it spent and the bound it found. */
   private record Probe(Hits hits, List<Hits.StageStats> stages, int worst) {}
 
-  private Probe probe(MultiIndex.Query q, int k, AcceptedIds acc, long minCandidates, double maxCost, byte[] query) {
+  /** Probes the tables for hits at distance {@code maxDistance} or less. */
+  private Probe probe(MultiIndex.Query q, int k, AcceptedIds acc, long minCandidates, double maxCost, int maxDistance) {
     long t0 = System.nanoTime();
-    TopCollector top = TopCollector.unordered(k, q.length);
+    TopCollector top = TopCollector.unordered(k, q.length, maxDistance);
     MultiIndex.Work work = new MultiIndex.Work();
     boolean done = tables.search(q, acc, top, minCandidates, maxCost, BUCKET_COST, CANDIDATE_COST, work);
     long bytes = work.candidates * tables.bytesPerCandidate() + 8 * work.buckets;

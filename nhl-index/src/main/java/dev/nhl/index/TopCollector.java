@@ -50,8 +50,21 @@ final class TopCollector implements Collector {
 
   /** A collector for candidates offered in any id order. */
   static TopCollector unordered(int keep, int maxDistance) {
-    return new TopCollector(keep, maxDistance, 4L * keep, maxDistance + 1, false);
+    return unordered(keep, maxDistance, maxDistance);
   }
+
+  /**
+   * A collector for candidates offered in any id order that accepts none farther than {@code
+   * needed}; {@link #worst()} is at most {@code needed} from the start.
+   */
+  static TopCollector unordered(int keep, int maxDistance, int needed) {
+    assert needed <= maxDistance;
+    TopCollector c = new TopCollector(keep, maxDistance, 4L * keep, Math.min(needed, maxDistance + 1), false);
+    c.cap = needed < maxDistance ? needed : Integer.MAX_VALUE;
+    return c;
+  }
+
+  private int cap = Integer.MAX_VALUE;
 
   private TopCollector(int keep, int maxDistance, long expected, int initialBound, boolean ordered) {
     assert keep > 0 && initialBound <= maxDistance + 1;
@@ -77,11 +90,12 @@ final class TopCollector implements Collector {
   }
 
   /**
-   * The largest distance a hit may have once this collector is full: the k-th smallest distance
-   * accepted so far, or {@code Integer.MAX_VALUE} before {@code keep} were accepted.
+   * The largest distance a hit may have: the k-th smallest distance accepted so far once {@code
+   * keep} were, before that the cap given to {@link #unordered(int, int, int)}, else {@code
+   * Integer.MAX_VALUE}.
    */
   int worst() {
-    return bound < hist.length && belowBound + hist[bound] >= keep ? bound : Integer.MAX_VALUE;
+    return bound < hist.length && belowBound + hist[bound] >= keep ? bound : cap;
   }
 
   /** Offers a candidate; ids must increase from one offer to the next unless {@link #unordered}. */

@@ -109,6 +109,35 @@ class NestedCodeIndexTest {
     }
   }
 
+  /**
+   * A bound from other segments: the exact search returns the oracle's top k among the codes
+   * within it, fewer when fewer lie within it, through the tables and the scan alike.
+   */
+  @RepeatedTest(3)
+  void aBoundFromOtherSegmentsCutsTheHits(Random r) {
+    CodeSpec spec = SPECS[0];
+    int n = 4000;
+    byte[][] codes = data(r, n, spec);
+    CodeSegment withTables = withTables(spec, codes).segment();
+    CodeSegment without = TestCodes.heapIndex(spec, codes).segment();
+    for (int q = 0; q < 10; q++) {
+      byte[] query = query(r, codes, spec);
+      int k = 1 + r.nextInt(50);
+      int len = spec.length(r.nextInt(spec.stages()));
+      int bound = r.nextInt(len / 2 + 1);
+      List<TestCodes.Pair> expected = bruteForce(codes, query, len, null, null, k, bound);
+      for (CodeSegment seg : new CodeSegment[] {withTables, without}) {
+        for (SearchOptions o : new SearchOptions[] {SearchOptions.exact(k, len), SearchOptions.progressive(k, len)}) {
+          assertEquals(expected, pairs(seg.search(query, o, AcceptedIds.all(n), bound)),
+              "k=" + k + " len=" + len + " bound=" + bound + " tables=" + (seg == withTables));
+        }
+      }
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> withTables.search(new byte[16], SearchOptions.exact(1), AcceptedIds.all(n), -1));
+    assertTrue(e.getMessage().contains("-1"), e.getMessage());
+  }
+
   /** Ties at the k-th distance are where an unordered collector can go wrong: many duplicates. */
   @RepeatedTest(3)
   void multiIndexKeepsTheSmallestIdsAmongTies(Random r) {

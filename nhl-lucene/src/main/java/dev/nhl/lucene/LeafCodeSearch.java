@@ -149,16 +149,18 @@ final class LeafCodeSearch {
   }
 
   /**
-   * The top hits of the segment as {@code options} says, closest first, ties by doc; the search's
-   * stages are added to {@code stages} when it is not null.
+   * The top hits of the segment as {@code options} says, closest first, ties by doc, none farther
+   * than {@code maxDistance} (what other segments already found); the search's stages are added
+   * to {@code stages} when it is not null.
    */
   static List<LeafHit> topK(LeafReaderContext ctx, String field, byte[] code, int bits, SearchOptions options,
-      FixedBitSet filter, List<Hits.StageStats> stages) throws IOException {
+      FixedBitSet filter, int maxDistance, List<Hits.StageStats> stages) throws IOException {
     FieldCodes codes = codes(ctx.reader(), field, bits);
     if (codes == null || codes.segment().count() == 0) {
       return List.of();
     }
-    Hits hits = codes.segment().search(query(code, codes.segment().spec()), options, accepted(ctx.reader(), codes, filter));
+    Hits hits = codes.segment().search(
+        query(code, codes.segment().spec()), options, accepted(ctx.reader(), codes, filter), maxDistance);
     if (stages != null) {
       stages.addAll(hits.stages());
     }

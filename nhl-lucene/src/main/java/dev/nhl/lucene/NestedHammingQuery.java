@@ -195,6 +195,8 @@ public final class NestedHammingQuery extends Query {
       filterWeight = searcher.createWeight(searcher.rewrite(filter), LeafCodeSearch.FILTER_MODE, 1f);
     }
     int bits = finalBits();
+    // the k-th distance found so far over the segments searched: exact searches stop there
+    java.util.concurrent.atomic.AtomicInteger bound = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
     List<Callable<TopDocs>> tasks = new ArrayList<>(reader.leaves().size());
     for (LeafReaderContext ctx : reader.leaves()) {
       Weight fw = filterWeight;
@@ -204,7 +206,12 @@ public final class NestedHammingQuery extends Query {
       }
       tasks.add(() -> {
         List<LeafCodeSearch.LeafHit> hits = LeafCodeSearch.topK(
-            ctx, field, code, bits, options, LeafCodeSearch.filterDocs(ctx, fw), leafStages);
+            ctx, field, code, bits, options, LeafCodeSearch.filterDocs(ctx, fw), bound.get(), leafStages);
+        if (hits.size() == options.k()) {
+          // no later segment needs a hit farther than this one's k-th (equal ones may still win
+          // their tie on doc id)
+          bound.accumulateAndGet(hits.getLast().distance(), Math::min);
+        }
         ScoreDoc[] docs = new ScoreDoc[hits.size()];
         for (int i = 0; i < docs.length; i++) {
           docs[i] = new ScoreDoc(ctx.docBase + hits.get(i).doc(), score(hits.get(i).distance()));
