@@ -178,8 +178,13 @@ public final class LuceneComparison {
       if (plot != null) {
         Files.createDirectories(plot);
         String name = data.startsWith("file:") ? "file-" + Path.of(data.substring(5)).getFileName() : data;
-        Files.writeString(plot.resolve(String.format(Locale.ROOT, "lucene-%s-%d.svg", name, n)), SearchCurves.Svg.plot(
+        String base = String.format(Locale.ROOT, "lucene-%s-%d", name, n);
+        Files.writeString(plot.resolve(base + ".svg"), SearchCurves.Svg.plot(
             String.format(Locale.ROOT, "Lucene, %,d %s codes, top %d: nhl and HNSW", n, data, K), POINTS));
+        StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
+            "| search | segments | p50 | p99 | recall@10 |%n| --- | ---: | ---: | ---: | ---: |%n"));
+        rows.forEach(r -> md.append(r).append(System.lineSeparator()));
+        Files.writeString(plot.resolve(base + ".md"), md);
       }
     } finally {
       if (!keep) {

@@ -124,6 +124,28 @@ public final class SearchCurves {
         Files.writeString(dir.resolve(base + ".svg"), Svg.plot(title, points));
       }
     }
+    // LuceneComparison's tables, saved as lucene-KIND-N.md: | search | segments | p50 | p99 | recall |
+    try (var files = Files.list(dir)) {
+      for (Path md : files.filter(f -> f.getFileName().toString().matches("lucene-.*-\\d+\\.md")).toList()) {
+        String base = md.getFileName().toString().replaceAll("\\.md$", "");
+        int dash = base.lastIndexOf('-');
+        String kind = base.substring("lucene-".length(), dash);
+        long n = Long.parseLong(base.substring(dash + 1));
+        List<Point> points = new ArrayList<>();
+        for (String line : Files.readAllLines(md)) {
+          String[] c = line.split("\\|");
+          if (c.length == 6 && c[3].trim().endsWith(" ms") && !c[1].contains("search")) {
+            points.add(new Point(c[1].trim(), ms(c[3]), ms(c[4]), ms(c[3]), Double.parseDouble(c[5].trim())));
+          }
+        }
+        String title = String.format(Locale.ROOT, "Lucene, %,d %s codes, top %d: nhl and HNSW", n, kind, K);
+        Files.writeString(dir.resolve(base + ".svg"), Svg.plot(title, points));
+      }
+    }
+  }
+
+  private static double ms(String cell) {
+    return Double.parseDouble(cell.trim().replace(" ms", ""));
   }
 
   private static Point measure(String name, NestedCodeIndex index, byte[][] qs, int[][] exact, SearchOptions o) {
@@ -204,19 +226,31 @@ public final class SearchCurves {
           left + pw / 2, h - 12));
       s.append(String.format(Locale.ROOT,
           "<text x=\"16\" y=\"%d\" transform=\"rotate(-90 16 %d)\" text-anchor=\"middle\">recall@10</text>%n", top + ph / 2, top + ph / 2));
-      String[] colours = {"#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e"};
+      String[] colours = {"#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+          "#17becf", "#ff7f0e", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd"};
       for (int i = 0; i < points.size(); i++) {
         Point p = points.get(i);
         double x = left + (Math.log10(Math.max(1e-4, p.p50())) - lo) / (hi - lo) * pw;
         double y = top + ph - (p.recall() - minR) / (1 - minR) * ph;
         String c = colours[i % colours.length];
-        s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\"/>%n", x, y, c));
         int ly = top + 14 + 18 * i;
-        s.append(String.format(Locale.ROOT, "<circle cx=\"%d\" cy=\"%d\" r=\"5\" fill=\"%s\"/>%n", left + pw + 16, ly - 4, c));
+        // HNSW as squares, nhl as circles
+        boolean square = p.name().contains("HNSW");
+        s.append(marker(square, x, y, c));
+        s.append(marker(square, left + pw + 16, ly - 4, c));
+        String label = p.name().replaceAll(" \\((NestedHammingQuery.exact|plan \\[.*\\])\\)", "")
+            .replaceAll("\\(exact: multi-index tables or scan\\)", "(exact)")
+            .replace("KnnByteVectorQuery ", "").replace(", top 10", "");
         s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s: %.3f ms, %.3f</text>%n", left + pw + 26, ly,
-            escape(p.name()), p.p50(), p.recall()));
+            escape(label), p.p50(), p.recall()));
       }
       return s.append("</svg>\n").toString();
+    }
+
+    private static String marker(boolean square, double x, double y, String colour) {
+      return square
+          ? String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/>%n", x - 5, y - 5, colour)
+          : String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\"/>%n", x, y, colour);
     }
 
     private static String trim(double v) {
