@@ -130,4 +130,14 @@ public final class CodeGenerator {
     next(b);
     return b;
   }
+
+  /** Adds the next {@code n} codes to {@code builder}; returns it. */
+  public dev.nhl.index.NestedCodeIndex.Builder addTo(dev.nhl.index.NestedCodeIndex.Builder builder, int n) {
+    byte[] code = new byte[16];
+    for (int i = 0; i < n; i++) {
+      next(code);
+      builder.add(code);
+    }
+    return builder;
+  }
 }

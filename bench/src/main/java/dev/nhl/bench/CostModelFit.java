@@ -36,12 +36,7 @@ public final class CostModelFit {
     int scans = 0;
     for (int a = 2; a < args.length; a++) {
       CodeGenerator gen = new CodeGenerator(args[a], n, 7);
-      NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPEC).multiIndexFrom(1);
-      byte[] code = new byte[16];
-      for (int i = 0; i < n; i++) {
-        gen.next(code);
-        b.add(code);
-      }
+      NestedCodeIndex.Builder b = gen.addTo(NestedCodeIndex.builder(SPEC).multiIndexFrom(1), n);
       try (NestedCodeIndex index = b.build()) {
         SearchOptions tables = SearchOptions.probing(10, Long.MAX_VALUE);
         SearchOptions scan = SearchOptions.progressive(ProgressivePlan.exact(128, 10));

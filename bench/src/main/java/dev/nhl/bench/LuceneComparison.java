@@ -336,41 +336,13 @@ public final class LuceneComparison {
   private static double report(
       List<String> rows, String name, int segments, byte[][] qs, int[][] exact, byte[][] codes, int[] pos, Search search)
       throws IOException {
-    // warm-up passes over all queries until one is within 5% of the one before (at least 3, at
-    // most 12): C2 compiles the kernels in the background, which on 2 cores takes a while
-    long previous = Long.MAX_VALUE;
-    for (int pass = 0; pass < 12; pass++) {
-      long t0 = System.nanoTime();
-      for (byte[] q : qs) {
-        search.run(q);
-      }
-      long t = System.nanoTime() - t0;
-      if (pass >= 2 && t > 0.95 * previous && t < 1.05 * previous) {
-        break;
-      }
-      previous = t;
-    }
-    long[] nanos = new long[qs.length];
-    double recall = 0;
-    for (int q = 0; q < qs.length; q++) {
-      long t0 = System.nanoTime();
-      TopDocs hits = search.run(qs[q]);
-      nanos[q] = System.nanoTime() - t0;
-      recall += recall(exact[q], distances(hits, qs[q], codes, pos));
-    }
-    Arrays.sort(nanos);
-    recall /= qs.length;
-    String row = String.format(Locale.ROOT, "| %s | %d | %.2f ms | %.2f ms | %.3f |", name, segments,
-        nanos[nanos.length / 2] / 1e6, nanos[(int) Math.ceil(nanos.length * 0.99) - 1] / 1e6, recall);
-    long sum = 0;
-    for (long x : nanos) {
-      sum += x;
-    }
-    POINTS.add(new SearchCurves.Point(name.replace("KnnByteVectorQuery ", ""), nanos[nanos.length / 2] / 1e6,
-        nanos[(int) Math.ceil(nanos.length * 0.99) - 1] / 1e6, sum / 1e6 / nanos.length, recall));
+    QueryTiming.Result r = QueryTiming.measure(qs.length, exact, q -> distances(search.run(qs[q]), qs[q], codes, pos));
+    String row = String.format(Locale.ROOT, "| %s | %d | %.2f ms | %.2f ms | %.3f |", name, segments, r.p50(), r.p99(),
+        r.recall());
+    POINTS.add(r.point(name.replace("KnnByteVectorQuery ", "")));
     System.err.println(row);
     rows.add(row);
-    return recall;
+    return r.recall();
   }
 
   private static void deleteRecursively(Path p) throws IOException {

@@ -65,12 +65,7 @@ public class SearchBenchmark {
   @Setup(Level.Trial)
   public void setup() {
     CodeGenerator gen = new CodeGenerator(data, n, 42);
-    NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPEC).multiIndexFrom(1);
-    byte[] code = new byte[16];
-    for (int i = 0; i < n; i++) {
-      gen.next(code);
-      b.add(code);
-    }
+    NestedCodeIndex.Builder b = gen.addTo(NestedCodeIndex.builder(SPEC).multiIndexFrom(1), n);
     index = b.build();
     columns = SearchOptions.progressive(ProgressivePlan.defaultPlan(SPEC, n, K, 128));
     scan = SearchOptions.progressive(ProgressivePlan.exact(128, K));

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -53,12 +52,7 @@ public final class SearchCurves {
 
   static List<Point> run(Path out, String kind, int n, int queries) throws IOException {
     CodeGenerator gen = new CodeGenerator(kind, n, 42);
-    NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPEC).multiIndexFrom(1);
-    byte[] code = new byte[16];
-    for (int i = 0; i < n; i++) {
-      gen.next(code);
-      b.add(code);
-    }
+    NestedCodeIndex.Builder b = gen.addTo(NestedCodeIndex.builder(SPEC).multiIndexFrom(1), n);
     long t0 = System.nanoTime();
     NestedCodeIndex index = b.build();
     double buildSeconds = (System.nanoTime() - t0) / 1e9;
@@ -109,9 +103,8 @@ public final class SearchCurves {
     try (var files = Files.list(dir)) {
       for (Path csv : files.filter(f -> f.getFileName().toString().matches("curves-.*-\\d+\\.csv")).toList()) {
         String base = csv.getFileName().toString().replaceAll("\\.csv$", "");
-        int dash = base.lastIndexOf('-');
-        String kind = base.substring("curves-".length(), dash);
-        long n = Long.parseLong(base.substring(dash + 1));
+        String kind = kindOf(base, "curves-");
+        long n = sizeOf(base);
         List<Point> points = new ArrayList<>();
         for (String line : Files.readAllLines(csv).subList(1, Files.readAllLines(csv).size())) {
           int q = line.lastIndexOf('"');
@@ -128,9 +121,8 @@ public final class SearchCurves {
     try (var files = Files.list(dir)) {
       for (Path md : files.filter(f -> f.getFileName().toString().matches("lucene-.*-\\d+\\.md")).toList()) {
         String base = md.getFileName().toString().replaceAll("\\.md$", "");
-        int dash = base.lastIndexOf('-');
-        String kind = base.substring("lucene-".length(), dash);
-        long n = Long.parseLong(base.substring(dash + 1));
+        String kind = kindOf(base, "lucene-");
+        long n = sizeOf(base);
         List<Point> points = new ArrayList<>();
         for (String line : Files.readAllLines(md)) {
           String[] c = line.split("\\|");
@@ -144,40 +136,23 @@ public final class SearchCurves {
     }
   }
 
+  /** The data kind in a file name {@code PREFIX-KIND-N}. */
+  private static String kindOf(String base, String prefix) {
+    return base.substring(prefix.length(), base.lastIndexOf('-'));
+  }
+
+  /** The size in a file name {@code PREFIX-KIND-N}. */
+  private static long sizeOf(String base) {
+    return Long.parseLong(base.substring(base.lastIndexOf('-') + 1));
+  }
+
   private static double ms(String cell) {
     return Double.parseDouble(cell.trim().replace(" ms", ""));
   }
 
-  private static Point measure(String name, NestedCodeIndex index, byte[][] qs, int[][] exact, SearchOptions o) {
-    // warm-up until two passes agree within 5% (C2 compiles in the background on 2 cores), or
-    // one pass takes 5 s
-    long previous = Long.MAX_VALUE;
-    for (int pass = 0; pass < 10; pass++) {
-      long t0 = System.nanoTime();
-      for (byte[] q : qs) {
-        index.search(q, o);
-      }
-      long t = System.nanoTime() - t0;
-      if ((pass >= 2 && Math.abs(t - previous) < 0.05 * previous) || t > 5_000_000_000L) {
-        break;
-      }
-      previous = t;
-    }
-    long[] nanos = new long[qs.length];
-    double recall = 0;
-    for (int q = 0; q < qs.length; q++) {
-      long t0 = System.nanoTime();
-      Hits h = index.search(qs[q], o);
-      nanos[q] = System.nanoTime() - t0;
-      recall += LuceneComparison.recall(exact[q], h.distances());
-    }
-    long sum = 0;
-    for (long x : nanos) {
-      sum += x;
-    }
-    Arrays.sort(nanos);
-    return new Point(name, nanos[nanos.length / 2] / 1e6, nanos[(int) Math.ceil(nanos.length * 0.99) - 1] / 1e6,
-        sum / 1e6 / nanos.length, recall / qs.length);
+  private static Point measure(String name, NestedCodeIndex index, byte[][] qs, int[][] exact, SearchOptions o)
+      throws IOException {
+    return QueryTiming.measure(qs.length, exact, q -> index.search(qs[q], o).distances()).point(name);
   }
 
   /** A small SVG scatter plot: p50 latency (log scale) against recall, one labelled point a search. */

@@ -599,9 +599,9 @@ public final class NestedCodeIndex implements AutoCloseable {
       return multiIndexFrom(codes);
     }
 
+    /** The tables' substrings, none below the threshold or for codes too long for tables. */
     private List<MultiIndex.Substring> substrings() {
       return size > 0 && size >= tableFrom ? MultiIndex.substrings(spec, size) : List.of();
-      // (empty as well for codes too long for tables)
     }
 
     /** Writes the tables into {@code out}, of {@link MultiIndex#regionBytes} bytes. */
