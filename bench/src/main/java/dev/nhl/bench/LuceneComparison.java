@@ -48,7 +48,9 @@ import org.apache.lucene.util.VectorUtil;
  *
  * <p>Usage: {@code LuceneComparison [codes] [queries] [workdir] [--threads N] [--no-force-merge]}
  * [--reuse] [--data KIND] (see {@link CodeGenerator}; default clustered) [--plot DIR] (writes an SVG of recall against p50 latency there) (default 1,000,000 codes, 200 queries, a temporary folder that is deleted at the end,
- * one indexing thread, force-merged to one segment). Both sides are always indexed the same way.
+ * one indexing thread, force-merged to one segment). {@code --search-threads N} gives both
+ * searchers an executor of N threads, so that the segments of one query are searched in parallel.
+ * Both sides are always indexed the same way.
  * {@code --reuse} searches the indexes a previous run left in the work folder instead of
  * building them (the codes are the same: same generator and seed), and builds only a side whose
  * index is missing (delete {@code workdir/nhl} to rebuild nhl's alone); reused sides report no
@@ -68,6 +70,7 @@ public final class LuceneComparison {
   public static void main(String[] args) throws Exception {
     List<String> positional = new ArrayList<>();
     int threads = 1;
+    int searchThreads = 1;
     boolean forceMerge = true;
     boolean reuse = false;
     String data = "clustered";
@@ -75,6 +78,7 @@ public final class LuceneComparison {
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--threads" -> threads = Integer.parseInt(args[++i]);
+        case "--search-threads" -> searchThreads = Integer.parseInt(args[++i]);
         case "--data" -> data = args[++i];
         case "--no-force-merge" -> forceMerge = false;
         case "--reuse" -> reuse = true;
@@ -86,9 +90,14 @@ public final class LuceneComparison {
     int queries = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 200;
     boolean keep = positional.size() > 2;
     Path work = keep ? Path.of(positional.get(2)) : Files.createTempDirectory("nhl-lucene-bench");
-    System.out.printf(Locale.ROOT, "# %,d %s 128-bit codes, %d queries, top %d; indexing with %d thread(s), %s; %s, %d cores, JDK %s%n",
-        n, data, queries, K, threads, forceMerge ? "force-merged to one segment" : "no force-merge", System.getProperty("os.arch"),
-        Runtime.getRuntime().availableProcessors(), Runtime.version());
+    System.out.printf(Locale.ROOT, "# %,d %s 128-bit codes, %d queries, top %d; indexing with %d thread(s), %s; "
+            + "searching segments with %d thread(s); %s, %d cores, JDK %s%n",
+        n, data, queries, K, threads, forceMerge ? "force-merged to one segment" : "no force-merge", searchThreads,
+        System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(), Runtime.version());
+    // both searchers get the same executor: segments searched in parallel, as IndexSearcher does
+    // for every query that rewrites per leaf (KnnByteVectorQuery and NestedHammingQuery alike)
+    java.util.concurrent.ExecutorService executor =
+        searchThreads > 1 ? java.util.concurrent.Executors.newFixedThreadPool(searchThreads) : null;
     CodeGenerator gen = new CodeGenerator(data, n, 42);
     byte[][] codes = new byte[n][];
     for (int i = 0; i < n; i++) {
@@ -116,7 +125,7 @@ public final class LuceneComparison {
       List<String> rows = new ArrayList<>();
       int[][] exact = new int[queries][];
       try (DirectoryReader nhlReader = DirectoryReader.open(nhlDir)) {
-        IndexSearcher nhl = new IndexSearcher(nhlReader);
+        IndexSearcher nhl = new IndexSearcher(nhlReader, executor);
         int[] pos = positions(nhlReader);
         for (int q = 0; q < queries; q++) {
           exact[q] = distances(nhl.search(NestedHammingQuery.exact("code", qs[q], K), K), qs[q], codes, pos);
@@ -153,7 +162,7 @@ public final class LuceneComparison {
         return d;
       });
       try (DirectoryReader hnswReader = DirectoryReader.open(hnswDir)) {
-        IndexSearcher hnsw = new IndexSearcher(hnswReader);
+        IndexSearcher hnsw = new IndexSearcher(hnswReader, executor);
         int[] pos = positions(hnswReader);
         report(rows, "exact scan of HNSW's flat bit vectors", hnswReader.leaves().size(), qs, exact, codes, pos,
             q -> flatScan(hnswReader, q));
@@ -187,6 +196,9 @@ public final class LuceneComparison {
         Files.writeString(plot.resolve(base + ".md"), md);
       }
     } finally {
+      if (executor != null) {
+        executor.shutdown();
+      }
       if (!keep) {
         deleteRecursively(work);
       }

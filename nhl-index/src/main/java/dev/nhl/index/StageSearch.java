@@ -60,8 +60,9 @@ final class StageSearch {
       long bytes;
       if (cur == null && !sparse(filter)) {
         candidates = n;
-        collector = scanAll(query, stage, filter, st.keep(), j == 0 ? knownWorst : Integer.MAX_VALUE);
-        bytes = (long) n * layout.bytesThrough(stage);
+        long[] read = new long[1];
+        collector = scanAll(query, stage, filter, st.keep(), j == 0 ? knownWorst : Integer.MAX_VALUE, read);
+        bytes = read[0];
       } else {
         if (cur == null) {
           cur = allowedIds(filter);
@@ -108,6 +109,14 @@ final class StageSearch {
   static final int SAMPLE_BLOCKS = 32;
 
   /**
+   * What reading one word of a plane at random costs, in bytes scanned sequentially: a survivor
+   * of a pruned scan reads its word of each remaining plane at random within its block. Set from
+   * {@code SearchCurves} runs at 1M codes (flip0.10, flip0.15, clustered; 100 against 20, 300 and
+   * 1,000, see {@code bench/RESULTS.md}).
+   */
+  static final double GATHER_COST_PER_PLANE = 100;
+
+  /**
    * Scans every code at {@code stage}'s length and collects the best {@code keep} accepted ones.
    *
    * <p>A collector that starts with no bound accepts about {@code keep * (1 + ln(n / keep))}
@@ -117,29 +126,35 @@ final class StageSearch {
    * share of ids that deletions and the filter leave). If fewer than {@code keep} codes pass that
    * bound (an unlucky sample, a filter that favours distant codes), the scan runs again without
    * it; either way the result is exact.
+   *
+   * <p>With a bound, the scan reads only a prefix of each code for every code: the distance over
+   * the first planes is a lower bound of the distance over all of them, so a code whose prefix
+   * already reaches the bound is out, and only the survivors' remaining planes are read. The
+   * sample also says how many codes survive each prefix, which picks the cheapest one.
    */
-  private TopCollector scanAll(byte[] query, int stage, AcceptedIds filter, int keep, int knownWorst) {
+  private TopCollector scanAll(byte[] query, int stage, AcceptedIds filter, int keep, int knownWorst, long[] bytesRead) {
     int maxDistance = layout.spec.length(stage);
     long[] q = queryWords(query, stage);
     short[] dist = new short[BLOCK];
     int[] pos = new int[BLOCK];
+    Sample sample = sample(q, dist);
+    long expected = Math.min(n, 4L * keep);
     if (knownWorst < maxDistance) {
       // exact: at least keep accepted codes lie at or below knownWorst
-      TopCollector bounded = new TopCollector(keep, maxDistance, Math.min(n, 4L * keep), knownWorst + 1);
-      scanInto(q, stage, filter, bounded, dist, pos);
+      TopCollector bounded = new TopCollector(keep, maxDistance, expected, knownWorst + 1);
+      bytesRead[0] += scanInto(q, filter, bounded, dist, pos, sample.prefixPlanes(knownWorst + 1));
       return bounded;
     }
-    int estimate = estimateBound(q, stage, keep, dist, filter);
-    long expected = Math.min(n, 4L * keep);
+    int estimate = sample.bound(keep, filter);
     if (estimate <= maxDistance) {
       TopCollector bounded = new TopCollector(keep, maxDistance, expected, estimate);
-      scanInto(q, stage, filter, bounded, dist, pos);
+      bytesRead[0] += scanInto(q, filter, bounded, dist, pos, sample.prefixPlanes(estimate));
       if (bounded.full()) {
         return bounded;
       }
     }
     TopCollector collector = new TopCollector(keep, maxDistance, expected);
-    scanInto(q, stage, filter, collector, dist, pos);
+    bytesRead[0] += scanInto(q, filter, collector, dist, pos, q.length);
     return collector;
   }
 
@@ -160,60 +175,142 @@ final class StageSearch {
   }
 
   /**
-   * The smallest bound under which a sample of blocks predicts at least {@code 2 * keep} live
-   * codes, or {@code maxDistance + 1} when the index is too small to sample.
+   * Distances of a sample of blocks: {@code hist[p][d]} codes lie at distance {@code d} over
+   * planes {@code 0..p}. Empty when the index is too small to sample.
    */
-  private int estimateBound(long[] q, int stage, int keep, short[] dist, AcceptedIds filter) {
-    int maxDistance = layout.spec.length(stage);
+  private record Sample(long[][] hist, long sampled, long n, int[] codeBytes) {
+
+    /**
+     * The smallest bound under which the sample predicts at least {@code 2 * keep} accepted codes,
+     * or one more than the longest distance when there is no sample.
+     */
+    int bound(int keep, AcceptedIds filter) {
+      int last = hist.length - 1;
+      if (sampled == 0) {
+        return hist[last].length;
+      }
+      double scale = Math.min(filter.estimatedCount(), n) / (double) sampled;
+      long cum = 0;
+      for (int t = 0; t < hist[last].length; t++) {
+        cum += hist[last][t];
+        if (cum * scale >= 2.0 * keep) {
+          return t + 1;
+        }
+      }
+      return hist[last].length;
+    }
+
+    /**
+     * How many planes a scan under {@code bound} reads for every code, the rest only for codes
+     * whose distance over those is below the bound: the cheapest by the sample.
+     */
+    int prefixPlanes(int bound) {
+      int planes = hist.length;
+      if (sampled == 0) {
+        return planes;
+      }
+      int best = planes;
+      double bestCost = codeBytes[planes - 1];
+      for (int p = 1; p < planes; p++) {
+        long survive = 0;
+        for (int d = 0; d < Math.min(bound, hist[p - 1].length); d++) {
+          survive += hist[p - 1][d];
+        }
+        double cost = codeBytes[p - 1] + (survive / (double) sampled) * GATHER_COST_PER_PLANE * (planes - p);
+        if (cost < bestCost) {
+          bestCost = cost;
+          best = p;
+        }
+      }
+      return best;
+    }
+  }
+
+  private Sample sample(long[] q, short[] dist) {
+    int planeCount = q.length;
+    long[][] hist = new long[planeCount][];
+    int[] codeBytes = new int[planeCount];
+    for (int p = 0, bytes = 0; p < planeCount; p++) {
+      bytes += layout.planeWordBytes[p];
+      codeBytes[p] = bytes;
+      hist[p] = new long[8 * bytes + 1];
+    }
     int blocks = (n + BLOCK - 1) / BLOCK;
     if (blocks < 4 * SAMPLE_BLOCKS) {
-      return maxDistance + 1;
+      return new Sample(hist, 0, n, codeBytes);
     }
-    long[] hist = new long[maxDistance + 1];
     int step = blocks / SAMPLE_BLOCKS;
     long sampled = 0;
     for (int b = 0; b < SAMPLE_BLOCKS; b++) {
       int start = b * step * BLOCK;
       int cnt = Math.min(BLOCK, n - start);
-      distances(q, start, cnt, dist);
-      for (int i = 0; i < cnt; i++) {
-        hist[dist[i]]++;
+      for (int p = 0; p < planeCount; p++) {
+        kernel.scan(planes[p], layout.planeWordBytes[p], q[p], start, cnt, dist, p > 0);
+        long[] h = hist[p];
+        for (int i = 0; i < cnt; i++) {
+          h[dist[i]]++;
+        }
       }
       sampled += cnt;
     }
-    double live = Math.min(filter.estimatedCount(), n);
-    double scale = live / sampled;
-    long cum = 0;
-    for (int t = 0; t <= maxDistance; t++) {
-      cum += hist[t];
-      if (cum * scale >= 2.0 * keep) {
-        return t + 1;
-      }
-    }
-    return maxDistance + 1;
+    return new Sample(hist, sampled, n, codeBytes);
   }
 
-  private void scanInto(long[] q, int stage, AcceptedIds filter, TopCollector collector, short[] dist, int[] pos) {
-    int last = q.length - 1;
-    boolean pair = q.length == 2 && layout.planeWordBytes[0] == layout.planeWordBytes[1];
+  /**
+   * Offers every accepted code under the collector's bound: planes {@code [0, prefix)} are read
+   * for every code, the others only for the codes whose distance over those is under the bound.
+   * Returns the bytes of codes read.
+   */
+  private long scanInto(long[] q, AcceptedIds filter, TopCollector collector, short[] dist, int[] pos, int prefix) {
+    int last = prefix - 1;
+    boolean pair = prefix == 2 && layout.planeWordBytes[0] == layout.planeWordBytes[1];
+    boolean all = filter.acceptsAll();
+    int[] ids = prefix < q.length ? new int[BLOCK] : null;
+    short[] rest = prefix < q.length ? new short[BLOCK] : null;
+    long survivors = 0;
     for (int start = 0; start < n; start += BLOCK) {
       int cnt = Math.min(BLOCK, n - start);
+      int hits;
       if (pair) {
-        // a stage of two equal planes (16 + 16 bits) in one pass over the block
-        int hits = kernel.scanPairBelow(planes[0], q[0], planes[1], q[1], layout.planeWordBytes[0],
+        // a prefix of two equal planes (16 + 16 bits) in one pass over the block
+        hits = kernel.scanPairBelow(planes[0], q[0], planes[1], q[1], layout.planeWordBytes[0],
             start, cnt, dist, collector.bound(), pos);
+      } else {
+        // widest plane first, without reading dist; the first plane (the shortest prefix, the most
+        // lanes per vector) last, fused with the comparison
+        for (int p = last; p > 0; p--) {
+          kernel.scan(planes[p], layout.planeWordBytes[p], q[p], start, cnt, dist, p < last);
+        }
+        hits = kernel.scanBelow(
+            planes[0], layout.planeWordBytes[0], q[0], start, cnt, dist, last > 0, collector.bound(), pos);
+      }
+      if (ids == null) {
         offerAll(start, hits, dist, pos, filter, collector);
         continue;
       }
-      // widest plane first, without reading dist; the first plane (the shortest prefix, the most
-      // lanes per vector) last, fused with the comparison
-      for (int p = last; p > 0; p--) {
-        kernel.scan(planes[p], layout.planeWordBytes[p], q[p], start, cnt, dist, p < last);
+      int m = 0;
+      for (int h = 0; h < hits; h++) {
+        int id = start + pos[h];
+        if (all || filter.accept(id)) {
+          ids[m] = id;
+          rest[m++] = dist[pos[h]];
+        }
       }
-      int hits = kernel.scanBelow(
-          planes[0], layout.planeWordBytes[0], q[0], start, cnt, dist, last > 0, collector.bound(), pos);
-      offerAll(start, hits, dist, pos, filter, collector);
+      for (int p = prefix; p < q.length; p++) {
+        kernel.gather(planes[p], layout.planeWordBytes[p], q[p], ids, m, rest);
+      }
+      for (int i = 0; i < m; i++) {
+        collector.offer(ids[i], rest[i]);
+      }
+      survivors += m;
     }
+    int prefixBytes = 0;
+    int allBytes = 0;
+    for (int p = 0; p < q.length; p++) {
+      prefixBytes += p < prefix ? layout.planeWordBytes[p] : 0;
+      allBytes += layout.planeWordBytes[p];
+    }
+    return (long) n * prefixBytes + survivors * (allBytes - prefixBytes);
   }
 
   private void offerAll(int start, int hits, short[] dist, int[] pos, AcceptedIds filter, TopCollector collector) {

@@ -405,6 +405,64 @@ class NestedCodeIndexTest {
     }
   }
 
+  @Test
+  void prunedScansReadLessAndStayExact(Random r) {
+    // under a bound a scan reads a prefix of every code and the rest only of the codes whose
+    // prefix is under the bound: exact for every plane layout, with and without tables (whose
+    // bound the scan then starts from), under filters and deletions
+    int n = 280_000;
+    for (CodeSpec spec : new CodeSpec[] {CodeSpec.of(16, 32, 64, 128), CodeSpec.of(24, 48, 72)}) {
+      byte[][] codes = TestCodes.clustered(r, n, spec.maxBytes(), n / 1000, 0.12);
+      NestedCodeIndex plain = TestCodes.heapIndex(spec, codes);
+      NestedCodeIndex tables = withTables(spec, codes);
+      BitSet deleted = new BitSet();
+      for (int i = 0; i < 500; i++) {
+        int id = r.nextInt(n);
+        tables.delete(id);
+        deleted.set(id);
+      }
+      int length = spec.maxBits();
+      for (int q = 0; q < 4; q++) {
+        // a member of a cluster: its neighbours are near, most codes far
+        byte[] query = codes[r.nextInt(n)].clone();
+        query[r.nextInt(query.length)] ^= 1;
+        for (int k : new int[] {1, 10, 200}) {
+          BitSet filter = r.nextBoolean() ? null : TestCodes.randomFilter(r, n);
+          List<TestCodes.Pair> expected = bruteForce(codes, query, length, filter, null, k, length);
+          Hits scan = plain.search(query, SearchOptions.progressive(ProgressivePlan.exact(length, k)).withFilter(filter));
+          assertEquals(expected, pairs(scan), spec + " k=" + k + (filter == null ? "" : " filtered"));
+          assertEquals(bruteForce(codes, query, length, filter, deleted, k, length),
+              pairs(tables.search(query, SearchOptions.exact(k).withFilter(filter))), spec + " k=" + k + " tables");
+        }
+      }
+    }
+  }
+
+  @Test
+  void aScanUnderATightBoundReadsPrefixesOnly(Random r) {
+    // random codes, and near copies of the query in every sampled block: the sample's bound is a
+    // few bits, which almost no random code's 16-bit prefix passes, so the scan reads the rest of
+    // the codes of the few that do
+    CodeSpec spec = CodeSpec.of(16, 32, 64, 128);
+    int n = 280_000;
+    byte[][] codes = TestCodes.random(r, n, spec.maxBytes());
+    byte[] query = codes[0].clone();
+    int blocks = (n + StageSearch.BLOCK - 1) / StageSearch.BLOCK;
+    int step = blocks / StageSearch.SAMPLE_BLOCKS;
+    for (int b = 0; b < StageSearch.SAMPLE_BLOCKS; b++) {
+      for (int i = 0; i < 2; i++) {
+        byte[] near = query.clone();
+        near[r.nextInt(near.length)] ^= (byte) (1 << r.nextInt(8));
+        codes[b * step * StageSearch.BLOCK + 1 + i] = near;
+      }
+    }
+    NestedCodeIndex index = TestCodes.heapIndex(spec, codes);
+    Hits hits = index.search(query, SearchOptions.progressive(ProgressivePlan.exact(128, 10)));
+    assertEquals(bruteForce(codes, query, 128, null, null, 10, 128), pairs(hits));
+    long read = hits.stages().getFirst().bytesRead();
+    assertTrue(read < (long) n * 4, "read " + read + " bytes, a full scan reads " + (long) n * spec.maxBytes());
+  }
+
   @RepeatedTest(3)
   void radiusMatchesBruteForce(Random r) {
     for (CodeSpec spec : SPECS) {
