@@ -1,0 +1,329 @@
+package dev.nhl.opensearch;
+
+import dev.nhl.index.CodeSpec;
+import dev.nhl.index.Codes;
+import dev.nhl.lucene.NestedHammingQuery;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.apache.lucene.search.MatchNoDocsQuery;
+import org.apache.lucene.search.Query;
+import org.opensearch.core.common.ParsingException;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.index.mapper.MappedFieldType;
+import org.opensearch.index.query.AbstractQueryBuilder;
+import org.opensearch.index.query.QueryBuilder;
+import org.opensearch.index.query.QueryRewriteContext;
+import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.index.query.QueryShardException;
+
+/**
+ * The {@value #NAME} query: the {@code k} documents of each shard whose code in a {@code
+ * nested_code} field is nearest to a query code in Hamming distance, scored {@code 1 / (1 +
+ * distance)}.
+ *
+ * <pre>{@code
+ * { "nested_hamming": { "field": "code", "code": "9f3a...", "k": 10,
+ *                       "mode": "exact", "length": 64, "filter": { "term": { "album": "2024" } } } }
+ * }</pre>
+ *
+ * <ul>
+ *   <li>{@code code}: hex, or an array of numbers whose signs are the bits; at least {@code
+ *       length} bits long;
+ *   <li>{@code k}: hits per shard (see below);
+ *   <li>{@code mode}: {@code progressive} (the default, exact results), {@code exact}, or {@code
+ *       probe} with {@code candidates}, the number of codes each segment's multi-index tables
+ *       rank before they stop (approximate);
+ *   <li>{@code length}: one of the field's lengths (default: the query code's length);
+ *   <li>{@code filter}: any query; only its documents are searched (the k nearest of them).
+ * </ul>
+ *
+ * <p><b>k is per shard.</b> Each shard returns its own k nearest documents, and the coordinating
+ * node merges the shards' hits by score and keeps the request's {@code size} best. With {@code
+ * exact} or {@code progressive} and {@code size <= k}, the merged hits are the exact global top
+ * {@code size}: every document of the global top is among its own shard's top k. Documents at
+ * the same distance tie on score; which of them fill the last places follows OpenSearch's
+ * merge order (shard, then document).
+ */
+public final class NestedHammingQueryBuilder extends AbstractQueryBuilder<NestedHammingQueryBuilder> {
+
+  /** The query's name in JSON. */
+  public static final String NAME = "nested_hamming";
+
+  /** The largest k: OpenSearch's default result window. */
+  public static final int MAX_K = 10_000;
+
+  /** How the search runs. */
+  public enum Mode {
+    /** Exact results, as nhl's default search decides (tables or scan). */
+    PROGRESSIVE,
+    /** Exact results. */
+    EXACT,
+    /** Approximate: the multi-index tables until a number of candidates was ranked. */
+    PROBE
+  }
+
+  private final String field;
+  private final byte[] code;
+  private final int k;
+  private final Mode mode;
+  private final OptionalLong candidates;
+  private final OptionalInt length;
+  private final QueryBuilder filter; // null: none
+
+  /**
+   * An exact search (mode {@code progressive}) for the {@code k} nearest codes per shard.
+   *
+   * @throws IllegalArgumentException if the field or code is null or empty, or k is outside
+   *     {@code [1, MAX_K]}
+   */
+  public NestedHammingQueryBuilder(String field, byte[] code, int k) {
+    this(field, code, k, Mode.PROGRESSIVE, OptionalLong.empty(), OptionalInt.empty(), null);
+  }
+
+  private NestedHammingQueryBuilder(String field, byte[] code, int k, Mode mode, OptionalLong candidates,
+      OptionalInt length, QueryBuilder filter) {
+    if (field == null || field.isEmpty()) {
+      throw new IllegalArgumentException("[" + NAME + "] needs a [field]");
+    }
+    if (code == null || code.length == 0) {
+      throw new IllegalArgumentException("[" + NAME + "] needs a [code]");
+    }
+    if (k < 1 || k > MAX_K) {
+      throw new IllegalArgumentException("[" + NAME + "] [k] must be in [1, " + MAX_K + "], got " + k);
+    }
+    if (mode == Mode.PROBE && (candidates.isEmpty() || candidates.getAsLong() < 1)) {
+      throw new IllegalArgumentException("[" + NAME + "] mode [probe] needs [candidates] >= 1, the codes to rank"
+          + (candidates.isPresent() ? ", got " + candidates.getAsLong() : ""));
+    }
+    if (mode != Mode.PROBE && candidates.isPresent()) {
+      throw new IllegalArgumentException("[" + NAME + "] [candidates] is for mode [probe], not [" + name(mode) + "]");
+    }
+    if (length.isPresent()) {
+      int l = length.getAsInt();
+      if (l <= 0 || l % 8 != 0 || l > code.length * 8) {
+        throw new IllegalArgumentException("[" + NAME + "] [length] must be a positive multiple of 8 of at most the code's "
+            + code.length * 8 + " bits, got " + l);
+      }
+    }
+    this.field = field;
+    this.code = code.clone();
+    this.k = k;
+    this.mode = mode;
+    this.candidates = candidates;
+    this.length = length;
+    this.filter = filter;
+  }
+
+  /** The same search, exact. */
+  public NestedHammingQueryBuilder exact() {
+    return new NestedHammingQueryBuilder(field, code, k, Mode.EXACT, OptionalLong.empty(), length, filter);
+  }
+
+  /** The same search, approximate: each segment's tables until {@code candidates} codes were ranked. */
+  public NestedHammingQueryBuilder probe(long candidates) {
+    return new NestedHammingQueryBuilder(field, code, k, Mode.PROBE, OptionalLong.of(candidates), length, filter);
+  }
+
+  /** The same search at {@code bits}, one of the field's lengths. */
+  public NestedHammingQueryBuilder length(int bits) {
+    return new NestedHammingQueryBuilder(field, code, k, mode, candidates, OptionalInt.of(bits), filter);
+  }
+
+  /** The same search among the documents {@code filter} matches. */
+  public NestedHammingQueryBuilder filter(QueryBuilder filter) {
+    return new NestedHammingQueryBuilder(field, code, k, mode, candidates, length, Objects.requireNonNull(filter, "filter"));
+  }
+
+  /** Reads a query sent by another node. */
+  public NestedHammingQueryBuilder(StreamInput in) throws IOException {
+    super(in);
+    field = in.readString();
+    code = in.readByteArray();
+    k = in.readVInt();
+    mode = in.readEnum(Mode.class);
+    Long c = in.readOptionalVLong();
+    candidates = c == null ? OptionalLong.empty() : OptionalLong.of(c);
+    Integer l = in.readOptionalVInt();
+    length = l == null ? OptionalInt.empty() : OptionalInt.of(l);
+    filter = in.readOptionalNamedWriteable(QueryBuilder.class);
+  }
+
+  @Override
+  protected void doWriteTo(StreamOutput out) throws IOException {
+    out.writeString(field);
+    out.writeByteArray(code);
+    out.writeVInt(k);
+    out.writeEnum(mode);
+    out.writeOptionalVLong(candidates.isPresent() ? candidates.getAsLong() : null);
+    out.writeOptionalVInt(length.isPresent() ? length.getAsInt() : null);
+    out.writeOptionalNamedWriteable(filter);
+  }
+
+  @Override
+  public String getWriteableName() {
+    return NAME;
+  }
+
+  @Override
+  protected void doXContent(XContentBuilder builder, Params params) throws IOException {
+    builder.startObject(NAME);
+    builder.field("field", field);
+    builder.field("code", Codes.toHex(code));
+    builder.field("k", k);
+    builder.field("mode", name(mode));
+    if (candidates.isPresent()) {
+      builder.field("candidates", candidates.getAsLong());
+    }
+    if (length.isPresent()) {
+      builder.field("length", length.getAsInt());
+    }
+    if (filter != null) {
+      builder.field("filter");
+      filter.toXContent(builder, params);
+    }
+    printBoostAndQueryName(builder);
+    builder.endObject();
+  }
+
+  private static String name(Mode mode) {
+    return mode.name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Parses the query from JSON; every error is a {@link ParsingException} (HTTP 400). */
+  public static NestedHammingQueryBuilder fromXContent(XContentParser parser) throws IOException {
+    String field = null;
+    byte[] code = null;
+    Integer k = null;
+    Mode mode = Mode.PROGRESSIVE;
+    OptionalLong candidates = OptionalLong.empty();
+    OptionalInt length = OptionalInt.empty();
+    QueryBuilder filter = null;
+    float boost = DEFAULT_BOOST;
+    String queryName = null;
+    String current = null;
+    for (XContentParser.Token token = parser.nextToken(); token != XContentParser.Token.END_OBJECT; token = parser.nextToken()) {
+      if (token == XContentParser.Token.FIELD_NAME) {
+        current = parser.currentName();
+        continue;
+      }
+      if (token == null) {
+        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] ended before its object was closed");
+      }
+      try {
+        switch (current) {
+          case "field" -> field = text(parser, current);
+          case "code" -> code = CodeValues.parse(parser, "[" + NAME + "] [code]");
+          case "k" -> k = parser.intValue();
+          case "mode" -> mode = mode(text(parser, current));
+          case "candidates" -> candidates = OptionalLong.of(parser.longValue());
+          case "length" -> length = OptionalInt.of(parser.intValue());
+          case "filter" -> filter = parseInnerQueryBuilder(parser);
+          case "boost" -> boost = parser.floatValue();
+          case "_name" -> queryName = text(parser, current);
+          case null, default -> throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] does not take ["
+              + current + "]; it takes field, code, k, mode, candidates, length, filter, boost and _name");
+        }
+      } catch (IllegalArgumentException e) {
+        throw new ParsingException(parser.getTokenLocation(), e.getMessage(), e);
+      }
+    }
+    if (field == null || code == null || k == null) {
+      throw new ParsingException(parser.getTokenLocation(),
+          "[" + NAME + "] needs [field], [code] and [k]; missing " + (field == null ? "[field]" : code == null ? "[code]" : "[k]"));
+    }
+    try {
+      NestedHammingQueryBuilder b = new NestedHammingQueryBuilder(field, code, k, mode, candidates, length, filter);
+      b.boost(boost);
+      b.queryName(queryName);
+      return b;
+    } catch (IllegalArgumentException e) {
+      throw new ParsingException(parser.getTokenLocation(), e.getMessage(), e);
+    }
+  }
+
+  private static String text(XContentParser parser, String name) throws IOException {
+    if (parser.currentToken() != XContentParser.Token.VALUE_STRING) {
+      throw new IllegalArgumentException("[" + NAME + "] [" + name + "] must be a string, got " + parser.currentToken());
+    }
+    return parser.text();
+  }
+
+  private static Mode mode(String text) {
+    for (Mode m : Mode.values()) {
+      if (name(m).equals(text)) {
+        return m;
+      }
+    }
+    throw new IllegalArgumentException("[" + NAME + "] [mode] must be progressive, exact or probe, got [" + text + "]");
+  }
+
+  @Override
+  protected QueryBuilder doRewrite(QueryRewriteContext context) throws IOException {
+    if (filter == null) {
+      return this;
+    }
+    QueryBuilder rewritten = filter.rewrite(context);
+    if (rewritten == filter) {
+      return this;
+    }
+    NestedHammingQueryBuilder b = new NestedHammingQueryBuilder(field, code, k, mode, candidates, length, rewritten);
+    b.boost(boost);
+    b.queryName(queryName);
+    return b;
+  }
+
+  @Override
+  protected Query doToQuery(QueryShardContext context) throws IOException {
+    int bits = length.orElse(code.length * 8);
+    byte[] query = searchedCode(context, field, code, bits, NAME);
+    if (query == null) {
+      return new MatchNoDocsQuery("no field [" + field + "] in this index");
+    }
+    NestedHammingQuery q = switch (mode) {
+      case PROGRESSIVE -> NestedHammingQuery.progressive(field, query, k);
+      case EXACT -> NestedHammingQuery.exact(field, query, k);
+      case PROBE -> NestedHammingQuery.probing(field, query, k, candidates.getAsLong());
+    };
+    return filter == null ? q : q.withFilter(filter.toQuery(context));
+  }
+
+  /**
+   * The query code cut to {@code bits}, after checking that {@code field} is a {@code
+   * nested_code} field with that length; null when the index has no such field.
+   */
+  static byte[] searchedCode(QueryShardContext context, String field, byte[] code, int bits, String query) {
+    MappedFieldType type = context.fieldMapper(field);
+    if (type == null) {
+      return null;
+    }
+    if (!(type instanceof NestedCodeFieldMapper.NestedCodeFieldType codes)) {
+      throw new QueryShardException(context, "[" + query + "] searches fields of type [" + NestedCodeFieldMapper.CONTENT_TYPE
+          + "], field [" + field + "] is of type [" + type.typeName() + "]");
+    }
+    CodeSpec spec = codes.spec();
+    if (!spec.hasLength(bits)) {
+      throw new QueryShardException(context, "[" + query + "] searches field [" + field + "] at " + bits
+          + " bits, which is not one of its lengths " + Arrays.toString(spec.lengths())
+          + (bits == code.length * 8 ? " (the code's own length; give [length] to search a prefix)" : ""));
+    }
+    return Codes.prefix(code, bits);
+  }
+
+  @Override
+  protected boolean doEquals(NestedHammingQueryBuilder o) {
+    return field.equals(o.field) && Arrays.equals(code, o.code) && k == o.k && mode == o.mode
+        && candidates.equals(o.candidates) && length.equals(o.length) && Objects.equals(filter, o.filter);
+  }
+
+  @Override
+  protected int doHashCode() {
+    return Objects.hash(field, Arrays.hashCode(code), k, mode, candidates, length, filter);
+  }
+}
