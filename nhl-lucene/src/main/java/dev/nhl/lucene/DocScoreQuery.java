@@ -2,6 +2,7 @@ package dev.nhl.lucene;
 
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.search.DocIdSetIterator;
@@ -24,13 +25,20 @@ final class DocScoreQuery extends Query {
   private final float[] scores;
   private final Object readerId;
   private final String description;
+  private final List<dev.nhl.index.Hits.StageStats> stages; // what the search did; not part of equality
 
-  DocScoreQuery(int[] docs, float[] scores, Object readerId, String description) {
+  DocScoreQuery(int[] docs, float[] scores, Object readerId, String description, List<dev.nhl.index.Hits.StageStats> stages) {
     assert docs.length == scores.length;
     this.docs = docs;
     this.scores = scores;
     this.readerId = readerId;
     this.description = description;
+    this.stages = List.copyOf(stages);
+  }
+
+  /** The stages of the search that computed this query's documents, summed over the segments. */
+  List<dev.nhl.index.Hits.StageStats> stages() {
+    return stages;
   }
 
   @Override

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReaderContext;
@@ -175,7 +176,8 @@ public final class NestedHammingQuery extends Query {
   @Override
   public Query rewrite(IndexSearcher searcher) throws IOException {
     IndexReader reader = searcher.getIndexReader();
-    TopDocs top = search(searcher, null);
+    List<List<Hits.StageStats>> perLeaf = new ArrayList<>();
+    TopDocs top = search(searcher, perLeaf);
     ScoreDoc[] hits = top.scoreDocs.clone();
     Arrays.sort(hits, (a, b) -> Integer.compare(a.doc, b.doc));
     int[] docs = new int[hits.length];
@@ -184,7 +186,16 @@ public final class NestedHammingQuery extends Query {
       docs[i] = hits[i].doc;
       scores[i] = hits[i].score;
     }
-    return new DocScoreQuery(docs, scores, reader.getContext().id(), toString());
+    return new DocScoreQuery(docs, scores, reader.getContext().id(), toString(), sumByLength(perLeaf));
+  }
+
+  /**
+   * What the search of a rewritten {@code NestedHammingQuery} did, stage by stage and summed over
+   * the segments (as {@link Profile#stages}): for profilers that see queries after {@link
+   * IndexSearcher#rewrite}. Empty for any other query.
+   */
+  public static Optional<List<Hits.StageStats>> stagesOf(Query rewritten) {
+    return rewritten instanceof DocScoreQuery d ? Optional.of(d.stages()) : Optional.empty();
   }
 
   /** Top k over all segments, each searched on the searcher's executor; stages collected when asked. */
@@ -241,6 +252,11 @@ public final class NestedHammingQuery extends Query {
     List<List<Hits.StageStats>> perLeaf = new ArrayList<>();
     TopDocs top = search(searcher, perLeaf);
     long nanos = System.nanoTime() - t0;
+    return new Profile(top, sumByLength(perLeaf), nanos);
+  }
+
+  /** Per code length, in increasing order, the segments' stages summed. */
+  private static List<Hits.StageStats> sumByLength(List<List<Hits.StageStats>> perLeaf) {
     java.util.TreeMap<Integer, long[]> sums = new java.util.TreeMap<>();
     for (List<Hits.StageStats> leaf : perLeaf) {
       for (Hits.StageStats s : leaf) {
@@ -253,7 +269,7 @@ public final class NestedHammingQuery extends Query {
     }
     List<Hits.StageStats> stages = new ArrayList<>();
     sums.forEach((len, a) -> stages.add(new Hits.StageStats(len, a[0], (int) a[1], a[2], a[3])));
-    return new Profile(top, stages, nanos);
+    return stages;
   }
 
   /** The score of a hit at Hamming distance {@code d}: {@code 1 / (1 + d)}. */

@@ -3,6 +3,8 @@ package dev.nhl.opensearch;
 import dev.nhl.index.Codes;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
+import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.xcontent.XContentParser;
 
 /**
@@ -82,6 +84,48 @@ final class CodeValues {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Reads one field's value at the parser's current token. */
+  interface FieldReader {
+    void read(XContentParser parser) throws IOException;
+  }
+
+  /**
+   * Reads a query's JSON object, after its start, to its end: each field's value goes to the
+   * reader of its name. Every error is a {@link ParsingException} (HTTP 400) naming the query.
+   *
+   * @param taken the names the query takes, for the message about an unknown one
+   */
+  static void readObject(XContentParser parser, String query, String taken, Map<String, FieldReader> readers)
+      throws IOException {
+    String current = null;
+    for (XContentParser.Token token = parser.nextToken(); token != XContentParser.Token.END_OBJECT; token = parser.nextToken()) {
+      if (token == XContentParser.Token.FIELD_NAME) {
+        current = parser.currentName();
+        continue;
+      }
+      if (token == null) {
+        throw new ParsingException(parser.getTokenLocation(), "[" + query + "] ended before its object was closed");
+      }
+      FieldReader reader = current == null ? null : readers.get(current);
+      if (reader == null) {
+        throw new ParsingException(parser.getTokenLocation(), "[" + query + "] does not take [" + current + "]; it takes " + taken);
+      }
+      try {
+        reader.read(parser);
+      } catch (IllegalArgumentException e) {
+        throw new ParsingException(parser.getTokenLocation(), e.getMessage(), e);
+      }
+    }
+  }
+
+  /** The string at the parser's current token. */
+  static String text(XContentParser parser, String query, String name) throws IOException {
+    if (parser.currentToken() != XContentParser.Token.VALUE_STRING) {
+      throw new IllegalArgumentException("[" + query + "] [" + name + "] must be a string, got " + parser.currentToken());
+    }
+    return parser.text();
   }
 
   private static String describe(XContentParser.Token token) {

@@ -6,6 +6,7 @@ import dev.nhl.lucene.NestedHammingQuery;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -198,61 +199,39 @@ public final class NestedHammingQueryBuilder extends AbstractQueryBuilder<Nested
 
   /** Parses the query from JSON; every error is a {@link ParsingException} (HTTP 400). */
   public static NestedHammingQueryBuilder fromXContent(XContentParser parser) throws IOException {
-    String field = null;
-    byte[] code = null;
-    Integer k = null;
-    Mode mode = Mode.PROGRESSIVE;
-    OptionalLong candidates = OptionalLong.empty();
-    OptionalInt length = OptionalInt.empty();
-    QueryBuilder filter = null;
-    float boost = DEFAULT_BOOST;
-    String queryName = null;
-    String current = null;
-    for (XContentParser.Token token = parser.nextToken(); token != XContentParser.Token.END_OBJECT; token = parser.nextToken()) {
-      if (token == XContentParser.Token.FIELD_NAME) {
-        current = parser.currentName();
-        continue;
-      }
-      if (token == null) {
-        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] ended before its object was closed");
-      }
-      try {
-        switch (current) {
-          case "field" -> field = text(parser, current);
-          case "code" -> code = CodeValues.parse(parser, "[" + NAME + "] [code]");
-          case "k" -> k = parser.intValue();
-          case "mode" -> mode = mode(text(parser, current));
-          case "candidates" -> candidates = OptionalLong.of(parser.longValue());
-          case "length" -> length = OptionalInt.of(parser.intValue());
-          case "filter" -> filter = parseInnerQueryBuilder(parser);
-          case "boost" -> boost = parser.floatValue();
-          case "_name" -> queryName = text(parser, current);
-          case null, default -> throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] does not take ["
-              + current + "]; it takes field, code, k, mode, candidates, length, filter, boost and _name");
-        }
-      } catch (IllegalArgumentException e) {
-        throw new ParsingException(parser.getTokenLocation(), e.getMessage(), e);
-      }
-    }
-    if (field == null || code == null || k == null) {
+    var f = new Object() {
+      String field;
+      byte[] code;
+      Integer k;
+      Mode mode = Mode.PROGRESSIVE;
+      OptionalLong candidates = OptionalLong.empty();
+      OptionalInt length = OptionalInt.empty();
+      QueryBuilder filter;
+      float boost = DEFAULT_BOOST;
+      String queryName;
+    };
+    CodeValues.readObject(parser, NAME, "field, code, k, mode, candidates, length, filter, boost and _name", Map.of(
+        "field", p -> f.field = CodeValues.text(p, NAME, "field"),
+        "code", p -> f.code = CodeValues.parse(p, "[" + NAME + "] [code]"),
+        "k", p -> f.k = p.intValue(),
+        "mode", p -> f.mode = mode(CodeValues.text(p, NAME, "mode")),
+        "candidates", p -> f.candidates = OptionalLong.of(p.longValue()),
+        "length", p -> f.length = OptionalInt.of(p.intValue()),
+        "filter", p -> f.filter = parseInnerQueryBuilder(p),
+        "boost", p -> f.boost = p.floatValue(),
+        "_name", p -> f.queryName = CodeValues.text(p, NAME, "_name")));
+    if (f.field == null || f.code == null || f.k == null) {
       throw new ParsingException(parser.getTokenLocation(),
-          "[" + NAME + "] needs [field], [code] and [k]; missing " + (field == null ? "[field]" : code == null ? "[code]" : "[k]"));
+          "[" + NAME + "] needs [field], [code] and [k]; missing " + (f.field == null ? "[field]" : f.code == null ? "[code]" : "[k]"));
     }
     try {
-      NestedHammingQueryBuilder b = new NestedHammingQueryBuilder(field, code, k, mode, candidates, length, filter);
-      b.boost(boost);
-      b.queryName(queryName);
+      NestedHammingQueryBuilder b = new NestedHammingQueryBuilder(f.field, f.code, f.k, f.mode, f.candidates, f.length, f.filter);
+      b.boost(f.boost);
+      b.queryName(f.queryName);
       return b;
     } catch (IllegalArgumentException e) {
       throw new ParsingException(parser.getTokenLocation(), e.getMessage(), e);
     }
-  }
-
-  private static String text(XContentParser parser, String name) throws IOException {
-    if (parser.currentToken() != XContentParser.Token.VALUE_STRING) {
-      throw new IllegalArgumentException("[" + NAME + "] [" + name + "] must be a string, got " + parser.currentToken());
-    }
-    return parser.text();
   }
 
   private static Mode mode(String text) {

@@ -4,6 +4,7 @@ import dev.nhl.index.Codes;
 import dev.nhl.lucene.NestedHammingRadiusQuery;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import org.apache.lucene.search.MatchNoDocsQuery;
@@ -110,44 +111,29 @@ public final class NestedHammingRadiusQueryBuilder extends AbstractQueryBuilder<
 
   /** Parses the query from JSON; every error is a {@link ParsingException} (HTTP 400). */
   public static NestedHammingRadiusQueryBuilder fromXContent(XContentParser parser) throws IOException {
-    String field = null;
-    byte[] code = null;
-    Integer radius = null;
-    OptionalInt length = OptionalInt.empty();
-    float boost = DEFAULT_BOOST;
-    String queryName = null;
-    String current = null;
-    for (XContentParser.Token token = parser.nextToken(); token != XContentParser.Token.END_OBJECT; token = parser.nextToken()) {
-      if (token == XContentParser.Token.FIELD_NAME) {
-        current = parser.currentName();
-        continue;
-      }
-      if (token == null) {
-        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] ended before its object was closed");
-      }
-      try {
-        switch (current) {
-          case "field" -> field = parser.text();
-          case "code" -> code = CodeValues.parse(parser, "[" + NAME + "] [code]");
-          case "radius" -> radius = parser.intValue();
-          case "length" -> length = OptionalInt.of(parser.intValue());
-          case "boost" -> boost = parser.floatValue();
-          case "_name" -> queryName = parser.text();
-          case null, default -> throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] does not take ["
-              + current + "]; it takes field, code, radius, length, boost and _name");
-        }
-      } catch (IllegalArgumentException e) {
-        throw new ParsingException(parser.getTokenLocation(), e.getMessage(), e);
-      }
-    }
-    if (field == null || code == null || radius == null) {
+    var f = new Object() {
+      String field;
+      byte[] code;
+      Integer radius;
+      OptionalInt length = OptionalInt.empty();
+      float boost = DEFAULT_BOOST;
+      String queryName;
+    };
+    CodeValues.readObject(parser, NAME, "field, code, radius, length, boost and _name", Map.of(
+        "field", p -> f.field = CodeValues.text(p, NAME, "field"),
+        "code", p -> f.code = CodeValues.parse(p, "[" + NAME + "] [code]"),
+        "radius", p -> f.radius = p.intValue(),
+        "length", p -> f.length = OptionalInt.of(p.intValue()),
+        "boost", p -> f.boost = p.floatValue(),
+        "_name", p -> f.queryName = CodeValues.text(p, NAME, "_name")));
+    if (f.field == null || f.code == null || f.radius == null) {
       throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] needs [field], [code] and [radius]; missing "
-          + (field == null ? "[field]" : code == null ? "[code]" : "[radius]"));
+          + (f.field == null ? "[field]" : f.code == null ? "[code]" : "[radius]"));
     }
     try {
-      NestedHammingRadiusQueryBuilder b = new NestedHammingRadiusQueryBuilder(field, code, radius, length);
-      b.boost(boost);
-      b.queryName(queryName);
+      NestedHammingRadiusQueryBuilder b = new NestedHammingRadiusQueryBuilder(f.field, f.code, f.radius, f.length);
+      b.boost(f.boost);
+      b.queryName(f.queryName);
       return b;
     } catch (IllegalArgumentException e) {
       throw new ParsingException(parser.getTokenLocation(), e.getMessage(), e);

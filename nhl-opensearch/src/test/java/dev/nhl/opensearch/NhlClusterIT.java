@@ -54,6 +54,12 @@ public class NhlClusterIT extends OpenSearchIntegTestCase {
     return List.of(NhlPlugin.class);
   }
 
+  // the framework's mock search service (added on some seeds) drops plugins' profile metrics
+  @Override
+  protected Collection<Class<? extends Plugin>> getMockPlugins() {
+    return super.getMockPlugins().stream().filter(p -> p != org.opensearch.search.MockSearchService.TestPlugin.class).toList();
+  }
+
   /** The codes the index should hold, by document id. */
   private final Map<String, byte[]> codes = new HashMap<>();
 
@@ -195,8 +201,14 @@ public class NhlClusterIT extends OpenSearchIntegTestCase {
         .setQuery(new NestedHammingQueryBuilder("code", query, 10)).get();
     assertExactTopK(profiled, query, 64, 10, null);
     assertEquals(3, profiled.getProfileResults().size());
-    profiled.getProfileResults().values().forEach(shard -> assertTrue(shard.toString(),
-        shard.getQueryProfileResults().getFirst().getRewriteTime() > 0));
+    profiled.getProfileResults().values().forEach(shard -> {
+      var result = shard.getQueryProfileResults().getFirst();
+      assertTrue(shard.toString(), result.getRewriteTime() > 0);
+      // the shard's nhl search, stage by stage: at least the k codes it returned were ranked
+      Map<String, Long> breakdown = result.getQueryResults().getFirst().getTimeBreakdown();
+      assertTrue(breakdown.toString(), breakdown.getOrDefault("nhl_64_candidates", 0L) >= 10);
+      assertTrue(breakdown.toString(), breakdown.containsKey("nhl_64_time_in_nanos"));
+    });
     assertEverySegmentUsesNhl();
   }
 
