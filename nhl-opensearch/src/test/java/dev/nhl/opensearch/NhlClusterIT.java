@@ -358,11 +358,17 @@ public class NhlClusterIT extends OpenSearchIntegTestCase {
         "{\"code\": \"abcd\"}", // 16 bits for a 64-bit field
         "{\"code\": \"zz00112233445566\"}",
         "{\"code\": [1, 2, \"x\"]}",
-        "{\"code\": {\"a\": 1}}"}) {
+        "{\"code\": {\"a\": 1}}",
+        "{\"code\": [\"0011223344556677\", \"8899aabbccddeeff\"]}"}) { // one code a document
       Exception e = expectThrows(Exception.class,
           () -> client().prepareIndex(INDEX).setId("x").setSource(source, XContentType.JSON).get());
       assertEquals(source + ": " + e, RestStatus.BAD_REQUEST, ExceptionsHelper.status(e));
     }
+    // lengths are fixed once the field exists
+    Exception changed = expectThrows(Exception.class, () -> client().admin().indices().preparePutMapping(INDEX)
+        .setSource("{\"properties\": {\"code\": {\"type\": \"nested_code\", \"lengths\": [16, 64]}}}", XContentType.JSON).get());
+    assertEquals(changed.toString(), RestStatus.BAD_REQUEST, ExceptionsHelper.status(changed));
+    assertTrue(changed.getMessage(), ExceptionsHelper.unwrapCause(changed).getMessage().contains("lengths"));
     for (String query : new String[] {
         "{\"nested_hamming\": {\"field\": \"code\", \"k\": 10}}",
         "{\"nested_hamming\": {\"field\": \"code\", \"code\": \"00112233445566ff\", \"k\": 0}}",
@@ -375,6 +381,7 @@ public class NhlClusterIT extends OpenSearchIntegTestCase {
       Exception e = expectThrows(Exception.class, () -> client().prepareSearch(INDEX).setSource(
           new org.opensearch.search.builder.SearchSourceBuilder().query(QueryBuilders.wrapperQuery(query))).get());
       assertEquals(query + ": " + e, RestStatus.BAD_REQUEST, ExceptionsHelper.status(e));
+      assertTrue(query + ": " + e, ExceptionsHelper.unwrapCause(e).toString().contains("nested_hamming"));
     }
   }
 }
