@@ -72,6 +72,15 @@ public final class MultiIndex {
    */
   static final double HOPELESS = 1;
 
+  /**
+   * Within radius 1 the search cannot yet project how far it must go. Having spent this share of
+   * its budget there while the bound of its collector is still more than a round of radii beyond
+   * what the tables cover means buckets crowded around the query (many equal or near-equal codes
+   * that are not its neighbours), and it gives up (measured on the real codes of {@code
+   * bench/RESULTS.md}, whose p99 came back under the scan's).
+   */
+  static final double UNSETTLED_SHARE = 0.5;
+
   /** The longest code that gets tables. */
   public static final int MAX_TABLE_BITS = 512;
 
@@ -441,6 +450,15 @@ public final class MultiIndex {
    */
   boolean probe(Query q, AcceptedIds accept, Collector out, int lastRadius,
       double maxCost, double bucketCost, double candidateCost, Work work, Policy policy) {
+    return probe(q, accept, out, lastRadius, maxCost, maxCost, bucketCost, candidateCost, work, policy);
+  }
+
+  /**
+   * As above; within radius 1, past {@code earlyCost}, it also gives up while the collector's
+   * bound lies more than a round of radii beyond what the tables cover.
+   */
+  private boolean probe(Query q, AcceptedIds accept, Collector out, int lastRadius, double earlyCost,
+      double maxCost, double bucketCost, double candidateCost, Work work, Policy policy) {
     int m = q.tables;
     assert m > 0;
     int[] done = new int[m];
@@ -462,8 +480,12 @@ public final class MultiIndex {
           int to = st.get(LE_INT, 4L * key + 4);
           work.buckets++;
           work.candidates += to - from;
-          if (work.buckets * bucketCost + work.candidates * candidateCost > maxCost) {
+          double cost = work.buckets * bucketCost + work.candidates * candidateCost;
+          if (cost > maxCost) {
             return false; // before the bucket's codes are read: one bucket may hold many
+          }
+          if (r <= 1 && cost > earlyCost && out.bound() > covered(done, t, r) + m + 1) {
+            return false;
           }
           for (int i = from; i < to; i++) {
             int ord = idt.get(LE_INT, 4L * i);
@@ -503,7 +525,8 @@ public final class MultiIndex {
     for (int t = 0; t < m; t++) {
       maxWidth = Math.max(maxWidth, substrings.get(t).width());
     }
-    return probe(q, accept, top, maxWidth, maxCost, bucketCost, candidateCost, work, (done, t, r) -> {
+    return probe(q, accept, top, maxWidth, UNSETTLED_SHARE * maxCost, maxCost, bucketCost, candidateCost, work,
+        (done, t, r) -> {
       int worst = top.worst();
       if (worst == Integer.MAX_VALUE) {
         return Next.GO_ON;
@@ -524,6 +547,18 @@ public final class MultiIndex {
           ? Next.GIVE_UP
           : Next.GO_ON;
     });
+  }
+
+  /**
+   * The distance below which every code was seen once table {@code t} is probed to radius {@code
+   * r} (the tables before it to {@code r}, the others to {@code done}).
+   */
+  private static int covered(int[] done, int t, int r) {
+    int covered = -1;
+    for (int x = 0; x < done.length; x++) {
+      covered += (x < t ? r : Math.min(done[x], r - 1)) + 1;
+    }
+    return covered;
   }
 
   /**

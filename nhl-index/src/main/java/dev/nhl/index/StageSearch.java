@@ -137,8 +137,8 @@ final class StageSearch {
     long[] q = queryWords(query, stage);
     short[] dist = new short[BLOCK];
     int[] pos = new int[BLOCK];
-    Sample sample = sample(q, dist);
     long expected = Math.min(n, 4L * keep);
+    Sample sample = sample(q, dist, knownWorst >= maxDistance);
     if (knownWorst < maxDistance) {
       // exact: at least keep accepted codes lie at or below knownWorst
       TopCollector bounded = new TopCollector(keep, maxDistance, expected, knownWorst + 1);
@@ -176,9 +176,10 @@ final class StageSearch {
 
   /**
    * Distances of a sample of blocks: {@code hist[p][d]} codes lie at distance {@code d} over
-   * planes {@code 0..p}. Empty when the index is too small to sample.
+   * planes {@code 0..p}, of {@code sampled} codes for the last plane and {@code prefixSampled}
+   * for the others. Empty when the index is too small to sample.
    */
-  private record Sample(long[][] hist, long sampled, long n, int[] codeBytes) {
+  private record Sample(long[][] hist, long sampled, long prefixSampled, long n, int[] codeBytes) {
 
     /**
      * The smallest bound under which the sample predicts at least {@code 2 * keep} accepted codes,
@@ -206,7 +207,7 @@ final class StageSearch {
      */
     int prefixPlanes(int bound) {
       int planes = hist.length;
-      if (sampled == 0) {
+      if (prefixSampled == 0) {
         return planes;
       }
       int best = planes;
@@ -216,7 +217,7 @@ final class StageSearch {
         for (int d = 0; d < Math.min(bound, hist[p - 1].length); d++) {
           survive += hist[p - 1][d];
         }
-        double cost = codeBytes[p - 1] + (survive / (double) sampled) * GATHER_COST_PER_PLANE * (planes - p);
+        double cost = codeBytes[p - 1] + (survive / (double) prefixSampled) * GATHER_COST_PER_PLANE * (planes - p);
         if (cost < bestCost) {
           bestCost = cost;
           best = p;
@@ -226,7 +227,13 @@ final class StageSearch {
     }
   }
 
-  private Sample sample(long[] q, short[] dist) {
+  /**
+   * Samples blocks for {@link Sample}: {@value #SAMPLE_BLOCKS} spread over the index when the
+   * scan needs a bound ({@code forBound}); when the tables gave it one, a quarter of them, enough
+   * to choose a prefix (a scan after the tables gave up is one whose prefixes rarely prune, and
+   * the full sample cost uniform codes a tenth of the scan).
+   */
+  private Sample sample(long[] q, short[] dist, boolean forBound) {
     int planeCount = q.length;
     long[][] hist = new long[planeCount][];
     int[] codeBytes = new int[planeCount];
@@ -237,24 +244,33 @@ final class StageSearch {
     }
     int blocks = (n + BLOCK - 1) / BLOCK;
     if (blocks < 4 * SAMPLE_BLOCKS) {
-      return new Sample(hist, 0, n, codeBytes);
+      return new Sample(hist, 0, 0, n, codeBytes);
     }
     int step = blocks / SAMPLE_BLOCKS;
     long sampled = 0;
-    for (int b = 0; b < SAMPLE_BLOCKS; b++) {
+    long prefixSampled = 0;
+    int last = planeCount - 1;
+    for (int b = 0; b < SAMPLE_BLOCKS; b += forBound ? 1 : PREFIX_SAMPLE_EVERY) {
       int start = b * step * BLOCK;
       int cnt = Math.min(BLOCK, n - start);
+      boolean prefixes = forBound || b % PREFIX_SAMPLE_EVERY == 0;
       for (int p = 0; p < planeCount; p++) {
         kernel.scan(planes[p], layout.planeWordBytes[p], q[p], start, cnt, dist, p > 0);
-        long[] h = hist[p];
-        for (int i = 0; i < cnt; i++) {
-          h[dist[i]]++;
+        if (p == last || prefixes) {
+          long[] h = hist[p];
+          for (int i = 0; i < cnt; i++) {
+            h[dist[i]]++;
+          }
         }
       }
       sampled += cnt;
+      prefixSampled += prefixes ? cnt : 0;
     }
-    return new Sample(hist, sampled, n, codeBytes);
+    return new Sample(hist, sampled, prefixSampled, n, codeBytes);
   }
+
+  /** One sampled block in this many also counts its codes' prefix distances. */
+  static final int PREFIX_SAMPLE_EVERY = 4;
 
   /**
    * Offers every accepted code under the collector's bound: planes {@code [0, prefix)} are read
