@@ -531,10 +531,8 @@ public final class MultiIndex {
       if (worst == Integer.MAX_VALUE) {
         return Next.GO_ON;
       }
-      long covered = -1;
-      for (int x = 0; x < m; x++) {
-        covered += done[x] + 1;
-      }
+      // table t was just probed to r: every code closer than this was seen
+      int covered = covered(done, t + 1, r);
       if (worst <= covered || work.candidates >= minCandidates) {
         return Next.DONE;
       }
@@ -569,10 +567,7 @@ public final class MultiIndex {
   private double costToCover(int[] done, int t, int worst, double bucketCost, double candidateCost) {
     int m = done.length;
     int[] d = done.clone();
-    long covered = -1;
-    for (int x = 0; x < m; x++) {
-      covered += d[x] + 1;
-    }
+    long covered = covered(done, t + 1, done[t]);
     double cost = 0;
     int x = (t + 1) % m;
     while (covered < worst) {
