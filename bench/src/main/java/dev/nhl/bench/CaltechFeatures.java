@@ -21,19 +21,26 @@ import java.util.TreeMap;
  * backbone cut at its feature tensor (MobileNetV2: tensor {@code 627}, pooled to 1280 values),
  * written to one file that {@link NhlExperiment} reads.
  *
- * <p>Usage: {@code CaltechFeatures CALTECH_DIR MODEL.onnx FEATURE_TENSOR OUT}; CALTECH_DIR holds
- * {@code 101_ObjectCategories/}, {@code train.txt} and {@code test.txt}.
+ * <p>Usage: {@code CaltechFeatures CALTECH_DIR MODEL.onnx FEATURE_TENSOR OUT [SCORE_TENSOR]};
+ * CALTECH_DIR holds {@code 101_ObjectCategories/}, {@code train.txt} and {@code test.txt}. With
+ * SCORE_TENSOR (MobileNetV2: {@code output}) each image's class scores are stored after its
+ * features, for {@link LabelFreeExperiment}.
  */
 public final class CaltechFeatures {
 
   private static final int MAGIC = 0x4E484C46;
+  // features followed by class scores; the header names how many of each
+  private static final int MAGIC_SCORES = 0x4E484C53;
+
+  /** Features of a split with the backbone's class scores of the same images. */
+  record Scored(NhlExperiment.Split split, float[] trainScores, float[] testScores, int scoreDim) {}
 
   private CaltechFeatures() {}
 
   /** Extracts and writes the features. */
   public static void main(String[] args) throws IOException {
-    if (args.length != 4) {
-      System.err.println("usage: CaltechFeatures CALTECH_DIR MODEL.onnx FEATURE_TENSOR OUT");
+    if (args.length != 4 && args.length != 5) {
+      System.err.println("usage: CaltechFeatures CALTECH_DIR MODEL.onnx FEATURE_TENSOR OUT [SCORE_TENSOR]");
       System.exit(2);
     }
     Path root = Path.of(args[0]);
@@ -51,11 +58,21 @@ public final class CaltechFeatures {
     Path out = Path.of(args[3]).toAbsolutePath();
     Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
     try {
-      OnnxModels.write(OnnxModels.featureExtractor(Files.readAllBytes(Path.of(args[1])), args[2]), model);
+      byte[] backbone = Files.readAllBytes(Path.of(args[1]));
+      String scores = args.length == 5 ? args[4] : null;
+      OnnxModels.write(scores == null ? OnnxModels.featureExtractor(backbone, args[2])
+          : OnnxModels.featureExtractor(backbone, args[2], scores), model);
       try (ImageEncoder enc = ImageEncoder.open(model, ImageEncoder.Options.defaults());
           DataOutputStream o = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20))) {
-        o.writeInt(MAGIC);
-        o.writeInt(enc.outputDim());
+        if (scores == null) {
+          o.writeInt(MAGIC);
+          o.writeInt(enc.outputDim());
+        } else {
+          int scoreDim = enc.outputDim() - OnnxModels.featureDim(backbone, args[2]);
+          o.writeInt(MAGIC_SCORES);
+          o.writeInt(enc.outputDim() - scoreDim);
+          o.writeInt(scoreDim);
+        }
         o.writeInt(classes.size());
         for (List<String> split : List.of(train, test)) {
           long t0 = System.nanoTime();
@@ -90,11 +107,19 @@ public final class CaltechFeatures {
   }
 
   static NhlExperiment.Split read(Path file) throws IOException {
+    return readScored(file).split();
+  }
+
+  /** The features and, when the file has them, the class scores (otherwise empty). */
+  static Scored readScored(Path file) throws IOException {
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20))) {
-      if (in.readInt() != MAGIC) {
+      int magic = in.readInt();
+      if (magic != MAGIC && magic != MAGIC_SCORES) {
         throw new IOException(file + " is not a features file written by CaltechFeatures");
       }
-      int dim = in.readInt();
+      int features = in.readInt();
+      int scoreDim = magic == MAGIC_SCORES ? in.readInt() : 0;
+      int dim = features + scoreDim;
       int classes = in.readInt();
       List<float[]> x = new ArrayList<>();
       List<int[]> y = new ArrayList<>();
@@ -111,8 +136,19 @@ public final class CaltechFeatures {
         x.add(f);
         y.add(l);
       }
-      return new NhlExperiment.Split("Caltech-101 (MobileNetV2 features)", x.get(0), Labels.single(y.get(0), classes),
-          x.get(1), Labels.single(y.get(1), classes), dim);
+      float[][] f = new float[2][];
+      float[][] sc = new float[2][];
+      for (int s = 0; s < 2; s++) {
+        int n = x.get(s).length / dim;
+        f[s] = new float[n * features];
+        sc[s] = new float[n * scoreDim];
+        for (int i = 0; i < n; i++) {
+          System.arraycopy(x.get(s), i * dim, f[s], i * features, features);
+          System.arraycopy(x.get(s), i * dim + features, sc[s], i * scoreDim, scoreDim);
+        }
+      }
+      return new Scored(new NhlExperiment.Split("Caltech-101 (MobileNetV2 features)", f[0],
+          Labels.single(y.get(0), classes), f[1], Labels.single(y.get(1), classes), features), sc[0], sc[1], scoreDim);
     }
   }
 }

@@ -123,7 +123,7 @@ final class IndexCommand implements Callable<Integer> {
           try {
             if (r.ok()) {
               w.updateDocument(new Term(PhotoIndex.PATH, r.path().toString()),
-                  PhotoIndex.document(r.path(), stamps.get(at), r.code(), codeSpec));
+                  PhotoIndex.document(r.path(), stamps.get(at), r.code(), codeSpec, r.perceptualHash()));
               counts[0]++;
               if (counts[0] % COMMIT_EVERY == 0) {
                 w.commit();

@@ -15,8 +15,8 @@ import picocli.CommandLine.Command;
     name = "nhl",
     mixinStandardHelpOptions = true,
     version = "nhl 0.1.0",
-    description = "Nested hash codes for photo collections: train, index, search, serve.",
-    subcommands = {TrainCommand.class, IndexCommand.class, SearchCommand.class, StatsCommand.class,
+    description = "Nested hash codes for photo collections: train, index, search, find near-duplicates, serve.",
+    subcommands = {TrainCommand.class, IndexCommand.class, SearchCommand.class, DupsCommand.class, StatsCommand.class,
         ServeCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done", "1:failed while working (I/O, model)", "2:bad usage or input"})

@@ -142,6 +142,7 @@ final class ServeCommand implements Callable<Integer> {
               case "/api/search" -> search(x, reader);
               case "/api/thumb" -> thumb(x, reader);
               case "/api/info" -> info(x, reader);
+              case "/api/dups" -> dups(x, reader);
               default -> throw new BadRequest(404, "no such page: " + path);
             }
           } finally {
@@ -206,6 +207,7 @@ final class ServeCommand implements Callable<Integer> {
         throw new BadRequest(400, "the upload is not an image this server can read (JPEG, PNG, GIF, BMP)");
       }
       PhotoIndex.Result res = PhotoIndex.search(reader, r.code(), k, tag, false);
+      PhotoIndex.DuplicateRule rule = PhotoIndex.DuplicateRule.defaults(spec);
       StringBuilder sb = new StringBuilder("{\"code\":").append(quote(Codes.toHex(r.code()))).append(",\"lengths\":[");
       int[] lengths = spec.lengths();
       for (int i = 0; i < lengths.length; i++) {
@@ -225,9 +227,36 @@ final class ServeCommand implements Callable<Integer> {
         for (int j = 0; j < h.distances().length; j++) {
           sb.append(j > 0 ? "," : "").append(h.distances()[j]);
         }
-        sb.append("],\"tag\":").append(quote(h.tag())).append(",\"path\":").append(quote(h.path()))
+        byte[] hash = PhotoIndex.value(reader, PhotoIndex.PHASH, h.doc());
+        sb.append("],\"duplicate\":").append(hash != null && rule.test(r.perceptualHash(), r.code(), hash, h.code()));
+        sb.append(",\"tag\":").append(quote(h.tag())).append(",\"path\":").append(quote(h.path()))
             .append(",\"thumb\":").append(quote("/api/thumb?path=" + java.net.URLEncoder.encode(h.path(), StandardCharsets.UTF_8)))
             .append('}');
+      }
+      send(x, 200, "application/json", sb.append("]}").toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The near-duplicates of an indexed photo ({@code path}), by the default rule of {@code nhl dups}. */
+    private void dups(HttpExchange x, DirectoryReader reader) throws IOException, BadRequest {
+      method(x, "GET");
+      String p = query(x).get("path");
+      if (p == null || !PhotoIndex.indexed(reader, p)) {
+        throw new BadRequest(404, "no indexed photo at that path");
+      }
+      PhotoIndex.DuplicateRule rule = PhotoIndex.DuplicateRule.defaults(PhotoIndex.spec(reader));
+      List<PhotoIndex.Member> found;
+      try {
+        found = PhotoIndex.nearDuplicates(reader, p, rule);
+      } catch (IllegalArgumentException e) {
+        throw new BadRequest(409, e.getMessage());
+      }
+      StringBuilder sb = new StringBuilder("{\"path\":").append(quote(p)).append(",\"bits\":").append(rule.bits())
+          .append(",\"radius\":").append(rule.radius()).append(",\"duplicates\":[");
+      for (int i = 0; i < found.size(); i++) {
+        PhotoIndex.Member m = found.get(i);
+        sb.append(i > 0 ? "," : "").append("{\"distance\":").append(m.distance()).append(",\"path\":")
+            .append(quote(m.path())).append(",\"thumb\":")
+            .append(quote("/api/thumb?path=" + java.net.URLEncoder.encode(m.path(), StandardCharsets.UTF_8))).append('}');
       }
       send(x, 200, "application/json", sb.append("]}").toString().getBytes(StandardCharsets.UTF_8));
     }

@@ -1,5 +1,6 @@
 package dev.nhl.cli;
 
+import dev.nhl.encoder.BackboneLabels;
 import dev.nhl.encoder.IdxFiles;
 import dev.nhl.encoder.ImageEncoder;
 import dev.nhl.encoder.Labels;
@@ -26,8 +27,10 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code nhl train}: a head from photos in class folders (through a backbone) or from IDX pixels. */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = {"Train a Nested Hash Layer head and write it as ONNX.",
-        "From photos: --images DIR holds one folder per class; each photo goes through --backbone, cut at "
-            + "--feature-tensor, and --out is the backbone and head composed (image to codes), ready for 'nhl index'.",
+        "From photos: each photo of --images DIR goes through --backbone, cut at --feature-tensor, and --out is the "
+            + "backbone and head composed (image to codes), ready for 'nhl index'. Labels: one folder per class, or, "
+            + "for a folder not sorted into classes, the backbone's own classifier (its most probable classes; "
+            + "--labels backbone).",
         "From IDX files (MNIST-style pixels): --idx-images and --idx-labels; --out is the head alone."})
 final class TrainCommand implements Callable<Integer> {
 
@@ -42,9 +45,45 @@ final class TrainCommand implements Callable<Integer> {
     Idx idx;
   }
 
+  /** Where the labels of photos come from. */
+  enum LabelSource {
+    /** Folders when the photos are in two or more class folders and none lie loose; otherwise the backbone. */
+    AUTO,
+    /** Each photo's folder is its class. */
+    FOLDERS,
+    /** The backbone's classifier labels each photo (see {@link BackboneLabels}). */
+    BACKBONE
+  }
+
   static final class PhotoSource {
-    @Option(names = "--images", required = true, description = "folder of class folders of photos")
+    @Option(names = "--images", required = true, description = "folder of photos: one folder per class, or unsorted")
     Path images;
+
+    @Option(names = "--labels", defaultValue = "AUTO",
+        description = "AUTO, FOLDERS or BACKBONE: class folders, or the backbone's classifier; AUTO takes folders when "
+            + "the photos are in two or more subfolders and none lie loose (default: ${DEFAULT-VALUE})")
+    LabelSource labels;
+
+    @Option(names = "--score-tensor", defaultValue = "output",
+        description = "backbone tensor of class scores for --labels BACKBONE (default: ${DEFAULT-VALUE}, MobileNetV2's "
+            + "1000 ImageNet logits)")
+    String scoreTensor;
+
+    @Option(names = "--label-threshold", defaultValue = "0.1",
+        description = "probability a backbone class needs to label a photo (default: ${DEFAULT-VALUE})")
+    double labelThreshold;
+
+    @Option(names = "--max-labels", defaultValue = "3",
+        description = "most backbone classes a photo is labelled with (default: ${DEFAULT-VALUE})")
+    int maxLabels;
+
+    @Option(names = "--show-labels", description = "print the labels the backbone gave each photo")
+    boolean showLabels;
+
+    @Option(names = "--class-names",
+        description = "file with the backbone's class names, one a line in class order (for --show-labels; for "
+            + "MobileNetV2, the ONNX Model Zoo's synset.txt)")
+    Path classNames;
 
     @Option(names = "--backbone", required = true, description = "backbone ONNX model (e.g. mobilenetv2-12-int8.onnx)")
     Path backbone;
@@ -98,58 +137,83 @@ final class TrainCommand implements Callable<Integer> {
     if (source.photos != null) {
       PhotoSource p = source.photos;
       if (!Files.isDirectory(p.images)) {
-        throw new java.nio.file.NotDirectoryException(p.images + " is not a folder of class folders");
+        throw new java.nio.file.NotDirectoryException(p.images + " is not a folder of photos");
       }
-      List<Path> files = new ArrayList<>();
-      List<Integer> classOf = new ArrayList<>();
-      List<String> classes = new ArrayList<>();
-      try (var dirs = Files.list(p.images)) {
-        for (Path d : dirs.filter(Files::isDirectory).sorted().toList()) {
-          List<Path> imgs = dev.nhl.cli.Photos.list(d);
-          if (!imgs.isEmpty()) {
-            classes.add(d.getFileName().toString());
-            for (Path f : imgs) {
-              files.add(f);
-              classOf.add(classes.size() - 1);
-            }
-          }
+      BackboneLabels.Options labelOptions = p.labels == LabelSource.FOLDERS ? null
+          : new BackboneLabels.Options(p.labelThreshold, p.maxLabels);
+      Folders folders = Folders.of(p.images);
+      boolean byFolder = switch (p.labels) {
+        case FOLDERS -> true;
+        case BACKBONE -> false;
+        case AUTO -> folders.classes().size() >= 2 && folders.loose() == 0;
+      };
+      List<Path> files;
+      if (byFolder) {
+        if (folders.classes().size() < 2) {
+          throw new IllegalArgumentException(p.images + " must hold at least two class folders of photos, found "
+              + folders.classes().size() + "; without classes, train with --labels BACKBONE");
         }
+        files = folders.files();
+        out.printf(Locale.ROOT, "%d photos in %d classes (their folders); extracting features with %s at tensor %s%n",
+            files.size(), folders.classes().size(), p.backbone, p.featureTensor);
+      } else {
+        files = Photos.list(p.images);
+        if (files.size() < 2) {
+          throw new IllegalArgumentException(p.images + " holds " + files.size() + " photos; training needs at least two");
+        }
+        out.printf(Locale.ROOT, "%d photos, labelled by the backbone's classifier (tensor %s, p >= %s, at most %d "
+                + "labels a photo); extracting features with %s at tensor %s%n", files.size(), p.scoreTensor,
+            p.labelThreshold, p.maxLabels, p.backbone, p.featureTensor);
       }
-      if (classes.size() < 2) {
-        throw new IllegalArgumentException(p.images + " must hold at least two class folders of photos, found " + classes.size());
-      }
-      out.printf(Locale.ROOT, "%d photos in %d classes; extracting features with %s at tensor %s%n", files.size(),
-          classes.size(), p.backbone, p.featureTensor);
       backbone = Files.readAllBytes(p.backbone);
       Path extractor = Files.createTempFile("nhl-features", ".onnx");
       List<float[]> rows = new ArrayList<>();
-      List<Integer> keptClass = new ArrayList<>();
+      List<Integer> kept = new ArrayList<>();
+      int rowDim;
       try {
-        OnnxModels.write(OnnxModels.featureExtractor(backbone, p.featureTensor), extractor);
+        OnnxModels.write(byFolder ? OnnxModels.featureExtractor(backbone, p.featureTensor)
+            : OnnxModels.featureExtractor(backbone, p.featureTensor, p.scoreTensor), extractor);
         try (ImageEncoder enc = ImageEncoder.open(extractor, ImageEncoder.Options.defaults())) {
           Progress bar = new Progress(System.err, "features", files.size());
           int[] i = {0};
           enc.encode(files, r -> {
             if (r.ok()) {
               rows.add(r.outputs());
-              keptClass.add(classOf.get(i[0]));
+              kept.add(i[0]);
             } else {
               err.println("skipped " + r.path() + ": " + r.error());
             }
             i[0]++;
             bar.step();
           });
-          dim = enc.outputDim();
+          rowDim = enc.outputDim();
         }
       } finally {
         Files.deleteIfExists(extractor);
       }
-      features = new float[rows.size() * dim];
-      for (int i = 0; i < rows.size(); i++) {
-        System.arraycopy(rows.get(i), 0, features, i * dim, dim);
+      dim = byFolder ? rowDim : OnnxModels.featureDim(backbone, p.featureTensor);
+      if (byFolder) {
+        features = concat(rows, dim, null);
+        labels = Labels.single(kept.stream().mapToInt(j -> folders.classOf()[j]).toArray(), folders.classes().size());
+      } else {
+        float[] all = concat(rows, rowDim, null);
+        BackboneLabels derived = BackboneLabels.derive(all, rows.size(), rowDim, dim, rowDim - dim, labelOptions);
+        if (p.showLabels) {
+          showLabels(out, derived, kept.stream().map(files::get).toList(), classNames(p.classNames));
+        }
+        int[] labelled = derived.labelled();
+        out.printf(Locale.ROOT, "%d of %d photos labelled by the backbone, %d classes, %.2f labels a photo%s%n",
+            labelled.length, rows.size(), derived.classesInUse(), labelsPerPhoto(derived),
+            labelled.length < rows.size() ? " (the others are encoded but not trained on)" : "");
+        if (labelled.length < 2 || derived.classesInUse() < 2) {
+          throw new IllegalArgumentException("the backbone labelled " + labelled.length + " photos with "
+              + derived.classesInUse() + " classes at --label-threshold " + p.labelThreshold
+              + "; training needs two photos and two classes: lower the threshold");
+        }
+        features = concat(rows, dim, labelled);
+        labels = derived.labels();
       }
-      labels = Labels.single(keptClass.stream().mapToInt(Integer::intValue).toArray(), classes.size());
-    } else {
+        } else {
       IdxFiles.Images images = IdxFiles.readImages(source.idx.images);
       int[] y = IdxFiles.readLabels(source.idx.labels);
       if (y.length != images.count()) {
@@ -173,5 +237,83 @@ final class TrainCommand implements Callable<Integer> {
 
   private Path out() {
     return out;
+  }
+
+  /** The first {@code dim} values of the chosen rows (all when {@code pick} is null), one array. */
+  private static float[] concat(List<float[]> rows, int dim, int[] pick) {
+    int n = pick == null ? rows.size() : pick.length;
+    float[] out = new float[n * dim];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(rows.get(pick == null ? i : pick[i]), 0, out, i * dim, dim);
+    }
+    return out;
+  }
+
+  private static double labelsPerPhoto(BackboneLabels d) {
+    int[] l = d.labelled();
+    long sum = 0;
+    for (int i : l) {
+      sum += d.classes(i).length;
+    }
+    return l.length == 0 ? 0 : sum / (double) l.length;
+  }
+
+  private static List<String> classNames(Path file) throws IOException {
+    if (file == null) {
+      return List.of();
+    }
+    List<String> names = new ArrayList<>();
+    for (String line : Files.readAllLines(file)) {
+      if (!line.isBlank()) {
+        // synset.txt style, "n01440764 tench, Tinca tinca": the WordNet id is dropped
+        String t = line.strip();
+        names.add(t.matches("n\\d{8} .*") ? t.substring(10) : t);
+      }
+    }
+    return names;
+  }
+
+  private static void showLabels(PrintWriter out, BackboneLabels d, List<Path> files, List<String> names) {
+    out.println("labels from the backbone (class: probability):");
+    for (int i = 0; i < d.size(); i++) {
+      int[] cs = d.classes(i);
+      float[] ps = d.probabilities(i);
+      StringBuilder sb = new StringBuilder("  ").append(files.get(i)).append(':');
+      if (cs.length == 0) {
+        sb.append(" none (no class reaches the threshold)");
+      }
+      for (int j = 0; j < cs.length; j++) {
+        String name = cs[j] < names.size() ? names.get(cs[j]) : "class " + cs[j];
+        sb.append(j > 0 ? ";" : "").append(' ').append(name).append(String.format(Locale.ROOT, ": %.2f", ps[j]));
+      }
+      out.println(sb);
+    }
+  }
+
+  /** A folder's photos by class folder: each immediate subfolder holding photos is a class. */
+  record Folders(List<String> classes, List<Path> files, int[] classOf, int loose) {
+    static Folders of(Path root) throws IOException {
+      List<String> classes = new ArrayList<>();
+      List<Path> files = new ArrayList<>();
+      List<Integer> classOf = new ArrayList<>();
+      int loose = 0;
+      try (var entries = Files.list(root)) {
+        for (Path e : entries.sorted().toList()) {
+          if (Files.isDirectory(e)) {
+            List<Path> imgs = Photos.list(e);
+            if (!imgs.isEmpty()) {
+              classes.add(e.getFileName().toString());
+              for (Path f : imgs) {
+                files.add(f);
+                classOf.add(classes.size() - 1);
+              }
+            }
+          } else if (Photos.isPhoto(e)) {
+            loose++;
+          }
+        }
+      }
+      return new Folders(classes, files, classOf.stream().mapToInt(Integer::intValue).toArray(), loose);
+    }
   }
 }

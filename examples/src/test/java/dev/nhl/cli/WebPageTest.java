@@ -52,6 +52,8 @@ class WebPageTest {
     Path index = tmp.resolve("index");
     assertEquals(0, nhl("train", "--images", photos.toString(), "--backbone", CliTestSupport.MOBILENET.toString(),
         "--out", model.toString(), "--epochs", "40").code());
+    // two copies of the query photo are in the collection: the page marks them and finds one from the other
+    List<Path> copies = NearDuplicateSet.copies(queries.get(3), photos.resolve(CliTestSupport.CLASSES.get(3)));
     assertEquals(0, nhl("index", photos.toString(), "-m", model.toString(), "-i", index.toString()).code());
 
     ServeCommand serve = new ServeCommand();
@@ -65,24 +67,24 @@ class WebPageTest {
         badRequestsGetMessages(base);
         Path query = queries.get(3);
         String expectedTag = CliTestSupport.CLASSES.get(3);
-        drive(base, query, expectedTag, tmp);
+        drive(base, query, expectedTag, copies, tmp);
         // a photo indexed while the server runs is found by the next request
         HttpClient http = HttpClient.newHttpClient();
         String before = http.send(HttpRequest.newBuilder(URI.create(base + "/api/info")).GET().build(),
             HttpResponse.BodyHandlers.ofString()).body();
-        assertTrue(before.startsWith("{\"photos\":120,"), before);
+        assertTrue(before.startsWith("{\"photos\":122,"), before);
         Files.copy(queries.get(0), photos.resolve("Faces_easy").resolve("added.jpg"));
         assertEquals(0, nhl("index", photos.toString(), "-m", model.toString(), "-i", index.toString()).code());
         String after = http.send(HttpRequest.newBuilder(URI.create(base + "/api/info")).GET().build(),
             HttpResponse.BodyHandlers.ofString()).body();
-        assertTrue(after.startsWith("{\"photos\":121,"), after);
+        assertTrue(after.startsWith("{\"photos\":123,"), after);
       } finally {
         server.stop(0);
       }
     }
   }
 
-  private static void drive(String base, Path query, String expectedTag, Path tmp) throws Exception {
+  private static void drive(String base, Path query, String expectedTag, List<Path> copies, Path tmp) throws Exception {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -99,6 +101,21 @@ class WebPageTest {
       wait.until(ExpectedConditions.textToBe(By.id("status"), "done"));
       List<WebElement> hits = driver.findElements(By.cssSelector("#results .hit"));
       assertEquals(12, hits.size());
+      // the query's copies are the first results, marked as near-duplicates; asking for the
+      // near-duplicates of one lists the other
+      for (int i = 0; i < copies.size(); i++) {
+        assertTrue(copies.contains(Path.of(hits.get(i).findElement(By.cssSelector(".path")).getText())),
+            "result " + i + " is a copy of the query: " + hits.get(i).getText());
+        assertTrue(hits.get(i).getText().contains("near-duplicate of the query"), hits.get(i).getText());
+      }
+      hits.get(0).findElement(By.tagName("button")).click();
+      wait.until(ExpectedConditions.textMatches(By.cssSelector("#dups h2"), java.util.regex.Pattern.compile("near-duplicates of")));
+      String other = copies.get(0).toString().equals(hits.get(0).findElement(By.cssSelector(".path")).getText())
+          ? copies.get(1).toString() : copies.get(0).toString();
+      List<String> dupPaths = driver.findElements(By.cssSelector("#dups .path")).stream().map(WebElement::getText).toList();
+      assertTrue(dupPaths.contains(other), "near-duplicates listed: " + dupPaths);
+      System.out.println("near-duplicates of " + hits.get(0).findElement(By.cssSelector(".path")).getText() + ": "
+          + dupPaths);
       int same = 0;
       int previous = -1;
       StringBuilder shown = new StringBuilder();
@@ -157,6 +174,9 @@ class WebPageTest {
     HttpResponse<String> thumb = http.send(HttpRequest.newBuilder(URI.create(base + "/api/thumb?path=%2Fetc%2Fpasswd")).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(404, thumb.statusCode(), "only indexed photos are served");
+    HttpResponse<String> noPhoto = http.send(HttpRequest.newBuilder(URI.create(base + "/api/dups?path=%2Fnope.jpg")).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, noPhoto.statusCode(), noPhoto.body());
     HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(base + "/nope")).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(404, missing.statusCode());

@@ -93,9 +93,16 @@ public final class ImageEncoder implements AutoCloseable {
    * @param path the image
    * @param outputs the model's outputs for it (null on failure)
    * @param code its nested code in nhl-index's layout (null on failure or without a code spec)
+   * @param perceptualHash its {@link PerceptualHash} (null on failure)
    * @param error what went wrong (null on success)
    */
-  public record Result(Path path, float[] outputs, byte[] code, String error) {
+  public record Result(Path path, float[] outputs, byte[] code, byte[] perceptualHash, String error) {
+
+    /** A result without a perceptual hash. */
+    public Result(Path path, float[] outputs, byte[] code, String error) {
+      this(path, outputs, code, null, error);
+    }
+
     /** Whether the image was encoded. */
     public boolean ok() {
       return error == null;
@@ -236,7 +243,7 @@ public final class ImageEncoder implements AutoCloseable {
   public Result encode(BufferedImage image, Path name) {
     ImageDecoder.Pixels p = ImageDecoder.pixels(image);
     List<Result> out = new ArrayList<>();
-    emit(List.of(name), List.of(tensor(p)), out::add);
+    emit(List.of(name), List.of(decoded(p)), out::add);
     return out.get(0);
   }
 
@@ -246,7 +253,7 @@ public final class ImageEncoder implements AutoCloseable {
       Path p = images.get(i);
       fs.add(decoders.submit(() -> {
         try {
-          return tensor(ImageDecoder.decode(p));
+          return decoded(ImageDecoder.decode(p));
         } catch (IOException | RuntimeException e) {
           return e instanceof NoSuchFileException ? "no such file: " + p : e.getMessage();
         }
@@ -266,6 +273,13 @@ public final class ImageEncoder implements AutoCloseable {
     }
   }
 
+  /** A decoded image: the model's input tensor and the perceptual hash of its pixels. */
+  private record Decoded(float[] tensor, byte[] hash) {}
+
+  private Decoded decoded(ImageDecoder.Pixels p) {
+    return new Decoded(tensor(p), PerceptualHash.of(p));
+  }
+
   private float[] tensor(ImageDecoder.Pixels p) {
     int s = preprocessing.cropSize();
     float[] t = new float[channels * s * s];
@@ -273,21 +287,21 @@ public final class ImageEncoder implements AutoCloseable {
     return t;
   }
 
-  /** Runs the decoded images of a batch; items are float[] tensors or String errors. */
+  /** Runs the decoded images of a batch; items are {@link Decoded} images or String errors. */
   private void emit(List<Path> paths, List<Object> decoded, Consumer<Result> sink) {
     int s = preprocessing.cropSize();
     int size = channels * s * s;
     int ok = 0;
     for (Object d : decoded) {
-      ok += d instanceof float[] ? 1 : 0;
+      ok += d instanceof Decoded ? 1 : 0;
     }
     float[] outputs = new float[0];
     if (ok > 0) {
       float[] batch = new float[ok * size];
       int i = 0;
       for (Object d : decoded) {
-        if (d instanceof float[] t) {
-          System.arraycopy(t, 0, batch, i++ * size, size);
+        if (d instanceof Decoded dec) {
+          System.arraycopy(dec.tensor(), 0, batch, i++ * size, size);
         }
       }
       outputs = run(batch, ok, s);
@@ -295,10 +309,11 @@ public final class ImageEncoder implements AutoCloseable {
     int i = 0;
     for (int k = 0; k < decoded.size(); k++) {
       Object d = decoded.get(k);
-      if (d instanceof float[]) {
+      if (d instanceof Decoded dec) {
         float[] o = Arrays.copyOfRange(outputs, i * outputDim, (i + 1) * outputDim);
         i++;
-        sink.accept(new Result(paths.get(k), o, spec == null ? null : NhlHead.codes(o, spec.maxBits())[0], null));
+        sink.accept(new Result(paths.get(k), o, spec == null ? null : NhlHead.codes(o, spec.maxBits())[0], dec.hash(),
+            null));
       } else {
         sink.accept(new Result(paths.get(k), null, null, (String) d));
       }

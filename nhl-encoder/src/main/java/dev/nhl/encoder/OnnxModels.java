@@ -31,6 +31,9 @@ import java.util.Set;
  *       is positive).
  *   <li>{@link #featureExtractor}: a backbone cut at one of its internal tensors, pooled when
  *       spatial; output {@value #FEATURES} {@code float[N, C]}. What a head is trained on.
+ *   <li>{@link #featureExtractor(byte[], String, String)}: the same with the backbone's class
+ *       scores appended, output {@value #FEATURES_AND_SCORES} {@code float[N, C + S]}: what
+ *       {@link BackboneLabels} derives labels from when photos carry none.
  *   <li>{@link #compose}: the two joined, from the backbone's image input to {@value #OUTPUTS}.
  * </ul>
  *
@@ -48,6 +51,10 @@ public final class OnnxModels {
   public static final String SPEC_KEY = "nhl.spec";
   /** Metadata property naming the backbone tensor the features come from. */
   public static final String FEATURE_TENSOR_KEY = "nhl.feature_tensor";
+  /** Name of the output of a feature extractor that also gives the backbone's class scores. */
+  public static final String FEATURES_AND_SCORES = "nhl_features_scores";
+  /** Metadata property naming the backbone tensor the class scores come from. */
+  public static final String SCORE_TENSOR_KEY = "nhl.score_tensor";
 
   static final long HEAD_OPSET = 13;
   static final long HEAD_IR_VERSION = 7;
@@ -126,9 +133,40 @@ public final class OnnxModels {
    *     tensor is not of rank 2 or 4
    */
   public static byte[] featureExtractor(byte[] backbone, String featureTensor) {
-    Cut cut = cut(backbone, featureTensor);
+    Cut cut = cut(backbone, featureTensor, null);
     cut.graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(FEATURES, null, cut.channels));
     return cut.finish(Map.of(FEATURE_TENSOR_KEY, featureTensor)).toByteArray();
+  }
+
+  /**
+   * The number of features a backbone cut at {@code featureTensor} gives: the channels of that
+   * tensor, which is where {@value #FEATURES_AND_SCORES} splits into features and scores.
+   *
+   * @throws IllegalArgumentException as {@link #featureExtractor(byte[], String)}
+   */
+  public static int featureDim(byte[] backbone, String featureTensor) {
+    return Math.toIntExact(cut(backbone, featureTensor, null).channels);
+  }
+
+  /**
+   * A backbone cut at an internal tensor that also keeps its class scores: output
+   * {@value #FEATURES_AND_SCORES} is {@code [N, C + S]}, the {@code C} features of
+   * {@link #featureExtractor(byte[], String)} followed by the {@code S} values of
+   * {@code scoreTensor} (for MobileNetV2, its output {@code output}: 1000 ImageNet logits). One
+   * pass over the photos gives both what a head is trained on and what its labels are derived
+   * from.
+   *
+   * @param scoreTensor a float tensor of shape {@code [N, S]}, for example the model's output
+   * @throws IllegalArgumentException as {@link #featureExtractor(byte[], String)}, or if the
+   *     score tensor is missing or not of shape {@code [N, S]}
+   */
+  public static byte[] featureExtractor(byte[] backbone, String featureTensor, String scoreTensor) {
+    Cut cut = cut(backbone, featureTensor, scoreTensor);
+    cut.checkFree(List.of(FEATURES_AND_SCORES));
+    cut.graph.msg(Proto.GRAPH_NODE, Proto.node("Concat", "nhl_concat", List.of(FEATURES, scoreTensor),
+        List.of(FEATURES_AND_SCORES)).msg(Proto.NODE_ATTRIBUTE, Proto.intAttribute("axis", 1)));
+    cut.graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(FEATURES_AND_SCORES, null, cut.channels + cut.scores));
+    return cut.finish(Map.of(FEATURE_TENSOR_KEY, featureTensor, SCORE_TENSOR_KEY, scoreTensor)).toByteArray();
   }
 
   /**
@@ -138,7 +176,7 @@ public final class OnnxModels {
    *     differ from the head's input dimension
    */
   public static byte[] compose(byte[] backbone, String featureTensor, NhlHead head) {
-    Cut cut = cut(backbone, featureTensor);
+    Cut cut = cut(backbone, featureTensor, null);
     if (cut.channels != head.inputDim()) {
       throw new IllegalArgumentException("feature tensor '" + featureTensor + "' has " + cut.channels
           + " channels but the head takes " + head.inputDim() + " features");
@@ -210,12 +248,15 @@ public final class OnnxModels {
     final UnknownFieldSet model;
     final Proto.Msg graph;
     final long channels;
+    // values of the score tensor kept beside the features, 0 when none is
+    final long scores;
     final Set<String> names;
 
-    Cut(UnknownFieldSet model, Proto.Msg graph, long channels, Set<String> names) {
+    Cut(UnknownFieldSet model, Proto.Msg graph, long channels, long scores, Set<String> names) {
       this.model = model;
       this.graph = graph;
       this.channels = channels;
+      this.scores = scores;
       this.names = names;
     }
 
@@ -240,7 +281,8 @@ public final class OnnxModels {
     }
   }
 
-  private static Cut cut(byte[] backbone, String tensor) {
+  /** The backbone cut at {@code tensor}, also keeping what {@code scoreTensor} needs when it is not null. */
+  private static Cut cut(byte[] backbone, String tensor, String scoreTensor) {
     UnknownFieldSet model = Proto.parse(ByteString.copyFrom(backbone), "model");
     List<ByteString> graphs = Proto.messages(model, Proto.MODEL_GRAPH);
     if (graphs.isEmpty()) {
@@ -270,10 +312,13 @@ public final class OnnxModels {
     for (UnknownFieldSet t : inits) {
       names.add(Proto.string(t, Proto.TENSOR_NAME));
     }
-    if (!producer.containsKey(tensor) && !graphInputs.contains(tensor)) {
-      throw new IllegalArgumentException("the model has no tensor named '" + tensor + "'; its graph outputs are "
-          + Proto.parsedMessages(graph, Proto.GRAPH_OUTPUT, "output").stream().map(v -> Proto.string(v, Proto.VALUE_NAME)).toList()
-          + " and it has " + producer.size() + " node outputs");
+    List<String> wanted = scoreTensor == null ? List.of(tensor) : List.of(tensor, scoreTensor);
+    for (String t : wanted) {
+      if (!producer.containsKey(t) && !graphInputs.contains(t)) {
+        throw new IllegalArgumentException("the model has no tensor named '" + t + "'; its graph outputs are "
+            + Proto.parsedMessages(graph, Proto.GRAPH_OUTPUT, "output").stream().map(v -> Proto.string(v, Proto.VALUE_NAME)).toList()
+            + " and it has " + producer.size() + " node outputs");
+      }
     }
     for (String n : List.of(FEATURES, "nhl_pooled")) {
       if (names.contains(n)) {
@@ -281,13 +326,22 @@ public final class OnnxModels {
       }
     }
     long[] shape = shape(model, graph, tensor);
+    long scores = 0;
+    if (scoreTensor != null) {
+      long[] s = shape(model, graph, scoreTensor);
+      if (s.length != 2 || s[1] <= 0) {
+        throw new IllegalArgumentException("score tensor '" + scoreTensor + "' has shape " + Arrays.toString(s)
+            + "; expected [N, S] with S known");
+      }
+      scores = s[1];
+    }
     // keep the nodes the tensor depends on (all of them when control-flow subgraphs may read
     // outer names that this walk cannot see)
     boolean[] keep = new boolean[nodes.size()];
     if (subgraphs) {
       Arrays.fill(keep, true);
     } else {
-      Deque<String> todo = new ArrayDeque<>(List.of(tensor));
+      Deque<String> todo = new ArrayDeque<>(wanted);
       Set<String> seen = new HashSet<>();
       while (!todo.isEmpty()) {
         String t = todo.pop();
@@ -309,7 +363,7 @@ public final class OnnxModels {
         used.addAll(Proto.strings(nodes.get(i), Proto.NODE_OUTPUT));
       }
     }
-    used.add(tensor);
+    used.addAll(wanted);
     for (UnknownFieldSet t : inits) {
       if (used.contains(Proto.string(t, Proto.TENSOR_NAME))) {
         g.bytes(Proto.GRAPH_INITIALIZER, t.toByteString());
@@ -341,7 +395,7 @@ public final class OnnxModels {
       throw new IllegalArgumentException("feature tensor '" + tensor + "' has shape " + Arrays.toString(shape)
           + ": its channel count must be known");
     }
-    return new Cut(model, g, channels, names);
+    return new Cut(model, g, channels, scores, names);
   }
 
   private static void checkOpset(UnknownFieldSet model) {
@@ -365,7 +419,18 @@ public final class OnnxModels {
    */
   private static long[] shape(UnknownFieldSet model, UnknownFieldSet graph, String tensor) {
     Proto.Msg probe = new Proto.Msg(graph).clear(Proto.GRAPH_OUTPUT);
-    probe.msg(Proto.GRAPH_OUTPUT, new Proto.Msg().str(Proto.VALUE_NAME, tensor));
+    // a graph output keeps its declared type and shape; any other tensor is named, and inferred
+    UnknownFieldSet declared = null;
+    for (UnknownFieldSet v : Proto.parsedMessages(graph, Proto.GRAPH_OUTPUT, "output")) {
+      if (Proto.string(v, Proto.VALUE_NAME).equals(tensor)) {
+        declared = v;
+      }
+    }
+    if (declared != null) {
+      probe.bytes(Proto.GRAPH_OUTPUT, declared.toByteString());
+    } else {
+      probe.msg(Proto.GRAPH_OUTPUT, new Proto.Msg().str(Proto.VALUE_NAME, tensor));
+    }
     byte[] bytes = new Proto.Msg(model).clear(Proto.MODEL_GRAPH).msg(Proto.MODEL_GRAPH, probe).build().toByteArray();
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
@@ -373,7 +438,7 @@ public final class OnnxModels {
       try (OrtSession session = env.createSession(bytes, opts)) {
         NodeInfo info = session.getOutputInfo().get(tensor);
         if (info == null || !(info.getInfo() instanceof TensorInfo ti)) {
-          throw new IllegalArgumentException("feature tensor '" + tensor + "' is not a tensor");
+          throw new IllegalArgumentException("tensor '" + tensor + "' is not a tensor");
         }
         return ti.getShape();
       }

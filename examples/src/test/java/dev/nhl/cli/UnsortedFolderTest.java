@@ -1,0 +1,123 @@
+package dev.nhl.cli;
+
+import static dev.nhl.cli.CliTestSupport.nhl;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The flow for a folder not sorted into classes, on a generated set of near-duplicates
+ * ({@link NearDuplicateSet}): train without labels (the backbone labels the photos), index,
+ * search, and group the near-duplicates, whose precision and recall are measured against the
+ * copies the set was made of.
+ */
+class UnsortedFolderTest {
+
+  /** One photo of every other Caltech-101 class (neighbours in name order are often kin: Faces, Faces_easy). */
+  static List<String> classes(int count) throws java.io.IOException {
+    try (var s = java.nio.file.Files.list(CliTestSupport.CALTECH)) {
+      List<String> all = s.map(p -> p.getFileName().toString()).filter(c -> !c.startsWith("BACKGROUND")).sorted().toList();
+      List<String> out = new ArrayList<>();
+      for (int i = 0; i < all.size() && out.size() < count; i += 2) {
+        out.add(all.get(i));
+      }
+      return out;
+    }
+  }
+
+  /** Unrelated photos (one of each of 40 classes) and their copies: the whole flow. */
+  @Test
+  void trainWithoutLabelsIndexSearchAndGroupDuplicates(@TempDir Path tmp) throws Exception {
+    Flow f = flow(tmp, Integer.getInteger("nhl.test.dups.classes", 40), Integer.getInteger("nhl.test.dups.per-class", 1));
+    // a photo's own copies come first when searching with it
+    int found = 0;
+    for (List<Path> group : f.truth().groups()) {
+      CliTestSupport.Run s = nhl("search", group.get(0).toString(), "-i", f.index().toString(), "-k", "5");
+      assertEquals(0, s.code(), s.err());
+      for (String line : s.out().split("\n")) {
+        String[] parts = line.trim().split("\\s+");
+        if (parts.length >= 3 && parts[0].matches("\\d+") && parts[parts.length - 1].startsWith("/")) {
+          found += group.contains(Path.of(parts[parts.length - 1])) ? 1 : 0;
+        }
+      }
+    }
+    double searchRecall = found / (double) f.truth().files().size();
+    System.out.printf(Locale.ROOT, "search: %.3f of each photo's group in its top 5%n", searchRecall);
+    assertTrue(searchRecall >= 0.9, "share of each photo's group in its top 5: " + searchRecall);
+    checkGroups(f, 0.95, 0.8);
+  }
+
+  /**
+   * Four photos of each of 8 classes and their copies: photos of one kind, which the label-free
+   * model codes alike, are not copies of each other and must not group.
+   */
+  @Test
+  void photosOfOneKindAreNotDuplicates(@TempDir Path tmp) throws Exception {
+    checkGroups(flow(tmp, 8, 4), 0.95, 0.8);
+  }
+
+  record Flow(NearDuplicateSet.Truth truth, Path index) {}
+
+  /** Generates a set, trains on it without labels, and indexes it. */
+  private static Flow flow(Path tmp, int classes, int perClass) throws Exception {
+    CliTestSupport.assumeData();
+    // -Dnhl.test.work=DIR keeps the set, model and index for a look afterwards
+    Path work = System.getProperty("nhl.test.work") != null ? Path.of(System.getProperty("nhl.test.work")) : tmp;
+    Path photos = work.resolve("camera");
+    NearDuplicateSet.Truth truth = NearDuplicateSet.generate(photos, CliTestSupport.CALTECH, classes(classes), perClass);
+    int n = truth.files().size();
+    java.nio.file.Files.write(work.resolve("groups.txt"), truth.groups().stream()
+        .map(g -> String.join(" ", g.stream().map(Path::toString).toList())).toList());
+    Path model = work.resolve("camera.onnx");
+    Path index = work.resolve("index");
+
+    CliTestSupport.Run train = nhl("train", "--images", photos.toString(), "--backbone",
+        CliTestSupport.MOBILENET.toString(), "--out", model.toString(), "--epochs", "30", "--show-labels");
+    assertEquals(0, train.code(), train.err());
+    assertTrue(train.out().contains(n + " photos, labelled by the backbone's classifier"), train.out());
+    assertTrue(train.out().contains("labels from the backbone"), train.out());
+    assertTrue(train.out().contains("photos labelled by the backbone"), train.out());
+
+    CliTestSupport.Run indexed = nhl("index", photos.toString(), "-m", model.toString(), "-i", index.toString());
+    assertEquals(0, indexed.code(), indexed.err());
+    assertTrue(indexed.out().contains("indexed " + n + " photos"), indexed.out());
+    return new Flow(truth, index);
+  }
+
+  /** {@code nhl dups} with its defaults: pair precision and recall against the copies the set was made of. */
+  private static void checkGroups(Flow f, double minPrecision, double minRecall) {
+    CliTestSupport.Run dups = nhl("dups", "-i", f.index().toString());
+    assertEquals(0, dups.code(), dups.err());
+    List<List<String>> groups = groups(dups.out());
+    double[] pr = f.truth().precisionRecall(groups);
+    double[] byVariant = f.truth().variantRecall(groups);
+    StringBuilder variants = new StringBuilder();
+    for (int v = 0; v < byVariant.length; v++) {
+      variants.append(String.format(Locale.ROOT, " %s %.3f", NearDuplicateSet.VARIANTS.get(v), byVariant[v]));
+    }
+    System.out.printf(Locale.ROOT, "dups: %d groups found of %d; pair precision %.3f, recall %.3f; with their "
+        + "original:%s%n", groups.size(), f.truth().groups().size(), pr[0], pr[1], variants);
+    assertTrue(pr[0] >= minPrecision, "pair precision " + pr[0] + "\n" + dups.out());
+    assertTrue(pr[1] >= minRecall, "pair recall " + pr[1] + "\n" + dups.out());
+  }
+
+  /** The groups listed by {@code nhl dups}: the paths under each "group N:" line. */
+  static List<List<String>> groups(String out) {
+    List<List<String>> groups = new ArrayList<>();
+    for (String line : out.split("\n")) {
+      String t = line.trim();
+      if (t.startsWith("group ")) {
+        groups.add(new ArrayList<>());
+      } else if (!groups.isEmpty() && t.matches("\\d+\\s+/.*")) {
+        groups.get(groups.size() - 1).add(t.substring(t.indexOf('/')));
+      }
+    }
+    return groups;
+  }
+}
