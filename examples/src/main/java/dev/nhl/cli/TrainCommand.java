@@ -69,7 +69,7 @@ final class TrainCommand implements Callable<Integer> {
             + "1000 ImageNet logits)")
     String scoreTensor;
 
-    @Option(names = "--label-threshold", defaultValue = "0.1",
+    @Option(names = "--label-threshold", defaultValue = "0.2",
         description = "probability a backbone class needs to label a photo (default: ${DEFAULT-VALUE})")
     double labelThreshold;
 
