@@ -100,30 +100,12 @@ public final class LabelFreeExperiment {
         double s = (System.nanoTime() - t1) / 1e9;
         String note = String.format(Locale.ROOT, "%.1f s; %d of %d photos labelled, %d classes, %.2f labels a photo, "
                 + "label purity %.3f", s, kept.length, split.trainLabels().size(), derived.classesInUse(),
-            labelsPerPhoto(derived), purity(derived, split.trainLabels()));
+            derived.labelsPerPhoto(), purity(derived, split.trainLabels()));
         rows.add(row(name, NhlExperiment.evaluate(head, split), note));
         System.err.println(rows.get(rows.size() - 1));
       }
     }
-    StringBuilder header = new StringBuilder("| method |");
-    StringBuilder rule = new StringBuilder("| --- |");
-    for (int bits : SPEC.lengths()) {
-      header.append(' ').append(bits).append(" bits |");
-      rule.append(" ---: |");
-    }
-    System.out.println();
-    System.out.println(header + " average | notes |");
-    System.out.println(rule + " ---: | --- |");
-    rows.forEach(System.out::println);
-  }
-
-  private static double labelsPerPhoto(BackboneLabels d) {
-    int[] kept = d.labelled();
-    long sum = 0;
-    for (int i : kept) {
-      sum += d.classes(i).length;
-    }
-    return kept.length == 0 ? 0 : sum / (double) kept.length;
+    NhlExperiment.printTable(rows, "notes", "---");
   }
 
   /**

@@ -125,6 +125,13 @@ public final class NhlExperiment {
       System.err.printf(Locale.ROOT, "%s: %s, %.1f s%n", label, java.util.Arrays.toString(maps), s);
       rows.add(row("NHL full, " + other.name().toLowerCase(Locale.ROOT) + " centres (1 run)", maps, s));
     }
+    printTable(rows, "wall time", "---:");
+    System.out.printf(Locale.ROOT, "%nOne full NHL run: %.1f s; the %d single-length runs: %.1f s in all (%.2fx).%n",
+        fullSeconds, SPEC.stages(), singleSeconds, singleSeconds / fullSeconds);
+  }
+
+  /** A markdown table of mAP per length: method, one column per length, average, and a last column. */
+  static void printTable(List<String> rows, String last, String lastRule) {
     StringBuilder header = new StringBuilder("| method |");
     StringBuilder rule = new StringBuilder("| --- |");
     for (int bits : SPEC.lengths()) {
@@ -132,11 +139,9 @@ public final class NhlExperiment {
       rule.append(" ---: |");
     }
     System.out.println();
-    System.out.println(header + " average | wall time |");
-    System.out.println(rule + " ---: | ---: |");
+    System.out.println(header + " average | " + last + " |");
+    System.out.println(rule + " ---: | " + lastRule + " |");
     rows.forEach(System.out::println);
-    System.out.printf(Locale.ROOT, "%nOne full NHL run: %.1f s; the %d single-length runs: %.1f s in all (%.2fx).%n",
-        fullSeconds, SPEC.stages(), singleSeconds, singleSeconds / fullSeconds);
   }
 
   private static String name(TrainerConfig.Mode mode) {

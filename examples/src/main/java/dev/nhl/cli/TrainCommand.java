@@ -203,7 +203,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         int[] labelled = derived.labelled();
         out.printf(Locale.ROOT, "%d of %d photos labelled by the backbone, %d classes, %.2f labels a photo%s%n",
-            labelled.length, rows.size(), derived.classesInUse(), labelsPerPhoto(derived),
+            labelled.length, rows.size(), derived.classesInUse(), derived.labelsPerPhoto(),
             labelled.length < rows.size() ? " (the others are encoded but not trained on)" : "");
         if (labelled.length < 2 || derived.classesInUse() < 2) {
           throw new IllegalArgumentException("the backbone labelled " + labelled.length + " photos with "
@@ -247,15 +247,6 @@ final class TrainCommand implements Callable<Integer> {
       System.arraycopy(rows.get(pick == null ? i : pick[i]), 0, out, i * dim, dim);
     }
     return out;
-  }
-
-  private static double labelsPerPhoto(BackboneLabels d) {
-    int[] l = d.labelled();
-    long sum = 0;
-    for (int i : l) {
-      sum += d.classes(i).length;
-    }
-    return l.length == 0 ? 0 : sum / (double) l.length;
   }
 
   private static List<String> classNames(Path file) throws IOException {

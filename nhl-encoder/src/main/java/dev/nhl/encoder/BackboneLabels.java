@@ -213,6 +213,15 @@ public final class BackboneLabels {
     return backboneClassOf[label];
   }
 
+  /** The mean number of labels of a labelled photo (0 when none is labelled). */
+  public double labelsPerPhoto() {
+    long sum = 0;
+    for (int i : labelled) {
+      sum += classes[i].length;
+    }
+    return labelled.length == 0 ? 0 : sum / (double) labelled.length;
+  }
+
   /** Number of distinct classes in use. */
   public int classesInUse() {
     return backboneClassOf.length;

@@ -63,6 +63,7 @@ class BackboneLabelsTest {
     assertArrayEquals(new int[] {4}, l.classes(3));
     assertArrayEquals(new int[] {0, 2, 3}, l.labelled());
     assertEquals(3, l.classesInUse());
+    assertEquals(4 / 3.0, l.labelsPerPhoto(), 1e-12);
     Labels labels = l.labels();
     assertEquals(3, labels.size());
     assertEquals(3, labels.classes());
