@@ -116,14 +116,18 @@ final class PhotoIndex {
     }
   }
 
-  /** Path to stamp of every indexed file. */
+  /**
+   * Path to stamp of every indexed file that is complete: files indexed before perceptual hashes
+   * were stored are left out, so that indexing again encodes them anew.
+   */
   static Map<String, Stamp> stamps(DirectoryReader reader) throws IOException {
     Map<String, Stamp> out = new HashMap<>();
     StoredFields stored = reader.storedFields();
     for (LeafReaderContext ctx : reader.leaves()) {
       var live = ctx.reader().getLiveDocs();
+      BinaryDocValues hashes = ctx.reader().getBinaryDocValues(PHASH);
       for (int d = 0; d < ctx.reader().maxDoc(); d++) {
-        if (live != null && !live.get(d)) {
+        if ((live != null && !live.get(d)) || hashes == null || !hashes.advanceExact(d)) {
           continue;
         }
         Document doc = stored.document(ctx.docBase + d);
@@ -323,7 +327,7 @@ final class PhotoIndex {
     byte[] h = value(reader, PHASH, doc);
     if (h == null) {
       throw new IllegalArgumentException("photos of this index have no perceptual hash (indexed by an earlier nhl): "
-          + "re-index them with 'nhl index --rebuild'");
+          + "run 'nhl index' on their folder again, which adds them");
     }
     return h;
   }

@@ -62,6 +62,46 @@ class UnsortedFolderTest {
     checkGroups(flow(tmp, 8, 4), 0.95, 0.8);
   }
 
+  /**
+   * An index whose photos were indexed before perceptual hashes were stored: {@code nhl dups}
+   * says what to do, and indexing the folder again adds what is missing, encoding only those.
+   */
+  @Test
+  void indexingAgainAddsMissingHashes(@TempDir Path tmp) throws Exception {
+    CliTestSupport.assumeData();
+    Path photos = tmp.resolve("camera");
+    NearDuplicateSet.Truth truth = NearDuplicateSet.generate(photos, CliTestSupport.CALTECH, classes(3), 1);
+    Path model = tmp.resolve("camera.onnx");
+    Path index = tmp.resolve("index");
+    assertEquals(0, nhl("train", "--images", photos.toString(), "--backbone", CliTestSupport.MOBILENET.toString(),
+        "--out", model.toString(), "--epochs", "2").code());
+    assertEquals(0, nhl("index", photos.toString(), "-m", model.toString(), "-i", index.toString()).code());
+    // the documents of an earlier nhl: the same fields, no hash
+    try (org.apache.lucene.store.Directory dir = PhotoIndex.open(index);
+        org.apache.lucene.index.DirectoryReader reader = org.apache.lucene.index.DirectoryReader.open(dir);
+        org.apache.lucene.index.IndexWriter w = PhotoIndex.writer(dir)) {
+      w.setLiveCommitData(reader.getIndexCommit().getUserData().entrySet());
+      for (Path p : truth.groups().get(0)) {
+        org.apache.lucene.document.Document d = PhotoIndex.document(p, PhotoIndex.Stamp.of(p),
+            PhotoIndex.code(reader, new org.apache.lucene.search.IndexSearcher(reader).search(
+                new org.apache.lucene.search.TermQuery(new org.apache.lucene.index.Term(PhotoIndex.PATH, p.toString())), 1)
+                .scoreDocs[0].doc), PhotoIndex.spec(reader), new byte[8]);
+        d.removeField(PhotoIndex.PHASH);
+        w.updateDocument(new org.apache.lucene.index.Term(PhotoIndex.PATH, p.toString()), d);
+      }
+      w.commit();
+    }
+    CliTestSupport.Run refused = nhl("dups", "-i", index.toString());
+    assertEquals(2, refused.code(), refused.out());
+    assertTrue(refused.err().contains("no perceptual hash") && refused.err().contains("run 'nhl index'"), refused.err());
+    CliTestSupport.Run again = nhl("index", photos.toString(), "-m", model.toString(), "-i", index.toString());
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.out().contains("5 to encode, 10 unchanged"), again.out());
+    CliTestSupport.Run dups = nhl("dups", "-i", index.toString());
+    assertEquals(0, dups.code(), dups.err());
+    assertEquals(truth.groups().size(), groups(dups.out()).size(), dups.out());
+  }
+
   record Flow(NearDuplicateSet.Truth truth, Path index) {}
 
   /** Generates a set, trains on it without labels, and indexes it. */
