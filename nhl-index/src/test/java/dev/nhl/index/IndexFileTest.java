@@ -91,6 +91,45 @@ class IndexFileTest {
     }
   }
 
+  /**
+   * Every byte of a small index with tables and deletions flipped, one at a time: always the
+   * format's corruption exception, and every length it can be cut to: the same, with or without
+   * the checksum (the structure's own bounds catch a cut file).
+   */
+  @Test
+  void everyByteFlipAndEveryTruncationIsDetected(Random r) throws IOException {
+    byte[][] codes = TestCodes.clustered(r, 120, 16, 4, 0.1);
+    NestedCodeIndex.Builder builder = NestedCodeIndex.builder(SPEC).multiIndexFrom(1);
+    for (byte[] c : codes) {
+      builder.add(c);
+    }
+    NestedCodeIndex heap = builder.build();
+    heap.delete(3);
+    heap.delete(119);
+    Path f = dir.resolve("small.nhl");
+    heap.write(f);
+    byte[] good = Files.readAllBytes(f);
+    try (NestedCodeIndex written = NestedCodeIndex.open(f)) {
+      assertTrue(written.hasMultiIndex());
+      assertEquals(118, written.liveCount());
+    }
+    Path bad = dir.resolve("damaged.nhl");
+    for (int at = 0; at < good.length; at++) {
+      byte[] b = good.clone();
+      b[at] ^= (byte) (1 + r.nextInt(255));
+      Files.write(bad, b);
+      final int pos = at;
+      assertThrows(CorruptIndexFileException.class, () -> NestedCodeIndex.open(bad).close(), () -> "flip at " + pos);
+    }
+    for (int len = 0; len < good.length; len++) {
+      Files.write(bad, java.util.Arrays.copyOf(good, len));
+      final int l = len;
+      assertThrows(CorruptIndexFileException.class, () -> NestedCodeIndex.open(bad).close(), () -> "cut to " + l);
+      assertThrows(CorruptIndexFileException.class, () -> NestedCodeIndex.open(bad, false).close(),
+          () -> "cut to " + l + ", no checksum");
+    }
+  }
+
   @Test
   void truncatedOrExtendedFilesAreRejectedEvenWithoutChecksum(Random r) throws IOException {
     Path f = sample(r, false);

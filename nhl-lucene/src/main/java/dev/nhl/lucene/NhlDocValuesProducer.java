@@ -92,6 +92,12 @@ final class NhlDocValuesProducer extends DocValuesProducer {
     IndexInput in = state.directory.openInput(dataName, state.context);
     boolean ok = false;
     try {
+      // a file cut inside its header is corrupt, like one cut anywhere else (not an end of file)
+      long least = CodecUtil.indexHeaderLength(DATA_CODEC, state.segmentSuffix) + CodecUtil.footerLength();
+      if (in.length() < least) {
+        throw new CorruptIndexException("data file of " + in.length() + " bytes is shorter than its header and "
+            + "footer (" + least + " bytes): truncated", in);
+      }
       int dataVersion = CodecUtil.checkIndexHeader(
           in, DATA_CODEC, VERSION_START, VERSION_CURRENT, state.segmentInfo.getId(), state.segmentSuffix);
       if (dataVersion != version) {

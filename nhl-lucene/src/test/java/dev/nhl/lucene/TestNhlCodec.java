@@ -220,6 +220,83 @@ public class TestNhlCodec extends LuceneTestCase {
   }
 
   /**
+   * Every byte of the format's files of a small segment flipped, and every length those files can
+   * be cut to: always {@link CorruptIndexException} (or, for a damaged version number, the format
+   * version exceptions) when the segment is opened and checked, never another exception, a hang
+   * or data.
+   */
+  public void testEveryFlipAndEveryTruncationIsDetected() throws IOException {
+    Random r = random();
+    Directory source = new ByteBuffersDirectory();
+    IndexWriterConfig cfg =
+        new IndexWriterConfig().setCodec(new NhlCodec(new NhlDocValuesFormat(1))).setUseCompoundFile(false);
+    cfg.getMergePolicy().setNoCFSRatio(0.0);
+    try (IndexWriter w = new IndexWriter(source, cfg)) {
+      for (int i = 0; i < 40; i++) {
+        Document doc = new Document();
+        if (i % 7 != 0) {
+          byte[] code = new byte[16];
+          r.nextBytes(code);
+          doc.add(new NestedCodeField("code", code, SPEC));
+        }
+        doc.add(new BinaryDocValuesField("blob", new BytesRef(Codes.fromHex(i % 2 == 0 ? "00" : "0102"))));
+        w.addDocument(doc);
+      }
+      w.forceMerge(1);
+    }
+    int checked = 0;
+    for (String file : source.listAll()) {
+      if (!file.endsWith("." + NhlDocValuesFormat.META_EXTENSION) && !file.endsWith("." + NhlDocValuesFormat.DATA_EXTENSION)) {
+        continue;
+      }
+      byte[] good;
+      try (IndexInput in = source.openInput(file, IOContext.DEFAULT)) {
+        good = new byte[(int) in.length()];
+        in.readBytes(good, 0, good.length);
+      }
+      for (int at = 0; at < good.length; at++) {
+        byte[] b = good.clone();
+        b[at] ^= (byte) (1 + r.nextInt(255));
+        expectCorrupt(source, file, b, "flip at " + at);
+        checked++;
+      }
+      for (int len = 0; len < good.length; len++) {
+        expectCorrupt(source, file, java.util.Arrays.copyOf(good, len), "cut to " + len);
+        checked++;
+      }
+    }
+    assertTrue("checked " + checked, checked > 1000);
+    source.close();
+  }
+
+  /** The segment with {@code file} replaced by {@code bytes} fails to open or to check, as corrupt. */
+  private static void expectCorrupt(Directory source, String file, byte[] bytes, String what) throws IOException {
+    try (Directory copy = new ByteBuffersDirectory()) {
+      for (String f : source.listAll()) {
+        if (!f.equals(file)) {
+          copy.copyFrom(source, f, f, IOContext.DEFAULT);
+        }
+      }
+      try (IndexOutput out = copy.createOutput(file, IOContext.DEFAULT)) {
+        out.writeBytes(bytes, bytes.length);
+      }
+      Exception e = expectThrows(Exception.class, () -> {
+        try (DirectoryReader reader = DirectoryReader.open(copy)) {
+          for (LeafReaderContext ctx : reader.leaves()) {
+            ctx.reader().checkIntegrity();
+          }
+        }
+      });
+      // a damaged version number reads as a version this build does not know, as in Lucene's own
+      // TestAllFilesDetectBitFlips
+      if (!(e instanceof CorruptIndexException || e instanceof org.apache.lucene.index.IndexFormatTooNewException
+          || e instanceof org.apache.lucene.index.IndexFormatTooOldException)) {
+        throw new AssertionError(what + " in " + file + ": " + e, e);
+      }
+    }
+  }
+
+  /**
    * Multi-index tables whose bytes pass the checksum but whose bucket starts are out of order (what a
    * writer bug would leave) is refused when a query first maps it, never searched.
    */
