@@ -25,6 +25,13 @@ public final class Nhl implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  /** Warnings only by default; {@code --verbose} shows the libraries' information and stack traces. */
+  @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+      description = "also print what the libraries report (SIMD, ONNX Runtime's device) and stack traces")
+  void verbose(boolean v) {
+    Logs.configure(v);
+  }
+
   /** Runs the command line and exits with its code. */
   public static void main(String[] args) {
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -32,6 +39,7 @@ public final class Nhl implements Runnable {
 
   /** Runs the command line, writing to the given streams; returns the exit code. */
   static int run(String[] args, PrintWriter out, PrintWriter err) {
+    Logs.configure(false);
     CommandLine cl = new CommandLine(new Nhl());
     cl.setOut(out);
     cl.setErr(err);
