@@ -49,7 +49,9 @@ final class IndexCommand implements Callable<Integer> {
   boolean rebuild;
 
   /** Encoded photos between commits: an interrupted run keeps what it did. */
-  static final int COMMIT_EVERY = 2000;
+  @Option(names = "--commit-every", defaultValue = "2000",
+      description = "photos encoded between commits: a crash loses at most this much work (default: ${DEFAULT-VALUE})")
+  int commitEvery;
 
   @Override
   public Integer call() throws IOException {
@@ -57,6 +59,9 @@ final class IndexCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     if (!Files.isDirectory(folder)) {
       throw new java.nio.file.NotDirectoryException(folder + " is not a folder");
+    }
+    if (commitEvery < 1) {
+      throw new IllegalArgumentException("--commit-every must be at least 1, got " + commitEvery);
     }
     Path modelPath = model.toAbsolutePath().normalize();
     List<Path> photos = Photos.list(folder);
@@ -125,7 +130,7 @@ final class IndexCommand implements Callable<Integer> {
               w.updateDocument(new Term(PhotoIndex.PATH, r.path().toString()),
                   PhotoIndex.document(r.path(), stamps.get(at), r.code(), codeSpec, r.perceptualHash()));
               counts[0]++;
-              if (counts[0] % COMMIT_EVERY == 0) {
+              if (counts[0] % commitEvery == 0) {
                 w.commit();
               }
             } else {

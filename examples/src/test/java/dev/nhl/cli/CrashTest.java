@@ -189,7 +189,7 @@ class CrashTest {
     CliTestSupport.assumeData();
     Random r = new Random(seed + 2);
     Path photos = tmp.resolve("photos");
-    CliTestSupport.collection(photos, 12);
+    CliTestSupport.collection(photos, 25);
     Path model = tmp.resolve("photos.onnx");
     assertEquals(0, nhl("train", "--images", photos.toString(), "--backbone", CliTestSupport.MOBILENET.toString(),
         "--out", model.toString(), "--epochs", "2").code());
@@ -207,8 +207,8 @@ class CrashTest {
     for (int k = 0; k < KILLS; k++) {
       List<String> lines = new ArrayList<>();
       Process p = start(lines, Nhl.class.getName(), "index", photos.toString(), "-m", model.toString(), "-i",
-          index.toString(), "--batch", "4");
-      Thread.sleep(300 + r.nextInt(2500));
+          index.toString(), "--batch", "4", "--commit-every", "20");
+      Thread.sleep(1000 + r.nextInt(2500));
       kill(p);
       if (PhotoIndex.exists(index)) {
         checkIndexClean(index);
