@@ -61,6 +61,11 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--bind", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})")
   String bind;
 
+  @Option(names = "--request-timeout", defaultValue = "30",
+      description = "seconds a client has to send its request, upload included, and to read the answer; a slower "
+          + "or abandoned one is cut off, so that it does not hold a server thread (default: ${DEFAULT-VALUE})")
+  int requestTimeout = 30;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -90,6 +95,14 @@ final class ServeCommand implements Callable<Integer> {
 
   /** Starts the server; every request sees the index as last committed (a reopen when it changed). */
   HttpServer start(SearcherManager manager, ImageEncoder enc) throws IOException {
+    if (requestTimeout < 1) {
+      throw new IllegalArgumentException("--request-timeout must be at least 1 second, got " + requestTimeout);
+    }
+    // the JDK's server reads its limits once, when the first server of the process is made: a
+    // request still being read after maxReqTime, or an answer still being written after
+    // maxRspTime, has its connection closed, which frees the thread blocked on it
+    System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", Integer.toString(requestTimeout));
+    System.getProperties().putIfAbsent("sun.net.httpserver.maxRspTime", Integer.toString(requestTimeout));
     HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 0);
     Site site = new Site(manager, enc);
     // one search before the first visitor's: the kernels are compiled on first use

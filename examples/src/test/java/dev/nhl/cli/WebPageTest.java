@@ -59,6 +59,7 @@ class WebPageTest {
     ServeCommand serve = new ServeCommand();
     serve.bind = "127.0.0.1";
     serve.port = 0;
+    serve.requestTimeout = STALL_TIMEOUT;
     try (Directory dir = PhotoIndex.open(index); SearcherManager manager = new SearcherManager(dir, null);
         ImageEncoder enc = ImageEncoder.open(model, ImageEncoder.Options.defaults().withBatchSize(1))) {
       HttpServer server = serve.start(manager, enc);
@@ -68,6 +69,8 @@ class WebPageTest {
         Path query = queries.get(3);
         String expectedTag = CliTestSupport.CLASSES.get(3);
         drive(base, query, expectedTag, copies, tmp);
+        stalledUploadsAreCutOff(server.getAddress().getPort(), base);
+        load(base, queries);
         // a photo indexed while the server runs is found by the next request
         HttpClient http = HttpClient.newHttpClient();
         String before = http.send(HttpRequest.newBuilder(URI.create(base + "/api/info")).GET().build(),
@@ -151,6 +154,101 @@ class WebPageTest {
     } finally {
       driver.quit();
     }
+  }
+
+  /** Seconds the test server gives a request (the JDK's server reads it once a process). */
+  static final int STALL_TIMEOUT = 3;
+
+  /**
+   * Uploads that stall after a few bytes, more of them than the server has threads: each is cut
+   * off after the request timeout, and the server answers again.
+   */
+  private static void stalledUploadsAreCutOff(int port, String base) throws Exception {
+    List<java.net.Socket> stalled = new java.util.ArrayList<>();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < 6; i++) {
+      java.net.Socket s = new java.net.Socket("127.0.0.1", port);
+      s.setSoTimeout(60_000);
+      s.getOutputStream().write(("POST /api/search?k=5 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n"
+          + "0123456789").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      stalled.add(s);
+    }
+    for (java.net.Socket s : stalled) {
+      try (s) {
+        // the server closes the connection (-1), possibly after an error status, or resets it
+        try {
+          s.getInputStream().readAllBytes();
+        } catch (java.net.SocketException reset) {
+          // cut off
+        }
+      }
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    assertTrue(seconds < STALL_TIMEOUT + 30, "stalled uploads cut off after " + seconds + " s");
+    HttpResponse<String> info = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/api/info"))
+        .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, info.statusCode());
+    System.out.printf(Locale.ROOT, "6 stalled uploads (4 server threads) cut off within %.1f s; the server answers%n",
+        seconds);
+  }
+
+  /**
+   * 16 clients uploading photos as fast as they get answers, for {@code -Dnhl.load.seconds}
+   * (default 5): every answer is a 200 with results; prints the latency percentiles.
+   */
+  private static void load(String base, List<Path> photos) throws Exception {
+    int seconds = Integer.getInteger("nhl.load.seconds", 5);
+    int clients = 16;
+    List<byte[]> bodies = new java.util.ArrayList<>();
+    for (Path p : photos) {
+      bodies.add(Files.readAllBytes(p));
+    }
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    java.util.concurrent.ConcurrentLinkedQueue<Long> nanos = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    java.util.concurrent.atomic.AtomicInteger errors = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ConcurrentLinkedQueue<String> firstErrors = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+    List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      int client = c;
+      fs.add(pool.submit(() -> {
+        for (int i = 0; System.nanoTime() < end; i++) {
+          byte[] body = bodies.get((client + i) % bodies.size());
+          long t0 = System.nanoTime();
+          try {
+            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(base + "/api/search?k=12"))
+                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+            nanos.add(System.nanoTime() - t0);
+            if (res.statusCode() != 200 || !res.body().contains("\"hits\":[{")) {
+              errors.incrementAndGet();
+              if (firstErrors.size() < 3) {
+                firstErrors.add(res.statusCode() + " " + res.body());
+              }
+            }
+          } catch (Exception e) {
+            errors.incrementAndGet();
+            if (firstErrors.size() < 3) {
+              firstErrors.add(e.toString());
+            }
+          }
+        }
+        return null;
+      }));
+    }
+    for (java.util.concurrent.Future<?> f : fs) {
+      f.get();
+    }
+    pool.shutdown();
+    long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+    System.out.printf(Locale.ROOT, "load: %d clients for %d s: %,d uploads answered (%.1f a second), %d errors; "
+            + "latency p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", clients, seconds, sorted.length,
+        sorted.length / (double) seconds, errors.get(), sorted[sorted.length / 2] / 1e6,
+        sorted[(int) Math.ceil(sorted.length * 0.99) - 1] / 1e6, sorted[sorted.length - 1] / 1e6);
+    assertEquals(0, errors.get(), "errors under load: " + firstErrors);
+    assertTrue(sorted.length >= clients, "every client got answers");
   }
 
   private static void badRequestsGetMessages(String base) throws Exception {

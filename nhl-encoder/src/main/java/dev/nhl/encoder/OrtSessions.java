@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
 /** Opens ONNX Runtime sessions on the chosen {@link Device}, with the fallback and the log line. */
@@ -22,7 +23,35 @@ final class OrtSessions {
     void add(OrtSession.SessionOptions opts) throws OrtException;
   }
 
+  /** What ONNX Runtime's CUDA provider loads: the driver, the runtime, cuBLAS and cuDNN. */
+  static final List<String> CUDA_LIBRARIES =
+      List.of("libcuda.so.1", "libcudart.so.12", "libcublas.so.12", "libcublasLt.so.12", "libcudnn.so.9");
+
+  /**
+   * The CUDA libraries the dynamic loader cannot find (Linux; elsewhere none are checked): asked
+   * before the provider is added, because ONNX Runtime prints its own native error for a library
+   * it cannot load before it reports the failure.
+   */
+  static List<String> missingCudaLibraries() {
+    if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+      return List.of();
+    }
+    List<String> missing = new java.util.ArrayList<>();
+    for (String lib : CUDA_LIBRARIES) {
+      try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+        java.lang.foreign.SymbolLookup.libraryLookup(lib, arena);
+      } catch (IllegalArgumentException e) {
+        missing.add(lib);
+      }
+    }
+    return missing;
+  }
+
   static void addCuda(OrtSession.SessionOptions opts) throws OrtException {
+    List<String> missing = missingCudaLibraries();
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException("CUDA libraries not found: " + String.join(", ", missing));
+    }
     opts.addCUDA(0);
   }
 
@@ -55,6 +84,7 @@ final class OrtSessions {
     OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
     Device used = Device.CPU;
     String why;
+    boolean fallback = false;
     try {
       if (wanted == Device.CUDA) {
         try {
@@ -67,14 +97,17 @@ final class OrtSessions {
           }
           opts.close();
           opts = new OrtSession.SessionOptions();
-          why = "the CUDA provider is present but no GPU answered (" + e.getMessage() + ")";
+          why = "the GPU build cannot use CUDA here: " + e.getMessage();
+          fallback = true;
         }
       } else {
         why = requested == Device.CPU ? "CPU was asked for"
             : "this ONNX Runtime build has no CUDA provider; the onnxruntime_gpu build (-P gpu) and a GPU run on CUDA";
       }
       OrtSession session = env.createSession(model, opts);
-      LOG.log(System.Logger.Level.INFO, "nhl encoder: ONNX Runtime on " + used + " (" + why + ") for " + name);
+      // a GPU build that falls back to the CPU says so as a warning, in one line
+      LOG.log(fallback ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+          "nhl encoder: ONNX Runtime on " + used + " (" + why + ") for " + name);
       return new Opened(session, used);
     } catch (OrtException e) {
       throw new IOException("ONNX Runtime cannot load " + name + ": " + e.getMessage(), e);

@@ -88,6 +88,46 @@ class ImageEncoderTest {
   }
 
   /**
+   * The GPU build on a machine without CUDA (this one): the CUDA libraries are looked for before
+   * ONNX Runtime is asked to load its provider, and the fallback to the CPU is one warning naming
+   * what is missing.
+   */
+  @Test
+  void gpuBuildWithoutCudaFallsBackInOneWarning(Random r) throws Exception {
+    List<String> missing = OrtSessions.missingCudaLibraries();
+    org.junit.jupiter.api.Assumptions.assumeTrue(missing.contains("libcuda.so.1"), "this machine has a CUDA driver");
+    try (ai.onnxruntime.OrtSession.SessionOptions opts = new ai.onnxruntime.OrtSession.SessionOptions()) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> OrtSessions.addCuda(opts));
+      assertTrue(e.getMessage().startsWith("CUDA libraries not found: libcuda.so.1"), e.getMessage());
+    }
+    List<java.util.logging.LogRecord> records = new ArrayList<>();
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger("dev.nhl.encoder");
+    java.util.logging.Handler h = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        records.add(record);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    log.addHandler(h);
+    try (ImageEncoder enc = ImageEncoder.open(tinyImageModel(r), ImageEncoder.Options.defaults(),
+        EnumSet.of(OrtProvider.CPU, OrtProvider.CUDA), OrtSessions::addCuda, "tiny")) {
+      assertEquals(Device.CPU, enc.provider());
+    } finally {
+      log.removeHandler(h);
+    }
+    assertEquals(1, records.size(), "one line");
+    assertEquals(java.util.logging.Level.WARNING, records.get(0).getLevel());
+    assertTrue(records.get(0).getMessage().contains("cannot use CUDA here: CUDA libraries not found: libcuda.so.1"),
+        records.get(0).getMessage());
+  }
+
+  /**
    * A 1-channel 8x8 image model: the head (no hidden layer) over the flattened pixels, reshaped from
    * [N, 1, 8, 8] to [N, 64] by a Flatten node in front.
    */
