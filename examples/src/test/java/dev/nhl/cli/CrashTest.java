@@ -39,7 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  * replacing a standalone file, and {@code nhl index} on a photo folder. After every kill: the
  * index opens, {@link CheckIndex} finds it clean, everything committed before the kill is there
  * with its exact code, a standalone file is one whole generation (the old or a newer one, never a
- * mix), and {@code nhl index} run again completes the folder.
+ * mix), and {@code nhl index} run again completes the folder. (The {@code nhl index} children
+ * re-encode everything half of the time, with {@code --rebuild}, so that kills keep meeting
+ * partly written indexes.)
  *
  * <p>{@code -Dnhl.crash.kills=N} kills per path (default 4, for CI); {@code -Dnhl.crash.seed=S}
  * replays a run (the seed is printed).
@@ -200,15 +202,26 @@ class CrashTest {
         reference.put(res.path().toString(), res.code());
       }
     }
+    // how long a whole run takes here and now, child JVM included: the kills fall within it
+    long t0 = System.nanoTime();
+    Process timing = start(new ArrayList<>(), Nhl.class.getName(), "index", photos.toString(), "-m", model.toString(),
+        "-i", tmp.resolve("index-timing").toString(), "--batch", "4", "--commit-every", "20");
+    assertEquals(0, timing.waitFor(), "a run to the end");
+    long wholeRunMillis = (System.nanoTime() - t0) / 1_000_000;
     Path index = tmp.resolve("index");
     AtomicLong present = new AtomicLong();
     // what the kills found: no commit yet, some photos, all of them
     int[] outcomes = new int[3];
     for (int k = 0; k < KILLS; k++) {
       List<String> lines = new ArrayList<>();
-      Process p = start(lines, Nhl.class.getName(), "index", photos.toString(), "-m", model.toString(), "-i",
-          index.toString(), "--batch", "4", "--commit-every", "20");
-      Thread.sleep(1000 + r.nextInt(2500));
+      // half the runs re-encode everything (--rebuild), so that kills keep finding partial indexes
+      List<String> args = new ArrayList<>(List.of("index", photos.toString(), "-m", model.toString(), "-i",
+          index.toString(), "--batch", "4", "--commit-every", "20"));
+      if (r.nextBoolean()) {
+        args.add("--rebuild");
+      }
+      Process p = start(lines, Nhl.class.getName(), args.toArray(new String[0]));
+      Thread.sleep(wholeRunMillis / 4 + (long) (r.nextDouble() * wholeRunMillis * 0.8));
       kill(p);
       if (PhotoIndex.exists(index)) {
         checkIndexClean(index);
@@ -220,9 +233,9 @@ class CrashTest {
     assertEquals(0, done.code(), done.err());
     checkIndexClean(index);
     assertEquals(files.size(), checkCodes(index, reference, "after the run to completion"));
-    System.out.printf(Locale.ROOT, "nhl index: %d kills (after them the index held no photo %d times, some %d, all %d), "
-        + "then a run to the end: %d photos, every code exact%n", KILLS, outcomes[0], outcomes[1], outcomes[2],
-        files.size());
+    System.out.printf(Locale.ROOT, "nhl index: %d kills within a whole run's %d ms (after them the index held no photo "
+        + "%d times, some %d, all %d), then a run to the end: %d photos, every code exact%n", KILLS, wholeRunMillis,
+        outcomes[0], outcomes[1], outcomes[2], files.size());
   }
 
   /** Every indexed photo's code is the one the model gives it; returns how many are indexed. */

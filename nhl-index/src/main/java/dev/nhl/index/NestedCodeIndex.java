@@ -246,7 +246,10 @@ public final class NestedCodeIndex implements AutoCloseable {
 
   /**
    * Writes this index, with its current deletions and its tables if it has them, to {@code
-   * file} (replaced atomically).
+   * file} (replaced atomically: written to a temporary file beside it, synced, then moved into
+   * place, so that a reader or a crash finds the old file or the new one, never a mix). A
+   * process killed while writing can leave its temporary file ({@code <file>.<digits>.tmp});
+   * the next write of the same file removes such leftovers. One writer a file at a time.
    *
    * @throws IOException if writing fails; the target is then left as it was
    */
@@ -291,6 +294,7 @@ public final class NestedCodeIndex implements AutoCloseable {
 
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
+    removeLeftovers(dir, file.getFileName().toString());
     Path tmp = Files.createTempFile(dir, file.getFileName().toString() + ".", ".tmp");
     boolean ok = false;
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -323,6 +327,25 @@ public final class NestedCodeIndex implements AutoCloseable {
       }
     }
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    // the rename itself made durable, as Lucene syncs its directory after a commit
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException e) {
+      // some file systems cannot sync a directory; the file itself is synced
+    }
+  }
+
+  /** Temporary files of earlier writes of {@code name} that a crash left behind. */
+  private static void removeLeftovers(Path dir, String name) throws IOException {
+    try (var files = Files.newDirectoryStream(dir)) {
+      for (Path f : files) {
+        String n = f.getFileName().toString();
+        if (n.length() > name.length() + 5 && n.startsWith(name + ".") && n.endsWith(".tmp")
+            && n.substring(name.length() + 1, n.length() - 4).chars().allMatch(Character::isDigit)) {
+          Files.deleteIfExists(f);
+        }
+      }
+    }
   }
 
   private static void copy(FileChannel ch, MemorySegment from, long bytes, byte[] buf, CRC32C crc) throws IOException {

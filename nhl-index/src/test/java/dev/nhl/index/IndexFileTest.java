@@ -3,12 +3,14 @@ package dev.nhl.index;
 import static dev.nhl.index.TestCodes.pairs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -59,6 +61,24 @@ class IndexFileTest {
     }
     try (var files = Files.list(dir)) {
       assertTrue(files.noneMatch(p -> p.toString().endsWith(".tmp")), "temporary file left behind");
+    }
+  }
+
+  /** What a killed writer leaves beside the file is removed by the next write; other files stay. */
+  @Test
+  void leftoversOfAKilledWriteAreRemovedByTheNext(Random r) throws IOException {
+    Path f = dir.resolve("codes.nhl");
+    Path leftover = dir.resolve("codes.nhl.123456789.tmp");
+    Path other = dir.resolve("codes.nhl.backup.tmp");
+    Path otherIndex = dir.resolve("other.nhl.123.tmp");
+    for (Path p : List.of(leftover, other, otherIndex)) {
+      Files.write(p, new byte[] {1, 2, 3});
+    }
+    TestCodes.heapIndex(SPEC, TestCodes.random(r, 10, 16)).write(f);
+    assertFalse(Files.exists(leftover));
+    assertTrue(Files.exists(other) && Files.exists(otherIndex));
+    try (NestedCodeIndex index = NestedCodeIndex.open(f)) {
+      assertEquals(10, index.size());
     }
   }
 
