@@ -150,6 +150,29 @@ class IndexFileTest {
     }
   }
 
+  /** Random flips and cuts of a large index (200,000 codes with tables): always detected. */
+  @Test
+  void randomFlipsAndCutsOfALargeIndexAreDetected(Random r) throws IOException {
+    NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPEC).multiIndexFrom(1);
+    for (byte[] c : TestCodes.clustered(r, 200_000, 16, 200, 0.1)) {
+      b.add(c);
+    }
+    Path f = dir.resolve("large.nhl");
+    b.write(f);
+    byte[] good = Files.readAllBytes(f);
+    Path bad = dir.resolve("large-damaged.nhl");
+    for (int i = 0; i < 40; i++) {
+      byte[] d = good.clone();
+      int at = r.nextInt(d.length);
+      d[at] ^= (byte) (1 + r.nextInt(255));
+      Files.write(bad, d);
+      assertThrows(CorruptIndexFileException.class, () -> NestedCodeIndex.open(bad).close(), () -> "flip at " + at);
+      int len = r.nextInt(good.length);
+      Files.write(bad, java.util.Arrays.copyOf(good, len));
+      assertThrows(CorruptIndexFileException.class, () -> NestedCodeIndex.open(bad, false).close(), () -> "cut to " + len);
+    }
+  }
+
   @Test
   void truncatedOrExtendedFilesAreRejectedEvenWithoutChecksum(Random r) throws IOException {
     Path f = sample(r, false);

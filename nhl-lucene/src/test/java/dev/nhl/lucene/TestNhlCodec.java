@@ -269,6 +269,44 @@ public class TestNhlCodec extends LuceneTestCase {
     source.close();
   }
 
+  /** Random flips and cuts of the format's files of a large segment (50,000 codes): always detected. */
+  public void testRandomFlipsAndCutsOfALargeSegmentAreDetected() throws IOException {
+    Random r = random();
+    Directory source = new ByteBuffersDirectory();
+    IndexWriterConfig cfg =
+        new IndexWriterConfig().setCodec(new NhlCodec(new NhlDocValuesFormat(1))).setUseCompoundFile(false);
+    cfg.getMergePolicy().setNoCFSRatio(0.0);
+    try (IndexWriter w = new IndexWriter(source, cfg)) {
+      for (int i = 0; i < 50_000; i++) {
+        Document doc = new Document();
+        byte[] code = new byte[16];
+        r.nextBytes(code);
+        doc.add(new NestedCodeField("code", code, SPEC));
+        w.addDocument(doc);
+      }
+      w.forceMerge(1);
+    }
+    for (String file : source.listAll()) {
+      if (!file.endsWith("." + NhlDocValuesFormat.META_EXTENSION) && !file.endsWith("." + NhlDocValuesFormat.DATA_EXTENSION)) {
+        continue;
+      }
+      byte[] good;
+      try (IndexInput in = source.openInput(file, IOContext.DEFAULT)) {
+        good = new byte[(int) in.length()];
+        in.readBytes(good, 0, good.length);
+      }
+      for (int i = 0; i < 10; i++) {
+        byte[] b = good.clone();
+        int at = r.nextInt(b.length);
+        b[at] ^= (byte) (1 + r.nextInt(255));
+        expectCorrupt(source, file, b, "flip at " + at);
+        int len = r.nextInt(good.length);
+        expectCorrupt(source, file, java.util.Arrays.copyOf(good, len), "cut to " + len);
+      }
+    }
+    source.close();
+  }
+
   /** The segment with {@code file} replaced by {@code bytes} fails to open or to check, as corrupt. */
   private static void expectCorrupt(Directory source, String file, byte[] bytes, String what) throws IOException {
     try (Directory copy = new ByteBuffersDirectory()) {
