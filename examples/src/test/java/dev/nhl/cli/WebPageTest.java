@@ -272,6 +272,11 @@ class WebPageTest {
     HttpResponse<String> thumb = http.send(HttpRequest.newBuilder(URI.create(base + "/api/thumb?path=%2Fetc%2Fpasswd")).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(404, thumb.statusCode(), "only indexed photos are served");
+    HttpResponse<String> tooLarge = http.send(HttpRequest.newBuilder(URI.create(base + "/api/search"))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[ServeCommand.MAX_UPLOAD + 1])).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(413, tooLarge.statusCode(), tooLarge.body());
+    assertTrue(tooLarge.body().contains("larger than 20 MB"), tooLarge.body());
     HttpResponse<String> noPhoto = http.send(HttpRequest.newBuilder(URI.create(base + "/api/dups?path=%2Fnope.jpg")).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(404, noPhoto.statusCode(), noPhoto.body());
