@@ -341,5 +341,4 @@ public class TestNhlCodec extends LuceneTestCase {
       }
     }
   }
-
 }
