@@ -59,7 +59,8 @@ final class DupsCommand implements Callable<Integer> {
     }
     try (Directory dir = PhotoIndex.open(index); DirectoryReader reader = DirectoryReader.open(dir)) {
       int codeBits = Math.min(64, PhotoIndex.spec(reader).maxBits());
-      PhotoIndex.DuplicateRule rule = new PhotoIndex.DuplicateRule(bits, radius, codeBits, hashOnly ? null : codeRadius);
+      PhotoIndex.DuplicateRule rule = new PhotoIndex.DuplicateRule(bits, radius, codeBits,
+          hashOnly ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(codeRadius));
       long t0 = System.nanoTime();
       List<PhotoIndex.Group> groups = PhotoIndex.duplicateGroups(reader, rule);
       double seconds = (System.nanoTime() - t0) / 1e9;

@@ -228,12 +228,12 @@ final class PhotoIndex {
   /**
    * When two photos are near-duplicates: their perceptual hashes ({@link PerceptualHash}) are
    * within {@code radius} at {@code bits}; or, for heavier changes such as crops, within twice
-   * that while their model codes are also within {@code codeRadius} at {@code codeBits} (absent
-   * when {@code codeRadius} is null: the hash alone decides). The hash tells apart two shots of
+   * that while their model codes are also within {@code codeRadius} at {@code codeBits} (when
+   * {@code codeRadius} is empty, the hash alone decides). The hash tells apart two shots of
    * one kind, which a model trained to put a class together codes alike; the model's code
    * confirms the copies the hash alone would miss.
    */
-  record DuplicateRule(int bits, int radius, int codeBits, Integer codeRadius) {
+  record DuplicateRule(int bits, int radius, int codeBits, java.util.OptionalInt codeRadius) {
 
     /** Defaults, measured on generated copies of Caltech-101 photos (bench/RESULTS.md). */
     static final int RADIUS = 8;
@@ -247,25 +247,25 @@ final class PhotoIndex {
       if (radius < 0 || radius > bits) {
         throw new IllegalArgumentException("--radius must be in [0, " + bits + "], got " + radius);
       }
-      if (codeRadius != null && (codeRadius < 0 || codeRadius > codeBits)) {
-        throw new IllegalArgumentException("--code-radius must be in [0, " + codeBits + "], got " + codeRadius);
+      if (codeRadius.isPresent() && (codeRadius.getAsInt() < 0 || codeRadius.getAsInt() > codeBits)) {
+        throw new IllegalArgumentException("--code-radius must be in [0, " + codeBits + "], got " + codeRadius.getAsInt());
       }
     }
 
     /** The defaults for an index whose codes follow {@code spec}. */
     static DuplicateRule defaults(CodeSpec spec) {
-      return new DuplicateRule(64, RADIUS, Math.min(64, spec.maxBits()), CODE_RADIUS);
+      return new DuplicateRule(64, RADIUS, Math.min(64, spec.maxBits()), java.util.OptionalInt.of(CODE_RADIUS));
     }
 
     /** The radius the hash is searched within: every pair this rule can accept is inside it. */
     int searchRadius() {
-      return codeRadius == null ? radius : Math.min(bits, 2 * radius);
+      return codeRadius.isEmpty() ? radius : Math.min(bits, 2 * radius);
     }
 
     boolean test(byte[] hashA, byte[] codeA, byte[] hashB, byte[] codeB) {
       int d = Codes.hamming(hashA, hashB, bits);
-      return d <= radius || (codeRadius != null && d <= 2 * radius
-          && Codes.hamming(codeA, codeB, codeBits) <= codeRadius);
+      return d <= radius || (codeRadius.isPresent() && d <= 2 * radius
+          && Codes.hamming(codeA, codeB, codeBits) <= codeRadius.getAsInt());
     }
   }
 

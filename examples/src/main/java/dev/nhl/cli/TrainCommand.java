@@ -139,8 +139,8 @@ final class TrainCommand implements Callable<Integer> {
       if (!Files.isDirectory(p.images)) {
         throw new java.nio.file.NotDirectoryException(p.images + " is not a folder of photos");
       }
-      BackboneLabels.Options labelOptions = p.labels == LabelSource.FOLDERS ? null
-          : new BackboneLabels.Options(p.labelThreshold, p.maxLabels);
+      // checked before the long part, whichever labels are used
+      BackboneLabels.Options labelOptions = new BackboneLabels.Options(p.labelThreshold, p.maxLabels);
       Folders folders = Folders.of(p.images);
       boolean byFolder = switch (p.labels) {
         case FOLDERS -> true;
@@ -213,7 +213,7 @@ final class TrainCommand implements Callable<Integer> {
         features = concat(rows, dim, labelled);
         labels = derived.labels();
       }
-        } else {
+    } else {
       IdxFiles.Images images = IdxFiles.readImages(source.idx.images);
       int[] y = IdxFiles.readLabels(source.idx.labels);
       if (y.length != images.count()) {
