@@ -116,9 +116,12 @@ final class PhotoIndex {
     }
   }
 
+  /** The stamp of a document indexed before perceptual hashes were stored: matches no file. */
+  static final Stamp INCOMPLETE = new Stamp(-1, -1);
+
   /**
-   * Path to stamp of every indexed file that is complete: files indexed before perceptual hashes
-   * were stored are left out, so that indexing again encodes them anew.
+   * Path to stamp of every indexed file; files indexed before perceptual hashes were stored get
+   * {@link #INCOMPLETE}, so that indexing again encodes them anew (or removes them when gone).
    */
   static Map<String, Stamp> stamps(DirectoryReader reader) throws IOException {
     Map<String, Stamp> out = new HashMap<>();
@@ -127,11 +130,12 @@ final class PhotoIndex {
       var live = ctx.reader().getLiveDocs();
       BinaryDocValues hashes = ctx.reader().getBinaryDocValues(PHASH);
       for (int d = 0; d < ctx.reader().maxDoc(); d++) {
-        if ((live != null && !live.get(d)) || hashes == null || !hashes.advanceExact(d)) {
+        if (live != null && !live.get(d)) {
           continue;
         }
         Document doc = stored.document(ctx.docBase + d);
-        out.put(doc.get(PATH), new Stamp(doc.getField(MTIME).numericValue().longValue(),
+        boolean complete = hashes != null && hashes.advanceExact(d);
+        out.put(doc.get(PATH), !complete ? INCOMPLETE : new Stamp(doc.getField(MTIME).numericValue().longValue(),
             doc.getField(SIZE).numericValue().longValue()));
       }
     }
