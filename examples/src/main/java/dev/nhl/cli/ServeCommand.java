@@ -243,10 +243,14 @@ final class ServeCommand implements Callable<Integer> {
         byte[] hash = PhotoIndex.value(reader, PhotoIndex.PHASH, h.doc());
         sb.append("],\"duplicate\":").append(hash != null && rule.test(r.perceptualHash(), r.code(), hash, h.code()));
         sb.append(",\"tag\":").append(quote(h.tag())).append(",\"path\":").append(quote(h.path()))
-            .append(",\"thumb\":").append(quote("/api/thumb?path=" + java.net.URLEncoder.encode(h.path(), StandardCharsets.UTF_8)))
+            .append(",\"thumb\":").append(quote(thumbUrl(h.path())))
             .append('}');
       }
       send(x, 200, "application/json", sb.append("]}").toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String thumbUrl(String path) {
+      return "/api/thumb?path=" + java.net.URLEncoder.encode(path, StandardCharsets.UTF_8);
     }
 
     /** The near-duplicates of an indexed photo ({@code path}), by the default rule of {@code nhl dups}. */
@@ -269,7 +273,7 @@ final class ServeCommand implements Callable<Integer> {
         PhotoIndex.Member m = found.get(i);
         sb.append(i > 0 ? "," : "").append("{\"distance\":").append(m.distance()).append(",\"path\":")
             .append(quote(m.path())).append(",\"thumb\":")
-            .append(quote("/api/thumb?path=" + java.net.URLEncoder.encode(m.path(), StandardCharsets.UTF_8))).append('}');
+            .append(quote(thumbUrl(m.path()))).append('}');
       }
       send(x, 200, "application/json", sb.append("]}").toString().getBytes(StandardCharsets.UTF_8));
     }
