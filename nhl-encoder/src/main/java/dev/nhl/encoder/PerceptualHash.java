@@ -76,12 +76,19 @@ public final class PerceptualHash {
     int[] rgb = p.rgb();
     int gw = Math.max(w, SIZE);
     int gh = Math.max(h, SIZE);
+    // each column's source pixel and grid cell, worked out once (no division per pixel)
+    int[] srcX = new int[gw];
+    int[] cellX = new int[gw];
+    for (int x = 0; x < gw; x++) {
+      srcX[x] = (int) ((long) x * w / gw);
+      cellX[x] = (int) ((long) x * SIZE / gw);
+    }
     for (int y = 0; y < gh; y++) {
-      int sy = (int) ((long) y * h / gh);
-      int cy = (int) ((long) y * SIZE / gh);
+      int row = (int) ((long) y * h / gh) * w;
+      int cellRow = (int) ((long) y * SIZE / gh) * SIZE;
       for (int x = 0; x < gw; x++) {
-        int v = rgb[sy * w + (int) ((long) x * w / gw)];
-        int c = cy * SIZE + (int) ((long) x * SIZE / gw);
+        int v = rgb[row + srcX[x]];
+        int c = cellRow + cellX[x];
         grid[c] += 0.299 * ((v >> 16) & 0xFF) + 0.587 * ((v >> 8) & 0xFF) + 0.114 * (v & 0xFF);
         count[c]++;
       }
