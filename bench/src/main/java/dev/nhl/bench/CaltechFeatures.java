@@ -1,8 +1,8 @@
 package dev.nhl.bench;
 
 import dev.nhl.encoder.ImageEncoder;
-import dev.nhl.encoder.Labels;
-import dev.nhl.encoder.OnnxModels;
+import dev.nhl.encoder.onnx.OnnxModels;
+import dev.nhl.encoder.training.Labels;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;

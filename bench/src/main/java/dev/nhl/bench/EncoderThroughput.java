@@ -1,7 +1,7 @@
 package dev.nhl.bench;
 
 import dev.nhl.encoder.ImageEncoder;
-import dev.nhl.encoder.OnnxModels;
+import dev.nhl.encoder.onnx.OnnxModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,12 +1,12 @@
 package dev.nhl.bench;
 
-import dev.nhl.encoder.BackboneLabels;
-import dev.nhl.encoder.Labels;
-import dev.nhl.encoder.NhlHead;
-import dev.nhl.encoder.NhlTrainer;
-import dev.nhl.encoder.Objective;
-import dev.nhl.encoder.RetrievalMetrics;
-import dev.nhl.encoder.TrainerConfig;
+import dev.nhl.encoder.training.BackboneLabels;
+import dev.nhl.encoder.training.Labels;
+import dev.nhl.encoder.training.NhlHead;
+import dev.nhl.encoder.training.NhlTrainer;
+import dev.nhl.encoder.training.Objective;
+import dev.nhl.encoder.training.RetrievalMetrics;
+import dev.nhl.encoder.training.TrainerConfig;
 import dev.nhl.index.CodeSpec;
 import java.io.IOException;
 import java.nio.file.Path;

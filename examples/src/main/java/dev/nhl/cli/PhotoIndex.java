@@ -1,6 +1,6 @@
 package dev.nhl.cli;
 
-import dev.nhl.encoder.PerceptualHash;
+import dev.nhl.encoder.image.PerceptualHash;
 import dev.nhl.index.CodeSpec;
 import dev.nhl.index.Codes;
 import dev.nhl.index.Hits;
@@ -27,12 +27,12 @@ import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.MultiTerms;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
-import org.apache.lucene.index.MultiTerms;
 import org.apache.lucene.search.CollectorManager;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ScoreDoc;

@@ -1,14 +1,14 @@
 package dev.nhl.cli;
 
-import dev.nhl.encoder.BackboneLabels;
-import dev.nhl.encoder.IdxFiles;
 import dev.nhl.encoder.ImageEncoder;
-import dev.nhl.encoder.Labels;
-import dev.nhl.encoder.NhlHead;
-import dev.nhl.encoder.NhlTrainer;
-import dev.nhl.encoder.Objective;
-import dev.nhl.encoder.OnnxModels;
-import dev.nhl.encoder.TrainerConfig;
+import dev.nhl.encoder.onnx.OnnxModels;
+import dev.nhl.encoder.training.BackboneLabels;
+import dev.nhl.encoder.training.IdxFiles;
+import dev.nhl.encoder.training.Labels;
+import dev.nhl.encoder.training.NhlHead;
+import dev.nhl.encoder.training.NhlTrainer;
+import dev.nhl.encoder.training.Objective;
+import dev.nhl.encoder.training.TrainerConfig;
 import dev.nhl.index.CodeSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -20,9 +20,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code nhl train}: a head from photos in class folders (through a backbone) or from IDX pixels. */
 @Command(name = "train", mixinStandardHelpOptions = true,

@@ -2,12 +2,12 @@ package dev.nhl.examples;
 
 import dev.nhl.encoder.Device;
 import dev.nhl.encoder.FeatureEncoder;
-import dev.nhl.encoder.IdxFiles;
-import dev.nhl.encoder.Labels;
-import dev.nhl.encoder.NhlHead;
-import dev.nhl.encoder.NhlTrainer;
-import dev.nhl.encoder.OnnxModels;
-import dev.nhl.encoder.TrainerConfig;
+import dev.nhl.encoder.onnx.OnnxModels;
+import dev.nhl.encoder.training.IdxFiles;
+import dev.nhl.encoder.training.Labels;
+import dev.nhl.encoder.training.NhlHead;
+import dev.nhl.encoder.training.NhlTrainer;
+import dev.nhl.encoder.training.TrainerConfig;
 import dev.nhl.index.CodeSpec;
 import dev.nhl.index.Hits;
 import dev.nhl.index.ProgressivePlan;

@@ -7,6 +7,8 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import dev.nhl.encoder.onnx.OnnxModels;
+import dev.nhl.encoder.training.NhlHead;
 import dev.nhl.index.CodeSpec;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -23,7 +25,8 @@ import java.util.Set;
 public final class FeatureEncoder implements AutoCloseable {
 
   /** Rows per inference call. */
-  static final int BATCH = 1024;
+  /** Rows per inference call: {@link #outputs} runs larger inputs in slices of this many rows. */
+  public static final int BATCH = 1024;
 
   private final OrtEnvironment env;
   private final OrtSession session;

@@ -1,0 +1,163 @@
+package dev.nhl.encoder.image;
+
+import com.drew.imaging.ImageMetadataReader;
+import com.drew.imaging.ImageProcessingException;
+import com.drew.metadata.Metadata;
+import com.drew.metadata.MetadataException;
+import com.drew.metadata.exif.ExifIFD0Directory;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+
+/**
+ * Decodes an image file to packed RGB pixels, upright: JPEG (including CMYK and YCCK, through
+ * TwelveMonkeys' reader), PNG, GIF, BMP and what other ImageIO plugins are present; 8- and 16-bit
+ * grayscale are read from the raster (no colour-space conversion); the EXIF orientation is applied.
+ */
+public final class ImageDecoder {
+
+  static {
+    ImageIO.setUseCache(false);
+  }
+
+  private ImageDecoder() {}
+
+  /**
+   * Packed 0xRRGGBB pixels, row-major.
+   *
+   * @param width columns
+   * @param height rows
+   * @param rgb {@code width * height} pixels
+   */
+  public record Pixels(int width, int height, int[] rgb) {}
+
+  /**
+   * Decodes an image file into upright pixels (its EXIF orientation applied).
+   *
+   * @throws java.nio.file.NoSuchFileException if there is no such file
+   * @throws IOException if the file cannot be read or is not an image this JVM decodes
+   */
+  public static Pixels decode(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new NoSuchFileException(file.toString(), null, "no such image file");
+    }
+    BufferedImage img;
+    try (InputStream in = Files.newInputStream(file)) {
+      img = ImageIO.read(in);
+    } catch (IOException | RuntimeException e) {
+      throw new IOException("cannot decode image " + file + ": " + e.getMessage(), e);
+    }
+    if (img == null) {
+      throw new IOException("cannot decode image " + file + ": not an image format this JVM reads (JPEG, PNG, GIF, BMP)");
+    }
+    return orient(pixels(img), orientation(file));
+  }
+
+  /** The pixels of an already decoded image, read without colour conversion where the layout allows. */
+  public static Pixels pixels(BufferedImage img) {
+    int w = img.getWidth();
+    int h = img.getHeight();
+    int[] rgb = new int[w * h];
+    Raster raster = img.getRaster();
+    if (raster.getNumBands() == 1 && img.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_GRAY) {
+      int bits = img.getColorModel().getComponentSize(0);
+      int[] row = new int[w];
+      for (int y = 0; y < h; y++) {
+        raster.getSamples(0, y, w, 1, 0, row);
+        for (int x = 0; x < w; x++) {
+          int v = bits > 8 ? row[x] >>> (bits - 8) : bits < 8 ? row[x] * 255 / ((1 << bits) - 1) : row[x];
+          rgb[y * w + x] = v << 16 | v << 8 | v;
+        }
+      }
+    } else if (!interleavedSrgb(img, raster, rgb)) {
+      img.getRGB(0, 0, w, h, rgb, 0, w);
+      for (int i = 0; i < rgb.length; i++) {
+        rgb[i] &= 0xFFFFFF;
+      }
+    }
+    return new Pixels(w, h, rgb);
+  }
+
+  /**
+   * The pixels of an sRGB image stored as interleaved bytes (what the JPEG and PNG readers return:
+   * BGR, RGB, ABGR...), read straight from its buffer into {@code rgb}: {@code getRGB} converts
+   * each pixel through the colour model and took longer than decoding the JPEG. Returns false,
+   * leaving {@code rgb} alone, for any other layout.
+   */
+  static boolean interleavedSrgb(BufferedImage img, Raster raster, int[] rgb) {
+    if (!(img.getColorModel() instanceof java.awt.image.ComponentColorModel cm)
+        || !cm.getColorSpace().isCS_sRGB()
+        || cm.getNumColorComponents() != 3
+        || cm.getComponentSize(0) != 8 || cm.getComponentSize(1) != 8 || cm.getComponentSize(2) != 8
+        || !(raster.getSampleModel() instanceof java.awt.image.PixelInterleavedSampleModel sm)
+        || !(raster.getDataBuffer() instanceof java.awt.image.DataBufferByte db)
+        || db.getNumBanks() != 1
+        || cm.hasAlpha() && cm.isAlphaPremultiplied()) {
+      return false;
+    }
+    byte[] data = db.getData();
+    int[] band = sm.getBandOffsets();
+    int stride = sm.getPixelStride();
+    int scan = sm.getScanlineStride();
+    int w = img.getWidth();
+    int h = img.getHeight();
+    int base = db.getOffset() - raster.getSampleModelTranslateY() * scan - raster.getSampleModelTranslateX() * stride;
+    for (int y = 0; y < h; y++) {
+      int at = base + y * scan;
+      for (int x = 0; x < w; x++, at += stride) {
+        rgb[y * w + x] = (data[at + band[0]] & 0xFF) << 16 | (data[at + band[1]] & 0xFF) << 8 | (data[at + band[2]] & 0xFF);
+      }
+    }
+    return true;
+  }
+
+  /** The EXIF orientation tag (1 to 8), 1 when absent or unreadable. */
+  static int orientation(Path file) {
+    try {
+      Metadata md = ImageMetadataReader.readMetadata(file.toFile());
+      ExifIFD0Directory dir = md.getFirstDirectoryOfType(ExifIFD0Directory.class);
+      if (dir != null && dir.containsTag(ExifIFD0Directory.TAG_ORIENTATION)) {
+        int o = dir.getInt(ExifIFD0Directory.TAG_ORIENTATION);
+        return o >= 1 && o <= 8 ? o : 1;
+      }
+    } catch (ImageProcessingException | MetadataException | IOException | RuntimeException e) {
+      // no usable metadata: the pixels are taken as stored
+    }
+    return 1;
+  }
+
+  /** Applies an EXIF orientation: the result is the image as it is meant to be seen. */
+  static Pixels orient(Pixels p, int orientation) {
+    if (orientation == 1) {
+      return p;
+    }
+    int w = p.width();
+    int h = p.height();
+    boolean swap = orientation >= 5;
+    int ow = swap ? h : w;
+    int oh = swap ? w : h;
+    int[] out = new int[ow * oh];
+    for (int y = 0; y < oh; y++) {
+      for (int x = 0; x < ow; x++) {
+        int sx;
+        int sy;
+        switch (orientation) {
+          case 2 -> { sx = w - 1 - x; sy = y; }
+          case 3 -> { sx = w - 1 - x; sy = h - 1 - y; }
+          case 4 -> { sx = x; sy = h - 1 - y; }
+          case 5 -> { sx = y; sy = x; }
+          case 6 -> { sx = y; sy = h - 1 - x; }
+          case 7 -> { sx = w - 1 - y; sy = h - 1 - x; }
+          default -> { sx = w - 1 - y; sy = x; }
+        }
+        out[y * ow + x] = p.rgb()[sy * w + sx];
+      }
+    }
+    return new Pixels(ow, oh, out);
+  }
+}

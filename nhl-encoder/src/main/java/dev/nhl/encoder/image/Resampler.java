@@ -1,0 +1,99 @@
+package dev.nhl.encoder.image;
+
+/**
+ * Separable resampling with a triangle (bilinear) filter widened by the scale factor when
+ * shrinking, so that every source pixel contributes (the antialiased bilinear of PIL).
+ */
+final class Resampler {
+
+  private Resampler() {}
+
+  /**
+   * Resizes a plane from {@code sw x sh} to {@code dw x dh} and returns the window {@code [left,
+   * left + cw) x [top, top + ch)} of the result.
+   */
+  static float[] resize(float[] src, int sw, int sh, int dw, int dh, int left, int top, int cw, int ch) {
+    return plan(sw, sh, dw, dh, left, top, cw, ch).apply(src);
+  }
+
+  /** The weights of one resize and crop, computed once for every plane of an image. */
+  static Plan plan(int sw, int sh, int dw, int dh, int left, int top, int cw, int ch) {
+    Weights wx = weights(sw, dw, left, cw);
+    Weights wy = weights(sh, dh, top, ch);
+    // the source rows the vertical pass reads: the horizontal pass skips the others
+    int rowFrom = sh;
+    int rowTo = 0;
+    for (int y = 0; y < ch; y++) {
+      rowFrom = Math.min(rowFrom, wy.first[y]);
+      rowTo = Math.max(rowTo, wy.first[y] + wy.count[y]);
+    }
+    return new Plan(sw, cw, ch, wx, wy, Math.min(rowFrom, rowTo), rowTo);
+  }
+
+  /** A resize and crop of planes of one size. */
+  record Plan(int sw, int cw, int ch, Weights wx, Weights wy, int rowFrom, int rowTo) {
+
+    /** The resized window of one plane of {@code sw x sh} values. */
+    float[] apply(float[] src) {
+      // horizontal pass over the source rows in use, then vertical pass
+      float[] tmp = new float[(rowTo - rowFrom) * cw];
+      for (int y = rowFrom; y < rowTo; y++) {
+        int row = y * sw;
+        int dst = (y - rowFrom) * cw;
+        for (int x = 0; x < cw; x++) {
+          float s = 0;
+          int k = x * wx.taps;
+          int from = row + wx.first[x];
+          for (int t = 0, n = wx.count[x]; t < n; t++) {
+            s += wx.w[k + t] * src[from + t];
+          }
+          tmp[dst + x] = s;
+        }
+      }
+      float[] out = new float[ch * cw];
+      for (int y = 0; y < ch; y++) {
+        int k = y * wy.taps;
+        int o = y * cw;
+        for (int t = 0; t < wy.count[y]; t++) {
+          float w = wy.w[k + t];
+          int row = (wy.first[y] + t - rowFrom) * cw;
+          for (int x = 0; x < cw; x++) {
+            out[o + x] += w * tmp[row + x];
+          }
+        }
+      }
+      return out;
+    }
+  }
+
+  private record Weights(int taps, int[] first, int[] count, float[] w) {}
+
+  private static Weights weights(int in, int out, int from, int len) {
+    double scale = (double) in / out;
+    double support = Math.max(1, scale);
+    int taps = (int) Math.ceil(support) * 2 + 1;
+    int[] first = new int[len];
+    int[] count = new int[len];
+    float[] w = new float[len * taps];
+    for (int i = 0; i < len; i++) {
+      double centre = (from + i + 0.5) * scale;
+      int lo = Math.max(0, (int) Math.floor(centre - support));
+      int hi = Math.min(in, (int) Math.ceil(centre + support));
+      double sum = 0;
+      int n = 0;
+      double[] tw = new double[taps];
+      for (int j = lo; j < hi && n < taps; j++) {
+        double d = Math.abs((j + 0.5 - centre) / support);
+        double v = d < 1 ? 1 - d : 0;
+        tw[n++] = v;
+        sum += v;
+      }
+      first[i] = lo;
+      count[i] = n;
+      for (int t = 0; t < n; t++) {
+        w[i * taps + t] = (float) (sum > 0 ? tw[t] / sum : 1.0 / n);
+      }
+    }
+    return new Weights(taps, first, count, w);
+  }
+}

@@ -1,0 +1,455 @@
+package dev.nhl.encoder.onnx;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnknownFieldSet;
+import dev.nhl.encoder.ImageEncoder;
+import dev.nhl.encoder.training.BackboneLabels;
+import dev.nhl.encoder.training.NhlHead;
+import dev.nhl.index.CodeSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * ONNX models of NHL heads, alone or composed with a backbone, read and written in Java.
+ *
+ * <ul>
+ *   <li>{@link #head}: input {@value #FEATURES} {@code float[N, D]}, output {@value #OUTPUTS}
+ *       {@code float[N, maxBits]}, the head's continuous outputs (a code bit is 1 where its output
+ *       is positive).
+ *   <li>{@link #featureExtractor}: a backbone cut at one of its internal tensors, pooled when
+ *       spatial; output {@value #FEATURES} {@code float[N, C]}. What a head is trained on.
+ *   <li>{@link #featureExtractor(byte[], String, String)}: the same with the backbone's class
+ *       scores appended, output {@value #FEATURES_AND_SCORES} {@code float[N, C + S]}: what
+ *       {@link BackboneLabels} derives labels from when photos carry none.
+ *   <li>{@link #compose}: the two joined, from the backbone's image input to {@value #OUTPUTS}.
+ * </ul>
+ *
+ * <p>Models with a head record its code spec in the metadata property {@value #SPEC_KEY} (for
+ * example {@code 8,16,32,64,128}), which {@link ImageEncoder} reads. The backbone's nodes that
+ * the feature tensor does not depend on are dropped, and so are its original outputs.
+ */
+public final class OnnxModels {
+
+  /** Name of a head's input and of a feature extractor's output. */
+  public static final String FEATURES = "features";
+  /** Name of the continuous outputs of a model with a head. */
+  public static final String OUTPUTS = "nhl_outputs";
+  /** Metadata property holding the code spec. */
+  public static final String SPEC_KEY = "nhl.spec";
+  /** Metadata property naming the backbone tensor the features come from. */
+  public static final String FEATURE_TENSOR_KEY = "nhl.feature_tensor";
+  /** Name of the output of a feature extractor that also gives the backbone's class scores. */
+  public static final String FEATURES_AND_SCORES = "nhl_features_scores";
+  /** Metadata property naming the backbone tensor the class scores come from. */
+  public static final String SCORE_TENSOR_KEY = "nhl.score_tensor";
+
+  static final long HEAD_OPSET = 13;
+  static final long HEAD_IR_VERSION = 7;
+  /** Gemm, Sub and Mul with broadcasting, Relu, GlobalAveragePool and Flatten are all in opset 7. */
+  static final long MIN_BACKBONE_OPSET = 7;
+
+  private OnnxModels() {}
+
+  /** The head alone: {@value #FEATURES} {@code [N, inputDim]} to {@value #OUTPUTS}. */
+  public static byte[] head(NhlHead head) {
+    List<Proto.Msg> nodes = new ArrayList<>();
+    List<Proto.Msg> inits = new ArrayList<>();
+    appendHead(head, FEATURES, nodes, inits);
+    Proto.Msg graph = new Proto.Msg().str(Proto.GRAPH_NAME, "nhl_head");
+    nodes.forEach(n -> graph.msg(Proto.GRAPH_NODE, n));
+    inits.forEach(i -> graph.msg(Proto.GRAPH_INITIALIZER, i));
+    graph.msg(Proto.GRAPH_INPUT, Proto.floatValueInfo(FEATURES, null, (long) head.inputDim()));
+    graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(OUTPUTS, null, (long) head.spec().maxBits()));
+    Proto.Msg model = new Proto.Msg()
+        .num(Proto.MODEL_IR_VERSION, HEAD_IR_VERSION)
+        .str(Proto.MODEL_PRODUCER_NAME, "nhl")
+        .msg(Proto.MODEL_OPSET_IMPORT, new Proto.Msg().str(Proto.OPSET_DOMAIN, "").num(Proto.OPSET_VERSION, HEAD_OPSET))
+        .msg(Proto.MODEL_GRAPH, graph);
+    metadata(model, Map.of(SPEC_KEY, head.spec().toString()));
+    return model.build().toByteArray();
+  }
+
+  /**
+   * Reads back a head written by {@link #head} (or the head part of {@link #compose}).
+   *
+   * @throws IllegalArgumentException if the model lacks the head's tensors or its code spec
+   */
+  public static NhlHead readHead(byte[] model) {
+    UnknownFieldSet m = Proto.parse(ByteString.copyFrom(model), "model");
+    Map<String, String> meta = new HashMap<>();
+    for (UnknownFieldSet e : Proto.parsedMessages(m, Proto.MODEL_METADATA_PROPS, "metadata entry")) {
+      meta.put(Proto.string(e, Proto.ENTRY_KEY), Proto.string(e, Proto.ENTRY_VALUE));
+    }
+    CodeSpec spec = spec(meta);
+    List<ByteString> graphs = Proto.messages(m, Proto.MODEL_GRAPH);
+    if (spec == null || graphs.isEmpty()) {
+      throw new IllegalArgumentException("not an NHL head model: no " + SPEC_KEY + " metadata or no graph");
+    }
+    Map<String, float[]> tensors = new HashMap<>();
+    for (UnknownFieldSet t : Proto.parsedMessages(Proto.parse(graphs.get(0), "graph"), Proto.GRAPH_INITIALIZER, "initializer")) {
+      String name = Proto.string(t, Proto.TENSOR_NAME);
+      if (name.startsWith("nhl_")) {
+        if (Proto.varint(t, Proto.TENSOR_DATA_TYPE, 0) != Proto.DATA_TYPE_FLOAT || !t.hasField(Proto.TENSOR_RAW_DATA)) {
+          throw new IllegalArgumentException("head tensor '" + name + "' is not stored as raw float data");
+        }
+        ByteString raw = Proto.messages(t, Proto.TENSOR_RAW_DATA).get(0);
+        float[] f = new float[raw.size() / 4];
+        raw.asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
+        tensors.put(name, f);
+      }
+    }
+    for (String need : List.of("nhl_mean", "nhl_inv_scale", "nhl_w", "nhl_b")) {
+      if (!tensors.containsKey(need)) {
+        throw new IllegalArgumentException("not an NHL head model: tensor '" + need + "' is missing");
+      }
+    }
+    float[] mean = tensors.get("nhl_mean");
+    float[] w1 = tensors.getOrDefault("nhl_w1", new float[0]);
+    float[] b1 = tensors.getOrDefault("nhl_b1", new float[0]);
+    return new NhlHead(spec, mean.length, b1.length, mean, 1f / tensors.get("nhl_inv_scale")[0], w1, b1,
+        tensors.get("nhl_w"), tensors.get("nhl_b"));
+  }
+
+  /**
+   * A backbone cut at an internal tensor: its output {@value #FEATURES} is that tensor, global
+   * average pooled when it is a feature map {@code [N, C, H, W]}.
+   *
+   * @param backbone the backbone's ONNX model
+   * @param featureTensor the name of the tensor to cut at
+   * @throws IllegalArgumentException if the model cannot be parsed, has no such tensor, or the
+   *     tensor is not of rank 2 or 4
+   */
+  public static byte[] featureExtractor(byte[] backbone, String featureTensor) {
+    Cut cut = cut(backbone, featureTensor, null);
+    cut.graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(FEATURES, null, cut.channels));
+    return cut.finish(Map.of(FEATURE_TENSOR_KEY, featureTensor)).toByteArray();
+  }
+
+  /**
+   * The number of features a backbone cut at {@code featureTensor} gives: the channels of that
+   * tensor, which is where {@value #FEATURES_AND_SCORES} splits into features and scores.
+   *
+   * @throws IllegalArgumentException as {@link #featureExtractor(byte[], String)}
+   */
+  public static int featureDim(byte[] backbone, String featureTensor) {
+    return Math.toIntExact(cut(backbone, featureTensor, null).channels);
+  }
+
+  /**
+   * A backbone cut at an internal tensor that also keeps its class scores: output
+   * {@value #FEATURES_AND_SCORES} is {@code [N, C + S]}, the {@code C} features of
+   * {@link #featureExtractor(byte[], String)} followed by the {@code S} values of
+   * {@code scoreTensor} (for MobileNetV2, its output {@code output}: 1000 ImageNet logits). One
+   * pass over the photos gives both what a head is trained on and what its labels are derived
+   * from.
+   *
+   * @param scoreTensor a float tensor of shape {@code [N, S]}, for example the model's output
+   * @throws IllegalArgumentException as {@link #featureExtractor(byte[], String)}, or if the
+   *     score tensor is missing or not of shape {@code [N, S]}
+   */
+  public static byte[] featureExtractor(byte[] backbone, String featureTensor, String scoreTensor) {
+    Cut cut = cut(backbone, featureTensor, scoreTensor);
+    cut.checkFree(List.of(FEATURES_AND_SCORES));
+    cut.graph.msg(Proto.GRAPH_NODE, Proto.node("Concat", "nhl_concat", List.of(FEATURES, scoreTensor),
+        List.of(FEATURES_AND_SCORES)).msg(Proto.NODE_ATTRIBUTE, Proto.intAttribute("axis", 1)));
+    cut.graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(FEATURES_AND_SCORES, null, cut.channels + cut.scores));
+    return cut.finish(Map.of(FEATURE_TENSOR_KEY, featureTensor, SCORE_TENSOR_KEY, scoreTensor)).toByteArray();
+  }
+
+  /**
+   * A backbone and a head in one model: the backbone's input to {@value #OUTPUTS}.
+   *
+   * @throws IllegalArgumentException as {@link #featureExtractor}, or if the tensor's channels
+   *     differ from the head's input dimension
+   */
+  public static byte[] compose(byte[] backbone, String featureTensor, NhlHead head) {
+    Cut cut = cut(backbone, featureTensor, null);
+    if (cut.channels != head.inputDim()) {
+      throw new IllegalArgumentException("feature tensor '" + featureTensor + "' has " + cut.channels
+          + " channels but the head takes " + head.inputDim() + " features");
+    }
+    List<Proto.Msg> nodes = new ArrayList<>();
+    List<Proto.Msg> inits = new ArrayList<>();
+    appendHead(head, FEATURES, nodes, inits);
+    cut.checkFree(List.of("nhl_mean", "nhl_inv_scale", "nhl_centred", "nhl_standardised", "nhl_w1", "nhl_b1",
+        "nhl_hidden_linear", "nhl_hidden", "nhl_w", "nhl_b", OUTPUTS));
+    nodes.forEach(n -> cut.graph.msg(Proto.GRAPH_NODE, n));
+    inits.forEach(i -> cut.graph.msg(Proto.GRAPH_INITIALIZER, i));
+    cut.graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(OUTPUTS, null, (long) head.spec().maxBits()));
+    return cut.finish(Map.of(SPEC_KEY, head.spec().toString(), FEATURE_TENSOR_KEY, featureTensor)).toByteArray();
+  }
+
+  /**
+   * Writes a model atomically: to a temporary file beside the target, then moved into place, so
+   * that a reader never sees half a model.
+   */
+  public static void write(byte[] model, Path file) throws IOException {
+    Path abs = file.toAbsolutePath();
+    // a sibling with the file's default permissions (a temp file would be private to its owner)
+    Path tmp = abs.resolveSibling(abs.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+    try {
+      Files.write(tmp, model, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+      Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * The code spec recorded in a model's metadata ({@link #SPEC_KEY}), or null when the model
+   * carries none (a plain feature extractor).
+   */
+  public static CodeSpec spec(Map<String, String> metadata) {
+    String s = metadata.get(SPEC_KEY);
+    return s == null ? null : CodeSpec.parse(s);
+  }
+
+  private static void appendHead(NhlHead head, String input, List<Proto.Msg> nodes, List<Proto.Msg> inits) {
+    int d = head.inputDim();
+    // the same float operations as NhlHead.outputs: (f - mean) * (1 / scale)
+    inits.add(Proto.floatTensor("nhl_mean", head.inputMean(), d));
+    inits.add(Proto.floatTensor("nhl_inv_scale", new float[] {1f / head.inputScale()}, 1));
+    nodes.add(Proto.node("Sub", "nhl_centre", List.of(input, "nhl_mean"), List.of("nhl_centred")));
+    nodes.add(Proto.node("Mul", "nhl_scale", List.of("nhl_centred", "nhl_inv_scale"), List.of("nhl_standardised")));
+    String x = "nhl_standardised";
+    if (head.hiddenUnits() > 0) {
+      int h = head.hiddenUnits();
+      inits.add(Proto.floatTensor("nhl_w1", head.hiddenWeights(), h, d));
+      inits.add(Proto.floatTensor("nhl_b1", head.hiddenBias(), h));
+      nodes.add(Proto.node("Gemm", "nhl_hidden_gemm", List.of(x, "nhl_w1", "nhl_b1"), List.of("nhl_hidden_linear"))
+          .msg(Proto.NODE_ATTRIBUTE, Proto.intAttribute("transB", 1)));
+      nodes.add(Proto.node("Relu", "nhl_relu", List.of("nhl_hidden_linear"), List.of("nhl_hidden")));
+      x = "nhl_hidden";
+    }
+    int k = head.spec().maxBits();
+    inits.add(Proto.floatTensor("nhl_w", head.outputWeights(), k, head.width()));
+    inits.add(Proto.floatTensor("nhl_b", head.outputBias(), k));
+    nodes.add(Proto.node("Gemm", "nhl_nested_gemm", List.of(x, "nhl_w", "nhl_b"), List.of(OUTPUTS))
+        .msg(Proto.NODE_ATTRIBUTE, Proto.intAttribute("transB", 1)));
+  }
+
+  private static void metadata(Proto.Msg model, Map<String, String> entries) {
+    entries.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> model.msg(Proto.MODEL_METADATA_PROPS,
+        new Proto.Msg().str(Proto.ENTRY_KEY, e.getKey()).str(Proto.ENTRY_VALUE, e.getValue())));
+  }
+
+  /** A backbone graph cut at its feature tensor, with {@value #FEATURES} computed but no outputs yet. */
+  private static final class Cut {
+    final UnknownFieldSet model;
+    final Proto.Msg graph;
+    final long channels;
+    // values of the score tensor kept beside the features, 0 when none is
+    final long scores;
+    final Set<String> names;
+
+    Cut(UnknownFieldSet model, Proto.Msg graph, long channels, long scores, Set<String> names) {
+      this.model = model;
+      this.graph = graph;
+      this.channels = channels;
+      this.scores = scores;
+      this.names = names;
+    }
+
+    void checkFree(List<String> wanted) {
+      for (String n : wanted) {
+        if (names.contains(n)) {
+          throw new IllegalArgumentException("the backbone already has a tensor named '" + n + "'");
+        }
+      }
+    }
+
+    UnknownFieldSet finish(Map<String, String> meta) {
+      Proto.Msg m = new Proto.Msg(model).clear(Proto.MODEL_GRAPH).clear(Proto.MODEL_METADATA_PROPS);
+      for (UnknownFieldSet e : Proto.parsedMessages(model, Proto.MODEL_METADATA_PROPS, "metadata entry")) {
+        String key = Proto.string(e, Proto.ENTRY_KEY);
+        if (!key.startsWith("nhl.")) {
+          m.bytes(Proto.MODEL_METADATA_PROPS, e.toByteString());
+        }
+      }
+      metadata(m, meta);
+      return m.msg(Proto.MODEL_GRAPH, graph).build();
+    }
+  }
+
+  /** The backbone cut at {@code tensor}, also keeping what {@code scoreTensor} needs when it is not null. */
+  private static Cut cut(byte[] backbone, String tensor, String scoreTensor) {
+    UnknownFieldSet model = Proto.parse(ByteString.copyFrom(backbone), "model");
+    List<ByteString> graphs = Proto.messages(model, Proto.MODEL_GRAPH);
+    if (graphs.isEmpty()) {
+      throw new IllegalArgumentException("not an ONNX model: it has no graph (" + backbone.length + " bytes)");
+    }
+    checkOpset(model);
+    UnknownFieldSet graph = Proto.parse(graphs.get(graphs.size() - 1), "graph");
+    List<UnknownFieldSet> nodes = Proto.parsedMessages(graph, Proto.GRAPH_NODE, "node");
+    Map<String, Integer> producer = new HashMap<>();
+    Set<String> names = new HashSet<>();
+    boolean subgraphs = false;
+    for (int i = 0; i < nodes.size(); i++) {
+      for (String o : Proto.strings(nodes.get(i), Proto.NODE_OUTPUT)) {
+        producer.put(o, i);
+        names.add(o);
+      }
+      for (UnknownFieldSet a : Proto.parsedMessages(nodes.get(i), Proto.NODE_ATTRIBUTE, "attribute")) {
+        subgraphs |= a.hasField(Proto.ATTR_G) || a.hasField(Proto.ATTR_GRAPHS);
+      }
+    }
+    Set<String> graphInputs = new HashSet<>();
+    for (UnknownFieldSet v : Proto.parsedMessages(graph, Proto.GRAPH_INPUT, "input")) {
+      graphInputs.add(Proto.string(v, Proto.VALUE_NAME));
+    }
+    names.addAll(graphInputs);
+    List<UnknownFieldSet> inits = Proto.parsedMessages(graph, Proto.GRAPH_INITIALIZER, "initializer");
+    for (UnknownFieldSet t : inits) {
+      names.add(Proto.string(t, Proto.TENSOR_NAME));
+    }
+    List<String> wanted = scoreTensor == null ? List.of(tensor) : List.of(tensor, scoreTensor);
+    for (String t : wanted) {
+      if (!producer.containsKey(t) && !graphInputs.contains(t)) {
+        throw new IllegalArgumentException("the model has no tensor named '" + t + "'; its graph outputs are "
+            + Proto.parsedMessages(graph, Proto.GRAPH_OUTPUT, "output").stream().map(v -> Proto.string(v, Proto.VALUE_NAME)).toList()
+            + " and it has " + producer.size() + " node outputs");
+      }
+    }
+    for (String n : List.of(FEATURES, "nhl_pooled")) {
+      if (names.contains(n)) {
+        throw new IllegalArgumentException("the backbone already has a tensor named '" + n + "'");
+      }
+    }
+    long[] shape = shape(model, graph, tensor);
+    long scores = 0;
+    if (scoreTensor != null) {
+      long[] s = shape(model, graph, scoreTensor);
+      if (s.length != 2 || s[1] <= 0) {
+        throw new IllegalArgumentException("score tensor '" + scoreTensor + "' has shape " + Arrays.toString(s)
+            + "; expected [N, S] with S known");
+      }
+      scores = s[1];
+    }
+    // keep the nodes the tensor depends on (all of them when control-flow subgraphs may read
+    // outer names that this walk cannot see)
+    boolean[] keep = new boolean[nodes.size()];
+    if (subgraphs) {
+      Arrays.fill(keep, true);
+    } else {
+      Deque<String> todo = new ArrayDeque<>(wanted);
+      Set<String> seen = new HashSet<>();
+      while (!todo.isEmpty()) {
+        String t = todo.pop();
+        Integer p = producer.get(t);
+        if (!seen.add(t) || p == null || keep[p]) {
+          continue;
+        }
+        keep[p] = true;
+        todo.addAll(Proto.strings(nodes.get(p), Proto.NODE_INPUT));
+      }
+    }
+    Set<String> used = new HashSet<>();
+    Proto.Msg g = new Proto.Msg(graph).clear(Proto.GRAPH_NODE).clear(Proto.GRAPH_INITIALIZER)
+        .clear(Proto.GRAPH_OUTPUT).clear(Proto.GRAPH_VALUE_INFO).clear(Proto.GRAPH_INPUT);
+    for (int i = 0; i < nodes.size(); i++) {
+      if (keep[i]) {
+        g.bytes(Proto.GRAPH_NODE, nodes.get(i).toByteString());
+        used.addAll(Proto.strings(nodes.get(i), Proto.NODE_INPUT));
+        used.addAll(Proto.strings(nodes.get(i), Proto.NODE_OUTPUT));
+      }
+    }
+    used.addAll(wanted);
+    for (UnknownFieldSet t : inits) {
+      if (used.contains(Proto.string(t, Proto.TENSOR_NAME))) {
+        g.bytes(Proto.GRAPH_INITIALIZER, t.toByteString());
+      }
+    }
+    for (UnknownFieldSet v : Proto.parsedMessages(graph, Proto.GRAPH_INPUT, "input")) {
+      if (used.contains(Proto.string(v, Proto.VALUE_NAME))) {
+        g.bytes(Proto.GRAPH_INPUT, v.toByteString());
+      }
+    }
+    for (UnknownFieldSet v : Proto.parsedMessages(graph, Proto.GRAPH_VALUE_INFO, "value info")) {
+      if (used.contains(Proto.string(v, Proto.VALUE_NAME))) {
+        g.bytes(Proto.GRAPH_VALUE_INFO, v.toByteString());
+      }
+    }
+    long channels;
+    if (shape.length == 4) {
+      g.msg(Proto.GRAPH_NODE, Proto.node("GlobalAveragePool", "nhl_pool", List.of(tensor), List.of("nhl_pooled")));
+      g.msg(Proto.GRAPH_NODE, Proto.node("Flatten", "nhl_flatten", List.of("nhl_pooled"), List.of(FEATURES))
+          .msg(Proto.NODE_ATTRIBUTE, Proto.intAttribute("axis", 1)));
+    } else if (shape.length == 2) {
+      g.msg(Proto.GRAPH_NODE, Proto.node("Identity", "nhl_features", List.of(tensor), List.of(FEATURES)));
+    } else {
+      throw new IllegalArgumentException("feature tensor '" + tensor + "' has shape " + Arrays.toString(shape)
+          + "; expected [N, C] or [N, C, H, W]");
+    }
+    channels = shape[1];
+    if (channels <= 0) {
+      throw new IllegalArgumentException("feature tensor '" + tensor + "' has shape " + Arrays.toString(shape)
+          + ": its channel count must be known");
+    }
+    return new Cut(model, g, channels, scores, names);
+  }
+
+  private static void checkOpset(UnknownFieldSet model) {
+    for (UnknownFieldSet o : Proto.parsedMessages(model, Proto.MODEL_OPSET_IMPORT, "opset import")) {
+      String domain = Proto.string(o, Proto.OPSET_DOMAIN);
+      if (domain.isEmpty() || domain.equals("ai.onnx")) {
+        long v = Proto.varint(o, Proto.OPSET_VERSION, 0);
+        if (v < MIN_BACKBONE_OPSET) {
+          throw new IllegalArgumentException("the backbone imports ONNX opset " + v + "; at least "
+              + MIN_BACKBONE_OPSET + " is needed");
+        }
+        return;
+      }
+    }
+    throw new IllegalArgumentException("the backbone imports no default ONNX opset");
+  }
+
+  /**
+   * The shape of a tensor: from the graph's value infos when they have it, otherwise by asking
+   * ONNX Runtime to load the graph with that tensor as its output (it infers shapes on load).
+   */
+  private static long[] shape(UnknownFieldSet model, UnknownFieldSet graph, String tensor) {
+    Proto.Msg probe = new Proto.Msg(graph).clear(Proto.GRAPH_OUTPUT);
+    // a graph output keeps its declared type and shape; any other tensor is named, and inferred
+    UnknownFieldSet declared = null;
+    for (UnknownFieldSet v : Proto.parsedMessages(graph, Proto.GRAPH_OUTPUT, "output")) {
+      if (Proto.string(v, Proto.VALUE_NAME).equals(tensor)) {
+        declared = v;
+      }
+    }
+    if (declared != null) {
+      probe.bytes(Proto.GRAPH_OUTPUT, declared.toByteString());
+    } else {
+      probe.msg(Proto.GRAPH_OUTPUT, new Proto.Msg().str(Proto.VALUE_NAME, tensor));
+    }
+    byte[] bytes = new Proto.Msg(model).clear(Proto.MODEL_GRAPH).msg(Proto.MODEL_GRAPH, probe).build().toByteArray();
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+      opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+      try (OrtSession session = env.createSession(bytes, opts)) {
+        NodeInfo info = session.getOutputInfo().get(tensor);
+        if (info == null || !(info.getInfo() instanceof TensorInfo ti)) {
+          throw new IllegalArgumentException("tensor '" + tensor + "' is not a tensor");
+        }
+        return ti.getShape();
+      }
+    } catch (OrtException e) {
+      throw new IllegalArgumentException("ONNX Runtime cannot load the backbone cut at '" + tensor + "': " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package dev.nhl.encoder.training;
+
+/** Deep Supervised Hashing for one code length (see {@link Objective#DSH}). */
+final class Dsh extends MemoryBank {
+
+  static final double ALPHA = 0.1;
+
+  Dsh(int bits, Labels labels) {
+    super(bits, labels);
+  }
+
+  @Override
+  public double lossAndGradient(float[] u, int rows, int[] items, float[] grad) {
+    double margin = 2.0 * bits;
+    float[] dots = dots(u, rows);
+    // pair coefficient c: the pair's loss is c |u_a - U_j|^2 / 2 (plus a constant)
+    float[] coef = new float[rows * items()];
+    double loss = 0;
+    for (int a = 0; a < rows; a++) {
+      double ua = squaredNorm(u, a * bits, bits);
+      for (int j = 0; j < items(); j++) {
+        if (!filled(j)) {
+          continue;
+        }
+        double dist = Math.max(0, ua + norm2[j] - 2 * dots[a * items() + j]);
+        if (relevant(items[a], j)) {
+          loss += dist / 2;
+          coef[a * items() + j] = 1f;
+        } else if (dist < margin) {
+          loss += (margin - dist) / 2;
+          coef[a * items() + j] = -1f;
+        }
+      }
+    }
+    double pairs = (double) rows * filledCount();
+    pairGradient(u, rows, coef, (float) (1 / pairs), grad);
+    double n = (double) rows * bits;
+    double quant = 0;
+    for (int i = 0; i < rows * bits; i++) {
+      double x = u[i];
+      double d = 1 - Math.abs(x);
+      quant += Math.abs(d);
+      grad[i] += (float) (ALPHA * -Math.signum(d) * Math.signum(x) / n);
+    }
+    return loss / pairs + ALPHA * quant / n;
+  }
+}

@@ -1,0 +1,250 @@
+package dev.nhl.encoder.training;
+
+import dev.nhl.index.Codes;
+import java.util.Arrays;
+import java.util.stream.IntStream;
+
+/**
+ * Retrieval quality of hash codes, computed as the deep hashing literature does. Every query ranks
+ * the whole database by Hamming distance at a given code length, ties broken by database index;
+ * an item is relevant to a query when they share a label.
+ *
+ * <ul>
+ *   <li>{@link #meanAveragePrecision mAP@K}: for each query, AP@K is the mean, over the relevant
+ *       items within the top K, of (relevant items up to that rank) / rank; a query with no
+ *       relevant item in its top K counts 0; mAP is the mean over all queries. With K at least
+ *       the database size this is mAP@All.
+ *   <li>{@link #precisionWithinRadius}: the share of relevant items among those within Hamming
+ *       radius r of the query, 0 for a query that retrieves nothing; mean over queries.
+ *   <li>{@link #precisionRecall}: for every radius 0..bits, mean precision (as above) and mean
+ *       recall (relevant items retrieved / relevant items in the database, over queries that have
+ *       any).
+ * </ul>
+ *
+ * <p>Codes are in nhl-index's layout ({@link Codes}): the first bit of the code is the most
+ * significant bit of its first byte.
+ */
+public final class RetrievalMetrics {
+
+  private final long[] queries;
+  private final long[] database;
+  private final int words;
+  private final int maxBits;
+  private final Labels queryLabels;
+  private final Labels databaseLabels;
+
+  private RetrievalMetrics(
+      long[] queries, Labels queryLabels, long[] database, Labels databaseLabels, int words, int maxBits) {
+    this.queries = queries;
+    this.queryLabels = queryLabels;
+    this.database = database;
+    this.databaseLabels = databaseLabels;
+    this.words = words;
+    this.maxBits = maxBits;
+  }
+
+  /**
+   * Metrics of query codes against database codes.
+   *
+   * @throws IllegalArgumentException if the codes are not all of one length, or a label set does
+   *     not have one entry per code
+   */
+  public static RetrievalMetrics of(byte[][] queries, Labels queryLabels, byte[][] database, Labels databaseLabels) {
+    if (queries.length == 0 || database.length == 0) {
+      throw new IllegalArgumentException(
+          "need at least one query and one database code, got " + queries.length + " and " + database.length);
+    }
+    if (queryLabels.size() != queries.length || databaseLabels.size() != database.length) {
+      throw new IllegalArgumentException("labels must match the codes one to one: "
+          + queries.length + " queries with " + queryLabels.size() + " labels, "
+          + database.length + " database codes with " + databaseLabels.size() + " labels");
+    }
+    int bytes = queries[0].length;
+    int words = (bytes + 7) >>> 3;
+    return new RetrievalMetrics(pack(queries, bytes, words), queryLabels, pack(database, bytes, words),
+        databaseLabels, words, bytes * 8);
+  }
+
+  private static long[] pack(byte[][] codes, int bytes, int words) {
+    long[] out = new long[codes.length * words];
+    for (int i = 0; i < codes.length; i++) {
+      if (codes[i].length != bytes) {
+        throw new IllegalArgumentException(
+            "all codes must have " + bytes + " bytes, code " + i + " has " + codes[i].length);
+      }
+      System.arraycopy(Codes.toLongs(codes[i]), 0, out, i * words, words);
+    }
+    return out;
+  }
+
+  private void checkBits(int bits) {
+    if (bits < 1 || bits > maxBits) {
+      throw new IllegalArgumentException("code length must be in [1, " + maxBits + "], got " + bits);
+    }
+  }
+
+  private int queryCount() {
+    return queryLabels.size();
+  }
+
+  private int databaseSize() {
+    return databaseLabels.size();
+  }
+
+  private void distances(int q, int bits, int[] out) {
+    int full = bits >>> 6;
+    long lastMask = (bits & 63) == 0 ? 0 : -1L << (64 - (bits & 63));
+    int qo = q * words;
+    for (int j = 0; j < out.length; j++) {
+      int o = j * words;
+      int d = 0;
+      for (int w = 0; w < full; w++) {
+        d += Long.bitCount(queries[qo + w] ^ database[o + w]);
+      }
+      if (lastMask != 0) {
+        d += Long.bitCount((queries[qo + full] ^ database[o + full]) & lastMask);
+      }
+      out[j] = d;
+    }
+  }
+
+  /**
+   * mAP@K at a code length.
+   *
+   * @param bits code length, a prefix of the codes
+   * @param topK K; at least the database size gives mAP@All
+   * @throws IllegalArgumentException if {@code bits} is not in {@code [1, code length]} or
+   *     {@code topK < 1}
+   */
+  public double meanAveragePrecision(int bits, int topK) {
+    checkBits(bits);
+    if (topK < 1) {
+      throw new IllegalArgumentException("top K must be at least 1, got " + topK);
+    }
+    int k = Math.min(topK, databaseSize());
+    return perQuery(bits, (q, d, scratch) -> averagePrecision(q, d, k, bits, scratch));
+  }
+
+  private double averagePrecision(int q, int[] d, int k, int bits, int[] start) {
+    // ranks by counting sort: rank = items at smaller distances + items before it at its distance
+    Arrays.fill(start, 0);
+    for (int x : d) {
+      start[x + 1]++;
+    }
+    for (int i = 1; i <= bits + 1; i++) {
+      start[i] += start[i - 1];
+    }
+    boolean[] relevantAt = new boolean[k];
+    int relevant = 0;
+    for (int j = 0; j < d.length; j++) {
+      int rank = start[d[j]]++;
+      if (rank < k && queryLabels.relevant(q, databaseLabels, j)) {
+        relevantAt[rank] = true;
+        relevant++;
+      }
+    }
+    if (relevant == 0) {
+      return 0;
+    }
+    double sum = 0;
+    int seen = 0;
+    for (int r = 0; r < k; r++) {
+      if (relevantAt[r]) {
+        seen++;
+        sum += seen / (double) (r + 1);
+      }
+    }
+    return sum / relevant;
+  }
+
+  /**
+   * Mean precision of the items within Hamming distance {@code radius} at a code length (0 for a
+   * query that retrieves nothing).
+   */
+  public double precisionWithinRadius(int bits, int radius) {
+    checkBits(bits);
+    if (radius < 0) {
+      throw new IllegalArgumentException("radius must be at least 0, got " + radius);
+    }
+    return perQuery(bits, (q, d, scratch) -> {
+      int retrieved = 0;
+      int relevant = 0;
+      for (int j = 0; j < d.length; j++) {
+        if (d[j] <= radius) {
+          retrieved++;
+          if (queryLabels.relevant(q, databaseLabels, j)) {
+            relevant++;
+          }
+        }
+      }
+      return retrieved == 0 ? 0 : relevant / (double) retrieved;
+    });
+  }
+
+  /** Precision and recall against the Hamming radius, one point per radius 0..bits. */
+  public record PrecisionRecall(double[] precision, double[] recall) {}
+
+  /** The precision/recall curve over Hamming radii 0..bits at a code length. */
+  public PrecisionRecall precisionRecall(int bits) {
+    checkBits(bits);
+    double[] precision = new double[bits + 1];
+    double[] recall = new double[bits + 1];
+    int[] withRelevant = new int[1];
+    for (int q = 0; q < queryCount(); q++) {
+      int[] d = new int[databaseSize()];
+      distances(q, bits, d);
+      int[] retrieved = new int[bits + 2];
+      int[] hit = new int[bits + 2];
+      for (int j = 0; j < d.length; j++) {
+        retrieved[d[j]]++;
+        if (queryLabels.relevant(q, databaseLabels, j)) {
+          hit[d[j]]++;
+        }
+      }
+      int totalRelevant = 0;
+      for (int r = 0; r <= bits; r++) {
+        totalRelevant += hit[r];
+      }
+      int cumRetrieved = 0;
+      int cumHit = 0;
+      for (int r = 0; r <= bits; r++) {
+        cumRetrieved += retrieved[r];
+        cumHit += hit[r];
+        precision[r] += cumRetrieved == 0 ? 0 : cumHit / (double) cumRetrieved;
+        if (totalRelevant > 0) {
+          recall[r] += cumHit / (double) totalRelevant;
+        }
+      }
+      withRelevant[0] += totalRelevant > 0 ? 1 : 0;
+    }
+    for (int r = 0; r <= bits; r++) {
+      precision[r] /= queryCount();
+      recall[r] = withRelevant[0] == 0 ? 0 : recall[r] / withRelevant[0];
+    }
+    return new PrecisionRecall(precision, recall);
+  }
+
+  private interface QueryScore {
+    double score(int query, int[] distances, int[] scratch);
+  }
+
+  private double perQuery(int bits, QueryScore score) {
+    int chunks = Math.min(queryCount(), 4 * Runtime.getRuntime().availableProcessors());
+    double[] sums = new double[chunks];
+    IntStream.range(0, chunks).parallel().forEach(c -> {
+      int[] d = new int[databaseSize()];
+      int[] scratch = new int[bits + 2];
+      double s = 0;
+      for (int q = (int) ((long) queryCount() * c / chunks); q < (long) queryCount() * (c + 1) / chunks; q++) {
+        distances(q, bits, d);
+        s += score.score(q, d, scratch);
+      }
+      sums[c] = s;
+    });
+    double total = 0;
+    for (double s : sums) {
+      total += s;
+    }
+    return total / queryCount();
+  }
+}

@@ -1,0 +1,213 @@
+package dev.nhl.encoder.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nhl.index.CodeSpec;
+import dev.nhl.index.Seeded;
+import java.util.Random;
+import java.util.function.ToDoubleFunction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Every analytic gradient against central finite differences of its own loss. */
+@ExtendWith(Seeded.class)
+class GradientCheckTest {
+
+  static final double EPS = 1e-3;
+
+  /** Values away from the kinks of |x| and |x| - 1 that the objectives' regularisers have. */
+  static float[] smooth(Random r, int n, double sd) {
+    float[] u = new float[n];
+    for (int i = 0; i < n; i++) {
+      float x;
+      do {
+        x = (float) (r.nextGaussian() * sd);
+      } while (Math.abs(x) < 0.02 || Math.abs(Math.abs(x) - 1) < 0.02);
+      u[i] = x;
+    }
+    return u;
+  }
+
+  /**
+   * Compares an analytic gradient with central differences, coordinate by coordinate (absolute
+   * tolerance relative to the gradient's largest entry) and as a whole (relative error of the
+   * vectors).
+   */
+  static void check(String what, float[] x, float[] analytic, ToDoubleFunction<float[]> f, double eps, double tol) {
+    check(what, x, analytic, f, eps, tol, i -> false);
+  }
+
+  /** As above, skipping the coordinates {@code kink} names: a kink lies within their step. */
+  static void check(String what, float[] x, float[] analytic, ToDoubleFunction<float[]> f, double eps, double tol,
+      java.util.function.IntPredicate kink) {
+    double maxAbs = 0;
+    for (float g : analytic) {
+      maxAbs = Math.max(maxAbs, Math.abs(g));
+    }
+    assertTrue(maxAbs > 0, what + ": gradient is all zero");
+    double diff2 = 0;
+    double sum2 = 0;
+    int checked = 0;
+    for (int i = 0; i < x.length; i++) {
+      if (kink.test(i)) {
+        continue;
+      }
+      checked++;
+      float saved = x[i];
+      x[i] = (float) (saved + eps);
+      double plus = f.applyAsDouble(x);
+      x[i] = (float) (saved - eps);
+      double minus = f.applyAsDouble(x);
+      x[i] = saved;
+      double numeric = (plus - minus) / (2 * eps);
+      assertEquals(numeric, analytic[i], tol * maxAbs, what + ": coordinate " + i);
+      diff2 += (numeric - analytic[i]) * (numeric - analytic[i]);
+      sum2 += (numeric + analytic[i]) * (numeric + analytic[i]);
+    }
+    assertTrue(checked >= x.length / 2, what + ": only " + checked + " of " + x.length + " coordinates are smooth");
+    assertTrue(Math.sqrt(diff2 / sum2) < tol, what + ": relative error " + Math.sqrt(diff2 / sum2));
+  }
+
+  static Labels randomLabels(Random r, int n, int classes, boolean multi) {
+    if (!multi) {
+      int[] l = new int[n];
+      for (int i = 0; i < n; i++) {
+        l[i] = r.nextInt(classes);
+      }
+      return Labels.single(l, classes);
+    }
+    int[][] l = new int[n][];
+    for (int i = 0; i < n; i++) {
+      l[i] = r.ints(1 + r.nextInt(3), 0, classes).distinct().toArray();
+    }
+    return Labels.multi(l, classes);
+  }
+
+  @Test
+  void csq(Random r) {
+    for (boolean multi : new boolean[] {false, true}) {
+      for (int bits : new int[] {8, 16, 24}) {
+        int rows = 6;
+        Labels labels = randomLabels(r, 20, multi ? 5 : 30, multi);
+        Csq csq = new Csq(bits, labels, r);
+        int[] items = r.ints(rows, 0, 20).toArray();
+        float[] u = smooth(r, rows * bits, 1.5);
+        float[] grad = new float[u.length];
+        csq.lossAndGradient(u, rows, items, grad);
+        check("CSQ bits=" + bits + " multi=" + multi, u, grad,
+            x -> csq.lossAndGradient(x, rows, items, new float[x.length]), EPS, 1e-3);
+      }
+    }
+  }
+
+  @Test
+  void dsh(Random r) {
+    pairwise(r, "DSH", labels -> new Dsh(16, labels), 0.7);
+  }
+
+  @Test
+  void dhn(Random r) {
+    pairwise(r, "DHN", labels -> new Dhn(16, labels), 1);
+  }
+
+  /** A memory-bank objective: its bank filled for 30 of 40 items (the others take no part). */
+  static void pairwise(Random r, String name, java.util.function.Function<Labels, MemoryBank> make, double sd) {
+    for (boolean multi : new boolean[] {false, true}) {
+      int rows = 8;
+      MemoryBank objective = make.apply(randomLabels(r, 40, 4, multi));
+      int bits = objective.bits();
+      int[] seen = java.util.stream.IntStream.range(0, 30).toArray();
+      objective.record(smooth(r, seen.length * bits, sd), seen.length, seen);
+      int[] items = r.ints(rows, 0, 30).toArray();
+      float[] u = smooth(r, rows * bits, sd);
+      float[] grad = new float[u.length];
+      objective.lossAndGradient(u, rows, items, grad);
+      check(name + " multi=" + multi, u, grad, x -> objective.lossAndGradient(x, rows, items, new float[x.length]), EPS, 1e-3);
+    }
+  }
+
+  @Test
+  void distillation(Random r) {
+    int rows = 7;
+    float[] teacher = smooth(r, rows * 16, 1);
+    float[] student = smooth(r, rows * 8, 1);
+    float[] grad = new float[student.length];
+    CascadeDistillation.lossAndGradient(student, 8, teacher, 16, rows, grad);
+    check("SP", student, grad,
+        x -> CascadeDistillation.lossAndGradient(x, 8, teacher, 16, rows, new float[x.length]), EPS, 1e-3);
+  }
+
+  @Test
+  void distillationWorkedExample() {
+    // S = I (rows already unit), T = all ones: each row of norm_rows(T T^T) is (1/√2, 1/√2)
+    float[] s = {1, 0, 0, 1};
+    float[] t = {1, 1, 1, 1};
+    double loss = CascadeDistillation.lossAndGradient(s, 2, t, 2, 2, new float[4]);
+    assertEquals((2 - Math.sqrt(2)) / 2, loss, 1e-6);
+    // a student with the teacher's structure has nothing to learn
+    float[] same = {2, 2, 2, 2};
+    float[] g = new float[4];
+    assertEquals(0, CascadeDistillation.lossAndGradient(same, 2, t, 2, 2, g), 1e-12);
+    for (float x : g) {
+      assertEquals(0, x, 1e-7);
+    }
+  }
+
+  /**
+   * The whole network: weighted per-length terms with distillation, through the nested layer and
+   * the hidden ReLU layer, for every parameter array and every mode. The weights are constants of
+   * the loss, and so are the distillation teachers (their gradient is stopped): both are held at
+   * their values for the unperturbed parameters.
+   */
+  @Test
+  void network(Random r) {
+    int n = 64;
+    int dim = 12;
+    float[] features = new float[n * dim];
+    for (int i = 0; i < features.length; i++) {
+      features[i] = (float) r.nextGaussian();
+    }
+    Labels labels = randomLabels(r, n, 5, false);
+    for (TrainerConfig.Mode mode : TrainerConfig.Mode.values()) {
+      TrainerConfig config = TrainerConfig.builder(CodeSpec.of(8, 16, 24)).hiddenUnits(10).batchSize(16)
+          .mode(mode).validationFraction(0).seed(r.nextLong()).build();
+      int[] train = java.util.stream.IntStream.range(0, n).toArray();
+      NhlTrainer.Run run = new NhlTrainer.Run(config, features, dim, labels, train, new Random(r.nextLong()));
+      int[] pos = r.ints(16, 0, n).distinct().toArray();
+      NhlTrainer.Run.Gradients g = run.gradients(pos, false, null, null);
+      double[] weights = g.weights();
+      float[][] teachers = g.prefixes();
+      float[][] params = {run.w1, run.b1, run.w, run.b};
+      float[][] grads = {g.w1(), g.b1(), g.w(), g.b()};
+      String[] names = {"W1", "b1", "W", "b"};
+      double eps = 2e-3;
+      // a hidden unit's pre-activation that the step could move across 0 makes ReLU's kink show
+      float[] pre = new float[pos.length * 10];
+      float[] x = new float[pos.length * dim];
+      for (int a = 0; a < pos.length; a++) {
+        for (int j = 0; j < dim; j++) {
+          x[a * dim + j] = (features[pos[a] * dim + j] - run.mean[j]) / run.scale;
+        }
+        for (int u = 0; u < 10; u++) {
+          double v = run.b1[u];
+          for (int j = 0; j < dim; j++) {
+            v += run.w1[u * dim + j] * x[a * dim + j];
+          }
+          pre[a * 10 + u] = (float) v;
+        }
+      }
+      java.util.function.IntPredicate[] kinks = {
+        i -> java.util.stream.IntStream.range(0, pos.length)
+            .anyMatch(a -> Math.abs(pre[a * 10 + i / dim]) < 2 * eps * Math.abs(x[a * dim + i % dim]) + 1e-4),
+        i -> java.util.stream.IntStream.range(0, pos.length).anyMatch(a -> Math.abs(pre[a * 10 + i]) < 2 * eps + 1e-4),
+        i -> false,
+        i -> false
+      };
+      for (int p = 0; p < 4; p++) {
+        check("network " + mode + " " + names[p], params[p], grads[p],
+            v -> run.gradients(pos, false, weights, teachers).loss(), eps, 2e-2, kinks[p]);
+      }
+    }
+  }
+}
