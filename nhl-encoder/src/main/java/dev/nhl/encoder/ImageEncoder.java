@@ -31,8 +31,8 @@ import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
- * Encodes images with an ONNX model in ONNX Runtime: decoding and preprocessing on a pool of
- * threads, inference in batches. With a model that carries a code spec ({@link OnnxModels#compose})
+ * Encodes images with an ONNX model in ONNX Runtime: a pool of worker threads, each decoding,
+ * preprocessing and running a batch at a time. With a model that carries a code spec ({@link OnnxModels#compose})
  * every result has its nested code; with any other model of one image input and one {@code [N,
  * D]} output (such as {@link OnnxModels#featureExtractor}) results have the outputs only.
  *
@@ -52,7 +52,8 @@ public final class ImageEncoder implements AutoCloseable {
    * @param preprocessing image to tensor (default {@link Preprocessing#imagenet()}; the crop
    *     follows the model's input size when that is fixed)
    * @param batchSize images per inference call (default 32)
-   * @param decodeThreads threads decoding and preprocessing images (default: available cores)
+   * @param decodeThreads worker threads, each decoding, preprocessing and running whole batches
+   *     (default: available cores); on the CPU each runs ONNX Runtime on its own thread
    * @param device execution provider choice (default: {@code nhl.encoder.device}, else AUTO)
    */
   public record Options(Preprocessing preprocessing, int batchSize, int decodeThreads, Device device) {
@@ -124,7 +125,7 @@ public final class ImageEncoder implements AutoCloseable {
   private final Options options;
   private final Preprocessing preprocessing;
   private final Device provider;
-  private final ExecutorService decoders;
+  private final ExecutorService workers;
 
   private ImageEncoder(OrtEnvironment env, OrtSession session, Options options, Device provider) throws OrtException {
     this.env = env;
@@ -163,8 +164,8 @@ public final class ImageEncoder implements AutoCloseable {
     }
     this.outputName = out;
     this.outputDim = (int) oshape[1];
-    this.decoders = Executors.newFixedThreadPool(options.decodeThreads(), r -> {
-      Thread t = new Thread(r, "nhl-image-decoder");
+    this.workers = Executors.newFixedThreadPool(options.decodeThreads(), r -> {
+      Thread t = new Thread(r, "nhl-image-encoder");
       t.setDaemon(true);
       return t;
     });
@@ -187,14 +188,23 @@ public final class ImageEncoder implements AutoCloseable {
    *     required and cannot be had
    */
   public static ImageEncoder open(Path model, Options options) throws IOException {
-    return OrtSessions.openFile(model, options.device(),
+    return OrtSessions.openFile(model, options.device(), intraOpThreads(options),
         (session, used) -> new ImageEncoder(OrtEnvironment.getEnvironment(), session, options, used));
   }
 
   static ImageEncoder open(byte[] model, Options options, Set<OrtProvider> available, OrtSessions.CudaAdder cuda,
       String name) throws IOException {
-    return OrtSessions.wrap(OrtSessions.open(model, options.device(), available, cuda, name), name,
+    return OrtSessions.wrap(OrtSessions.open(model, options.device(), intraOpThreads(options), available, cuda, name), name,
         (session, used) -> new ImageEncoder(OrtEnvironment.getEnvironment(), session, options, used));
+  }
+
+  /**
+   * ONNX Runtime's threads within one inference call: the cores left to each worker. With a worker
+   * a core, each runs its batch on one thread: a thread a call keeps every core busy without the
+   * hand-offs (and spinning) of a shared thread pool, which on 2 cores cost more than they gave.
+   */
+  private static int intraOpThreads(Options options) {
+    return Math.max(1, Runtime.getRuntime().availableProcessors() / options.decodeThreads());
   }
 
   /** The provider inference runs on: CPU or CUDA. */
@@ -225,107 +235,115 @@ public final class ImageEncoder implements AutoCloseable {
   }
 
   /**
-   * Encodes images, handing each result to {@code sink} in order as its batch completes: the
-   * next batch is decoded while the current one runs.
+   * Encodes images, handing each result to {@code sink} in order as its batch completes. Each
+   * worker thread takes a whole batch: it decodes and preprocesses the batch's images, then runs
+   * the model on them, so that the cores share out batches rather than contending for every
+   * stage. A job smaller than a batch a worker is spread over all workers.
    *
    * @throws IllegalStateException if inference itself fails
    */
   public void encode(List<Path> images, Consumer<Result> sink) {
-    int b = options.batchSize();
-    List<Future<Object>> next = submit(images, 0, b);
-    for (int from = 0; from < images.size(); from += b) {
-      List<Future<Object>> current = next;
-      next = submit(images, from + b, b);
-      List<Object> decoded = new ArrayList<>();
-      for (Future<Object> f : current) {
-        decoded.add(get(f));
+    int n = images.size();
+    int threads = options.decodeThreads();
+    int per = Math.max(1, Math.min(options.batchSize(), (n + threads - 1) / threads));
+    java.util.ArrayDeque<Future<List<Result>>> inFlight = new java.util.ArrayDeque<>();
+    try {
+      int from = 0;
+      while (from < n || !inFlight.isEmpty()) {
+        // one batch more than there are workers, so that none waits for the sink
+        while (from < n && inFlight.size() <= threads) {
+          List<Path> part = images.subList(from, Math.min(n, from + per));
+          inFlight.add(this.workers.submit(() -> encodeBatch(part)));
+          from += per;
+        }
+        for (Result r : get(inFlight.poll())) {
+          sink.accept(r);
+        }
       }
-      emit(images.subList(from, Math.min(images.size(), from + b)), decoded, sink);
+    } finally {
+      for (Future<List<Result>> f : inFlight) {
+        f.cancel(true);
+      }
     }
   }
 
-  /** Encodes one decoded image. */
+  /** Encodes one decoded image on the calling thread. */
   public Result encode(BufferedImage image, Path name) {
     ImageDecoder.Pixels p = ImageDecoder.pixels(image);
-    List<Result> out = new ArrayList<>();
-    emit(List.of(name), List.of(decoded(p)), out::add);
-    return out.get(0);
+    return run(List.of(name), List.of(p), new String[1]).get(0);
   }
 
-  private List<Future<Object>> submit(List<Path> images, int from, int b) {
-    List<Future<Object>> fs = new ArrayList<>();
-    for (int i = from; i < Math.min(images.size(), from + b); i++) {
-      Path p = images.get(i);
-      fs.add(decoders.submit(() -> {
-        try {
-          return decoded(ImageDecoder.decode(p));
-        } catch (IOException | RuntimeException e) {
-          return e instanceof NoSuchFileException ? "no such file: " + p : e.getMessage();
-        }
-      }));
+  /** Decodes a batch on this thread and runs it; unreadable images give failed results. */
+  private List<Result> encodeBatch(List<Path> paths) {
+    List<ImageDecoder.Pixels> pixels = new ArrayList<>(paths.size());
+    String[] errors = new String[paths.size()];
+    for (int i = 0; i < paths.size(); i++) {
+      Path p = paths.get(i);
+      try {
+        pixels.add(ImageDecoder.decode(p, preprocessing.resizeShortSide()));
+      } catch (IOException | RuntimeException e) {
+        pixels.add(null);
+        errors[i] = e instanceof NoSuchFileException ? "no such file: " + p : e.getMessage();
+      }
     }
-    return fs;
+    return run(paths, pixels, errors);
   }
 
-  private static Object get(Future<Object> f) {
+  private static List<Result> get(Future<List<Result>> f) {
     try {
       return f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while decoding", e);
+      throw new IllegalStateException("interrupted while encoding", e);
     } catch (ExecutionException e) {
-      return String.valueOf(e.getCause());
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException("encoding failed: " + e.getCause(), e.getCause());
     }
   }
 
-  /** A decoded image: the model's input tensor and the perceptual hash of its pixels. */
-  private record Decoded(float[] tensor, byte[] hash) {}
-
-  private Decoded decoded(ImageDecoder.Pixels p) {
-    return new Decoded(tensor(p), PerceptualHash.of(p));
-  }
-
-  private float[] tensor(ImageDecoder.Pixels p) {
-    int s = preprocessing.cropSize();
-    float[] t = new float[channels * s * s];
-    preprocessing.tensor(p.rgb(), p.width(), p.height(), channels, t, 0);
-    return t;
-  }
-
-  /** Runs the decoded images of a batch; items are {@link Decoded} images or String errors. */
-  private void emit(List<Path> paths, List<Object> decoded, Consumer<Result> sink) {
+  /**
+   * Preprocesses the decoded images of a batch straight into one input tensor, runs it, and makes
+   * the results; a null image is a failure whose message is in {@code errors}.
+   */
+  private List<Result> run(List<Path> paths, List<ImageDecoder.Pixels> pixels, String[] errors) {
     int s = preprocessing.cropSize();
     int size = channels * s * s;
     int ok = 0;
-    for (Object d : decoded) {
-      ok += d instanceof Decoded ? 1 : 0;
+    for (ImageDecoder.Pixels p : pixels) {
+      ok += p != null ? 1 : 0;
     }
     float[] outputs = new float[0];
+    byte[][] hashes = new byte[pixels.size()][];
     if (ok > 0) {
       float[] batch = new float[ok * size];
       int i = 0;
-      for (Object d : decoded) {
-        if (d instanceof Decoded dec) {
-          System.arraycopy(dec.tensor(), 0, batch, i++ * size, size);
+      for (int k = 0; k < pixels.size(); k++) {
+        ImageDecoder.Pixels p = pixels.get(k);
+        if (p != null) {
+          preprocessing.tensor(p.rgb(), p.width(), p.height(), channels, batch, i++ * size);
+          hashes[k] = PerceptualHash.of(p);
         }
       }
-      outputs = run(batch, ok, s);
+      outputs = infer(batch, ok, s);
     }
+    List<Result> results = new ArrayList<>(pixels.size());
     int i = 0;
-    for (int k = 0; k < decoded.size(); k++) {
-      Object d = decoded.get(k);
-      if (d instanceof Decoded dec) {
+    for (int k = 0; k < pixels.size(); k++) {
+      if (pixels.get(k) != null) {
         float[] o = Arrays.copyOfRange(outputs, i * outputDim, (i + 1) * outputDim);
         i++;
-        sink.accept(new Result(paths.get(k), o, spec == null ? null : NhlHead.codes(o, spec.maxBits())[0], dec.hash(),
+        results.add(new Result(paths.get(k), o, spec == null ? null : NhlHead.codes(o, spec.maxBits())[0], hashes[k],
             null));
       } else {
-        sink.accept(new Result(paths.get(k), null, null, (String) d));
+        results.add(new Result(paths.get(k), null, null, errors[k]));
       }
     }
+    return results;
   }
 
-  private float[] run(float[] batch, int n, int s) {
+  private float[] infer(float[] batch, int n, int s) {
     try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(batch), new long[] {n, channels, s, s});
         OrtSession.Result r = session.run(Map.of(inputName, t), Set.of(outputName))) {
       FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
@@ -339,7 +357,7 @@ public final class ImageEncoder implements AutoCloseable {
 
   @Override
   public void close() {
-    decoders.shutdownNow();
+    workers.shutdownNow();
     try {
       session.close();
     } catch (OrtException e) {

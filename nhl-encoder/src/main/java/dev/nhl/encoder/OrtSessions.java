@@ -77,11 +77,17 @@ final class OrtSessions {
     };
   }
 
-  static Opened open(byte[] model, Device requested, Set<OrtProvider> available, CudaAdder cuda, String name)
-      throws IOException {
+  /**
+   * Opens a session on the provider chosen by {@link #choose}, falling back from CUDA to the CPU
+   * (with one warning) when the GPU build cannot use it and CUDA was not required.
+   *
+   * @param intraOpThreads ONNX Runtime's threads within one call on the CPU; 0 for its default
+   */
+  static Opened open(byte[] model, Device requested, int intraOpThreads, Set<OrtProvider> available, CudaAdder cuda,
+      String name) throws IOException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     Device wanted = choose(requested, available);
-    OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+    OrtSession.SessionOptions opts = options(intraOpThreads);
     Device used = Device.CPU;
     String why;
     boolean fallback = false;
@@ -96,7 +102,7 @@ final class OrtSessions {
             throw new IllegalArgumentException("CUDA was required but cannot be used: " + e.getMessage(), e);
           }
           opts.close();
-          opts = new OrtSession.SessionOptions();
+          opts = options(intraOpThreads);
           why = "the GPU build cannot use CUDA here: " + e.getMessage();
           fallback = true;
         }
@@ -116,6 +122,19 @@ final class OrtSessions {
     }
   }
 
+  private static OrtSession.SessionOptions options(int intraOpThreads) {
+    OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+    if (intraOpThreads > 0) {
+      try {
+        opts.setIntraOpNumThreads(intraOpThreads);
+      } catch (OrtException e) {
+        opts.close();
+        throw new IllegalStateException("ONNX Runtime refused " + intraOpThreads + " intra-op threads: " + e.getMessage(), e);
+      }
+    }
+    return opts;
+  }
+
   /** Builds a user of an opened session; the session is closed when this fails. */
   interface Wrapper<T> {
     T wrap(OrtSession session, Device device) throws OrtException;
@@ -128,10 +147,15 @@ final class OrtSessions {
    * @throws java.nio.file.NoSuchFileException if the file is missing
    */
   static <T> T openFile(Path model, Device requested, Wrapper<T> wrapper) throws IOException {
+    return openFile(model, requested, 0, wrapper);
+  }
+
+  /** As {@link #openFile(Path, Device, Wrapper)}, with ONNX Runtime's threads within one call on the CPU. */
+  static <T> T openFile(Path model, Device requested, int intraOpThreads, Wrapper<T> wrapper) throws IOException {
     if (!Files.isRegularFile(model)) {
       throw new NoSuchFileException(model.toString(), null, "no such ONNX model");
     }
-    return wrap(open(Files.readAllBytes(model), requested, OrtEnvironment.getAvailableProviders(), OrtSessions::addCuda,
+    return wrap(open(Files.readAllBytes(model), requested, intraOpThreads, OrtEnvironment.getAvailableProviders(), OrtSessions::addCuda,
         model.toString()), model.toString(), wrapper);
   }
 

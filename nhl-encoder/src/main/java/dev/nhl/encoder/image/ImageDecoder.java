@@ -8,16 +8,17 @@ import com.drew.metadata.exif.ExifIFD0Directory;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
 /**
- * Decodes an image file to packed RGB pixels, upright: JPEG (including CMYK and YCCK, through
- * TwelveMonkeys' reader), PNG, GIF, BMP and what other ImageIO plugins are present; 8- and 16-bit
- * grayscale are read from the raster (no colour-space conversion); the EXIF orientation is applied.
+ * Decodes an image file to packed RGB pixels, upright: JPEG (through the system's libjpeg-turbo
+ * when it is there, Debian package {@code libturbojpeg0}; CMYK, YCCK and colour-managed JPEGs, and
+ * every JPEG without the library, through TwelveMonkeys' ImageIO reader), PNG, GIF, BMP and what
+ * other ImageIO plugins are present; 8- and 16-bit grayscale are read from the raster (no
+ * colour-space conversion); the EXIF orientation is applied.
  */
 public final class ImageDecoder {
 
@@ -37,25 +38,46 @@ public final class ImageDecoder {
   public record Pixels(int width, int height, int[] rgb) {}
 
   /**
-   * Decodes an image file into upright pixels (its EXIF orientation applied).
+   * Decodes an image file into upright pixels (its EXIF orientation applied), at full size.
    *
    * @throws java.nio.file.NoSuchFileException if there is no such file
    * @throws IOException if the file cannot be read or is not an image this JVM decodes
    */
   public static Pixels decode(Path file) throws IOException {
+    return decode(file, 0);
+  }
+
+  /**
+   * Decodes an image file into upright pixels, possibly reduced in the decoder itself: a JPEG
+   * decoded by libjpeg-turbo comes out at the smallest of 1/8, 1/4 and 1/2 of its size whose short
+   * side is still at least {@code minShortSide} (what a model's resize needs), which spares most of
+   * the work on large photos. Other images come out at full size.
+   *
+   * @param minShortSide the least short side a reduced image keeps; 0 for full size
+   * @throws java.nio.file.NoSuchFileException if there is no such file
+   * @throws IOException if the file cannot be read or is not an image this JVM decodes
+   */
+  public static Pixels decode(Path file, int minShortSide) throws IOException {
     if (!Files.isRegularFile(file)) {
       throw new NoSuchFileException(file.toString(), null, "no such image file");
     }
-    BufferedImage img;
-    try (InputStream in = Files.newInputStream(file)) {
-      img = ImageIO.read(in);
-    } catch (IOException | RuntimeException e) {
-      throw new IOException("cannot decode image " + file + ": " + e.getMessage(), e);
+    byte[] bytes = Files.readAllBytes(file);
+    Pixels p = TurboJpeg.decode(bytes, minShortSide);
+    if (p == null) {
+      BufferedImage img;
+      try {
+        img = ImageIO.read(new java.io.ByteArrayInputStream(bytes));
+      } catch (IOException | RuntimeException e) {
+        throw new IOException("cannot decode image " + file + ": " + e.getMessage(), e);
+      }
+      if (img == null) {
+        throw new IOException("cannot decode image " + file + ": not an image format this JVM reads (JPEG, PNG, GIF, BMP)");
+      }
+      p = pixels(img);
     }
-    if (img == null) {
-      throw new IOException("cannot decode image " + file + ": not an image format this JVM reads (JPEG, PNG, GIF, BMP)");
-    }
-    return orient(pixels(img), orientation(file));
+    // a JPEG without an EXIF block has no orientation to read: the metadata reader is spared
+    int segments = TurboJpeg.segments(bytes);
+    return (segments & TurboJpeg.JPEG) != 0 && (segments & TurboJpeg.EXIF) == 0 ? p : orient(p, orientation(bytes));
   }
 
   /** The pixels of an already decoded image, read without colour conversion where the layout allows. */
@@ -116,10 +138,15 @@ public final class ImageDecoder {
     return true;
   }
 
-  /** The EXIF orientation tag (1 to 8), 1 when absent or unreadable. */
-  static int orientation(Path file) {
+  /** The EXIF orientation tag (1 to 8) of a file, 1 when absent or unreadable. */
+  static int orientation(Path file) throws IOException {
+    return orientation(Files.readAllBytes(file));
+  }
+
+  /** The EXIF orientation tag (1 to 8) of an image's bytes, 1 when absent or unreadable. */
+  static int orientation(byte[] image) {
     try {
-      Metadata md = ImageMetadataReader.readMetadata(file.toFile());
+      Metadata md = ImageMetadataReader.readMetadata(new java.io.ByteArrayInputStream(image), image.length);
       ExifIFD0Directory dir = md.getFirstDirectoryOfType(ExifIFD0Directory.class);
       if (dir != null && dir.containsTag(ExifIFD0Directory.TAG_ORIENTATION)) {
         int o = dir.getInt(ExifIFD0Directory.TAG_ORIENTATION);

@@ -75,9 +75,21 @@ public record Preprocessing(int resizeShortSide, int cropSize, float[] mean, flo
     }
     int left = (sw - cropSize) / 2;
     int top = (sh - cropSize) / 2;
+    Resampler.Plan resize = Resampler.plan(width, height, sw, sh, left, top, cropSize, cropSize);
+    if (channels == 3) {
+      // (v / 255 - mean) / std as one multiply-add per value
+      float[] scale = new float[3];
+      float[] shift = new float[3];
+      for (int c = 0; c < 3; c++) {
+        scale[c] = 1f / (255f * std[c]);
+        shift[c] = -mean[c] / std[c];
+      }
+      resize.applyRgb(rgb, out, offset, scale, shift);
+      return;
+    }
+    // luma (ITU-R BT.601) of the resized channels, as PIL's convert("L")
     int plane = cropSize * cropSize;
     float[][] planes = new float[3][];
-    Resampler.Plan resize = Resampler.plan(width, height, sw, sh, left, top, cropSize, cropSize);
     float[] src = new float[width * height];
     for (int c = 0; c < 3; c++) {
       int shift = 16 - 8 * c;
@@ -86,18 +98,9 @@ public record Preprocessing(int resizeShortSide, int cropSize, float[] mean, flo
       }
       planes[c] = resize.apply(src);
     }
-    if (channels == 1) {
-      // luma (ITU-R BT.601), as PIL's convert("L")
-      for (int i = 0; i < plane; i++) {
-        float y = 0.299f * planes[0][i] + 0.587f * planes[1][i] + 0.114f * planes[2][i];
-        out[offset + i] = (y / 255f - mean[0]) / std[0];
-      }
-      return;
-    }
-    for (int c = 0; c < 3; c++) {
-      for (int i = 0; i < plane; i++) {
-        out[offset + c * plane + i] = (planes[c][i] / 255f - mean[c]) / std[c];
-      }
+    for (int i = 0; i < plane; i++) {
+      float y = 0.299f * planes[0][i] + 0.587f * planes[1][i] + 0.114f * planes[2][i];
+      out[offset + i] = (y / 255f - mean[0]) / std[0];
     }
   }
 }

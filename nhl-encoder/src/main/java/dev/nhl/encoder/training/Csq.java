@@ -14,10 +14,6 @@ final class Csq implements LengthObjective {
   // where the labels' centres cancel out, a multi-label target takes this fixed random sign
   private final float[] tieBreak;
 
-  Csq(int bits, Labels labels, Random random) {
-    this(bits, labels, centres(labels.classes(), bits, random), signs(bits, random));
-  }
-
   private Csq(int bits, Labels labels, float[] centres, float[] tieBreak) {
     this.bits = bits;
     this.labels = labels;
@@ -34,28 +30,81 @@ final class Csq implements LengthObjective {
   }
 
   /**
-   * One objective per length whose centres are nested: the longest length's centres have their
-   * columns in a random order (a column permutation keeps Hadamard rows orthogonal), and every
-   * shorter length's centres are their first bits. The lengths' targets then agree on every bit
-   * they share, instead of pulling the shared rows of the layer towards unrelated centres.
+   * One objective per length of a run, with the centres {@code how} draws for the lengths of
+   * {@code centreSpec} (which holds every run length). Centres come from random streams of their
+   * own, seeded by {@code seed} and, where each length or block draws its own, by that length or
+   * block: a run of any subset of {@code centreSpec}'s lengths with the same seed gets the same
+   * centres for each of its lengths.
+   *
+   * <ul>
+   *   <li>NESTED: the longest length's centres, their columns in a random order (a column
+   *       permutation keeps Hadamard rows orthogonal); every shorter length takes their first bits.
+   *   <li>INDEPENDENT: each length draws its own.
+   *   <li>BLOCK: each increment of {@code centreSpec} draws its own block; a length's centre is its
+   *       blocks in order.
+   * </ul>
    */
-  static Csq[] nested(int[] lengths, Labels labels, Random random) {
-    int max = lengths[lengths.length - 1];
-    float[] full = centres(labels.classes(), max, random);
-    int[] perm = NhlTrainer.shuffled(max, random);
-    float[] tie = signs(max, random);
+  static Csq[] forLengths(int[] lengths, Labels labels, TrainerConfig.Centres how, int[] centreLengths, long seed) {
+    int classes = labels.classes();
     Csq[] out = new Csq[lengths.length];
-    for (int i = 0; i < lengths.length; i++) {
-      int k = lengths[i];
-      float[] c = new float[labels.classes() * k];
-      for (int cls = 0; cls < labels.classes(); cls++) {
-        for (int b = 0; b < k; b++) {
-          c[cls * k + b] = full[cls * max + perm[b]];
+    switch (how.resolve(classes, centreLengths[0])) {
+      case NESTED -> {
+        int max = centreLengths[centreLengths.length - 1];
+        Random random = new Random(stream(seed, 0));
+        float[] full = centres(classes, max, random);
+        int[] perm = NhlTrainer.shuffled(max, random);
+        float[] tie = signs(max, random);
+        for (int i = 0; i < lengths.length; i++) {
+          int k = lengths[i];
+          float[] c = new float[classes * k];
+          for (int cls = 0; cls < classes; cls++) {
+            for (int b = 0; b < k; b++) {
+              c[cls * k + b] = full[cls * max + perm[b]];
+            }
+          }
+          out[i] = new Csq(k, labels, c, java.util.Arrays.copyOf(tie, k));
         }
       }
-      out[i] = new Csq(k, labels, c, java.util.Arrays.copyOf(tie, k));
+      case BLOCK -> {
+        int max = lengths[lengths.length - 1];
+        float[] all = new float[classes * max];
+        float[] tie = new float[max];
+        int from = 0;
+        for (int j = 0; j < centreLengths.length && from < max; j++) {
+          int size = centreLengths[j] - from;
+          Random random = new Random(stream(seed, 1_000 + j));
+          float[] block = centres(classes, size, random);
+          float[] blockTie = signs(size, random);
+          for (int cls = 0; cls < classes; cls++) {
+            System.arraycopy(block, cls * size, all, cls * max + from, size);
+          }
+          System.arraycopy(blockTie, 0, tie, from, size);
+          from = centreLengths[j];
+        }
+        for (int i = 0; i < lengths.length; i++) {
+          int k = lengths[i];
+          float[] c = new float[classes * k];
+          for (int cls = 0; cls < classes; cls++) {
+            System.arraycopy(all, cls * max, c, cls * k, k);
+          }
+          out[i] = new Csq(k, labels, c, java.util.Arrays.copyOf(tie, k));
+        }
+      }
+      default -> {
+        for (int i = 0; i < lengths.length; i++) {
+          Random random = new Random(stream(seed, lengths[i]));
+          out[i] = new Csq(lengths[i], labels, centres(classes, lengths[i], random), signs(lengths[i], random));
+        }
+      }
     }
     return out;
+  }
+
+  /** The seed of one of the centres' random streams, apart from the trainer's own. */
+  private static long stream(long seed, int which) {
+    long z = seed * 0x9E3779B97F4A7C15L + which * 0xBF58476D1CE4E5B9L + 0x94D049BB133111EBL;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    return z ^ (z >>> 31);
   }
 
   /**

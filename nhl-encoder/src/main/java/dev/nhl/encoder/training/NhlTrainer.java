@@ -41,9 +41,12 @@ public final class NhlTrainer {
    * @param validationMap per length, the validation mAP@K ({@code validationTopK}); empty
    *     without a validation split
    * @param weights per length, the mean loss weight over the epoch's batches
+   * @param weightingShare share of the epoch's mini-batches in which dominance-aware weighting
+   *     changed a weight (0 when weighting is off)
    * @param seconds wall time of the epoch, validation included
    */
-  public record EpochReport(int epoch, double loss, double[] validationMap, double[] weights, double seconds) {
+  public record EpochReport(int epoch, double loss, double[] validationMap, double[] weights, double weightingShare,
+      double seconds) {
 
     /** One line: epoch, loss, validation mAP per length, weights, time. */
     @Override
@@ -106,7 +109,8 @@ public final class NhlTrainer {
       NhlHead head = run.head();
       double[] maps = valCount == 0 ? new double[0] : validate(head, features, dim, labels, val, train);
       if (progress != null) {
-        progress.accept(new EpochReport(epoch, loss, maps, run.meanWeights(), (System.nanoTime() - t0) / 1e9));
+        progress.accept(new EpochReport(epoch, loss, maps, run.meanWeights(), run.weightingShare(),
+            (System.nanoTime() - t0) / 1e9));
       }
       if (valCount == 0) {
         bestHead = head;
@@ -181,6 +185,7 @@ public final class NhlTrainer {
     final LengthObjective[] objectives;
     private double[] weightSums;
     private int batches;
+    private int weightedBatches;
 
     Run(TrainerConfig config, float[] features, int dim, Labels labels, int[] train, Random random) {
       this.config = config;
@@ -209,12 +214,12 @@ public final class NhlTrainer {
       }
       Labels trainLabels = labels.subset(train);
       this.objectives = new LengthObjective[lengths.length];
-      if (config.objective() == Objective.CSQ && lengths.length > 1
-          && config.centres().nested(trainLabels.classes(), lengths[0])) {
-        System.arraycopy(Csq.nested(lengths, trainLabels, random), 0, objectives, 0, lengths.length);
+      if (config.objective() == Objective.CSQ) {
+        System.arraycopy(Csq.forLengths(lengths, trainLabels, config.centres(), config.centreSpec().lengths(),
+            config.seed()), 0, objectives, 0, lengths.length);
       } else {
         for (int i = 0; i < lengths.length; i++) {
-          objectives[i] = config.objective().create(lengths[i], trainLabels, random);
+          objectives[i] = config.objective().create(lengths[i], trainLabels);
         }
       }
     }
@@ -248,6 +253,11 @@ public final class NhlTrainer {
       return new NhlHead(config.spec(), dim, hidden, mean, scale, w1, b1, w, b);
     }
 
+    /** Share of the last epoch's batches in which the weighting rule changed a weight. */
+    double weightingShare() {
+      return batches == 0 ? 0 : weightedBatches / (double) batches;
+    }
+
     double[] meanWeights() {
       double[] m = new double[lengths.length];
       for (int i = 0; i < m.length; i++) {
@@ -261,6 +271,7 @@ public final class NhlTrainer {
       int[] order = shuffled(train.length, random);
       weightSums = new double[lengths.length];
       batches = 0;
+      weightedBatches = 0;
       double total = 0;
       int bs = config.batchSize();
       // a last batch smaller than half a batch is dropped: pairwise terms need company
@@ -275,9 +286,12 @@ public final class NhlTrainer {
     /** Forward, losses, weights, backward and one Adam step for the batch of training positions. */
     double step(int[] pos) {
       Gradients g = gradients(pos, true, null, null);
+      boolean changed = false;
       for (int i = 0; i < lengths.length; i++) {
         weightSums[i] += g.weights[i];
+        changed |= Math.abs(g.weights[i] - 1) > 1e-9;
       }
+      weightedBatches += changed ? 1 : 0;
       float[][] params = {w1, b1, w, b};
       float[][] grads = {g.w1, g.b1, g.w, g.b};
       for (int i = hidden > 0 ? 0 : 2; i < 4; i++) {

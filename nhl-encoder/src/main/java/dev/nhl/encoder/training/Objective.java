@@ -1,7 +1,5 @@
 package dev.nhl.encoder.training;
 
-import java.util.Random;
-
 /**
  * The deep supervised hashing objective applied to each code length. Every length gets its own
  * instance of the objective on its own prefix of the outputs.
@@ -28,9 +26,10 @@ public enum Objective {
    */
   DHN;
 
-  LengthObjective create(int bits, Labels train, Random random) {
+  /** The pairwise objectives' instance for one length (CSQ's come with their centres: {@link Csq#forLengths}). */
+  LengthObjective create(int bits, Labels train) {
     return switch (this) {
-      case CSQ -> new Csq(bits, train, random);
+      case CSQ -> throw new IllegalStateException("CSQ objectives are made with their centres");
       case DSH -> new Dsh(bits, train);
       case DHN -> new Dhn(bits, train);
     };

@@ -23,6 +23,9 @@ import java.util.Objects;
  * @param validationTopK K of the validation mAP@K (default 1000)
  * @param seed seed of initialisation, shuffling, hash centres and the validation split (default 42)
  * @param centres how CSQ draws the hash centres of several lengths (default {@link Centres#AUTO})
+ * @param centreSpec the lengths whose centres CSQ draws, of which this run's lengths take theirs
+ *     (default: {@code spec}); a single-length run given the spec of a nested run trains towards
+ *     exactly the centres that run gives its length of the same seed, as a fair baseline
  */
 public record TrainerConfig(
     CodeSpec spec,
@@ -39,7 +42,8 @@ public record TrainerConfig(
     int patience,
     int validationTopK,
     long seed,
-    Centres centres) {
+    Centres centres,
+    CodeSpec centreSpec) {
 
   /**
    * How CSQ draws the hash centres when there are several lengths. Every length has its own
@@ -59,10 +63,23 @@ public record TrainerConfig(
      */
     NESTED,
     /** Each length draws its centres on its own, as the single-length method does. */
-    INDEPENDENT;
+    INDEPENDENT,
+    /**
+     * Not the paper's method: each length's increment over the next shorter length draws centres
+     * of its own (for 8/16/32/64/128 bits: blocks of 8, 8, 16, 32 and 64 bits), and a length's
+     * centre is its blocks one after the other. The lengths agree on every bit they share, as
+     * with NESTED, and each block is a code of its own size (Hadamard rows when the classes fit),
+     * so the shortest length trains towards the centres a single-length run of it would draw.
+     */
+    BLOCK;
+
+    /** The choice made for this many classes and shortest length (AUTO resolved). */
+    Centres resolve(int classes, int shortest) {
+      return this != AUTO ? this : classes > 2 * shortest ? NESTED : INDEPENDENT;
+    }
 
     boolean nested(int classes, int shortest) {
-      return this == NESTED || (this == AUTO && classes > 2 * shortest);
+      return resolve(classes, shortest) == NESTED;
     }
   }
 
@@ -102,6 +119,13 @@ public record TrainerConfig(
     check(validationFraction >= 0 && validationFraction < 1, "validation fraction must be in [0, 1)", validationFraction);
     check(patience >= 1, "patience must be at least 1", patience);
     check(validationTopK >= 1, "validation top K must be at least 1", validationTopK);
+    Objects.requireNonNull(centreSpec, "centreSpec");
+    for (int k : spec.lengths()) {
+      if (java.util.Arrays.stream(centreSpec.lengths()).noneMatch(c -> c == k)) {
+        throw new IllegalArgumentException("centre spec " + centreSpec + " must contain every length of spec "
+            + spec + ", lacks " + k);
+      }
+    }
   }
 
   private static void check(boolean ok, String what, Object value) {
@@ -115,16 +139,44 @@ public record TrainerConfig(
     return new Builder(spec);
   }
 
-  /** The same options for other code lengths (a single length gives the baseline of that length). */
+  /**
+   * The same options for other code lengths (a single length gives the baseline of that length),
+   * whose centres are drawn for those lengths.
+   */
   public TrainerConfig withSpec(CodeSpec other) {
     return new TrainerConfig(other, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
-        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres);
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres, other);
   }
 
   /** The same options with another mode. */
   public TrainerConfig withMode(Mode other) {
     return new TrainerConfig(spec, objective, other, hiddenUnits, epochs, batchSize, learningRate,
-        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres);
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres, centreSpec);
+  }
+
+  /** The same options with another objective. */
+  public TrainerConfig withObjective(Objective other) {
+    return new TrainerConfig(spec, other, mode, hiddenUnits, epochs, batchSize,
+        learningRate, weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres,
+        centreSpec);
+  }
+
+  /** The same options with another seed. */
+  public TrainerConfig withSeed(long other) {
+    return new TrainerConfig(spec, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, other, centres, centreSpec);
+  }
+
+  /**
+   * The same options with centres drawn in another way, for the lengths of {@code of}: a
+   * single-length config given a nested run's spec trains towards that run's centres of its
+   * length.
+   *
+   * @throws IllegalArgumentException if {@code of} lacks one of this config's lengths
+   */
+  public TrainerConfig withCentres(Centres how, CodeSpec of) {
+    return new TrainerConfig(spec, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, how, of);
   }
 
   /** Builds a {@link TrainerConfig}; see its components for the defaults. */
@@ -144,6 +196,7 @@ public record TrainerConfig(
     private int validationTopK = 1000;
     private long seed = 42;
     private Centres centres = Centres.AUTO;
+    private CodeSpec centreSpec;
 
     private Builder(CodeSpec spec) {
       this.spec = spec;
@@ -233,10 +286,17 @@ public record TrainerConfig(
       return this;
     }
 
+    /** The lengths whose centres are drawn (default: the spec's). */
+    public Builder centreSpec(CodeSpec v) {
+      centreSpec = v;
+      return this;
+    }
+
     /** The validated configuration. */
     public TrainerConfig build() {
       return new TrainerConfig(spec, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
-          weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres);
+          weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres,
+          centreSpec != null ? centreSpec : spec);
     }
   }
 }

@@ -172,4 +172,37 @@ class PreprocessingTest {
     assertTrue(e.getMessage().contains("224") && e.getMessage().contains("200"), e.getMessage());
   }
 
+
+  /**
+   * The one-pass tensor of packed pixels equals the plain route: each channel unpacked into its own
+   * plane, resized and cropped by {@link Resampler#resize}, then {@code (v / 255 - mean) / std}.
+   */
+  @Test
+  void tensorEqualsResizingEachPlane(Random r) {
+    Preprocessing p = Preprocessing.imagenet();
+    int[][] sizes = {{300, 200}, {200, 300}, {224, 224}, {97, 140}, {1024, 683}, {256, 256}, {31, 500}};
+    for (int[] size : sizes) {
+      int w = size[0];
+      int h = size[1];
+      int[] rgb = new int[w * h];
+      for (int i = 0; i < rgb.length; i++) {
+        rgb[i] = r.nextInt(1 << 24);
+      }
+      float[] t = new float[3 * 224 * 224 + 5];
+      p.tensor(rgb, w, h, 3, t, 5);
+      int sw = w <= h ? 256 : Math.max(224, Math.round((float) w * 256 / h));
+      int sh = w <= h ? Math.max(224, Math.round((float) h * 256 / w)) : 256;
+      for (int c = 0; c < 3; c++) {
+        float[] plane = new float[w * h];
+        for (int i = 0; i < plane.length; i++) {
+          plane[i] = (rgb[i] >>> (16 - 8 * c)) & 0xFF;
+        }
+        float[] resized = Resampler.resize(plane, w, h, sw, sh, (sw - 224) / 2, (sh - 224) / 2, 224, 224);
+        for (int i = 0; i < resized.length; i++) {
+          float expected = (resized[i] / 255f - p.mean()[c]) / p.std()[c];
+          assertEquals(expected, t[5 + c * 224 * 224 + i], 1e-4, w + "x" + h + " channel " + c + " value " + i);
+        }
+      }
+    }
+  }
 }

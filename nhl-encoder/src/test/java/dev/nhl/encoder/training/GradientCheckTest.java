@@ -90,7 +90,7 @@ class GradientCheckTest {
       for (int bits : new int[] {8, 16, 24}) {
         int rows = 6;
         Labels labels = randomLabels(r, 20, multi ? 5 : 30, multi);
-        Csq csq = new Csq(bits, labels, r);
+        Csq csq = Csq.forLengths(new int[] {bits}, labels, TrainerConfig.Centres.INDEPENDENT, new int[] {bits}, r.nextLong())[0];
         int[] items = r.ints(rows, 0, 20).toArray();
         float[] u = smooth(r, rows * bits, 1.5);
         float[] grad = new float[u.length];

@@ -99,7 +99,7 @@ class TrainingPartsTest {
   @Test
   void nestedCentresArePrefixesOfOrthogonalLongCentres() {
     Labels labels = Labels.single(new int[] {0, 1, 2}, 40);
-    Csq[] nested = Csq.nested(new int[] {8, 16, 64}, labels, new Random(5));
+    Csq[] nested = Csq.forLengths(new int[] {8, 16, 64}, labels, TrainerConfig.Centres.NESTED, new int[] {8, 16, 64}, 5);
     float[] longest = nested[2].centres;
     for (int a = 0; a < 40; a++) {
       for (int b = a + 1; b < 40; b++) {
@@ -122,6 +122,75 @@ class TrainingPartsTest {
       prefixes.add(java.util.Arrays.toString(java.util.Arrays.copyOfRange(nested[0].centres, a * 8, a * 8 + 8)));
     }
     assertTrue(prefixes.size() > 16, prefixes.size() + " distinct 8-bit centres");
+  }
+
+  /**
+   * A run of a subset of the centre spec's lengths gets, for each of its lengths, the centres the
+   * run of the whole spec gives that length: the fair single-length baseline of each way.
+   */
+  @Test
+  void singleLengthRunsTakeTheCentresOfTheNestedRun() {
+    int[] spec = {8, 16, 32, 64};
+    for (Labels labels : new Labels[] {Labels.single(new int[] {0, 1}, 10), Labels.single(new int[] {0, 1}, 101)}) {
+      for (TrainerConfig.Centres how : TrainerConfig.Centres.values()) {
+        Csq[] all = Csq.forLengths(spec, labels, how, spec, 77);
+        for (int i = 0; i < spec.length; i++) {
+          Csq one = Csq.forLengths(new int[] {spec[i]}, labels, how, spec, 77)[0];
+          assertArrayEquals(all[i].centres, one.centres, how + ", " + labels.classes() + " classes, " + spec[i] + " bits");
+        }
+        Csq[] otherSeed = Csq.forLengths(spec, labels, how, spec, 78);
+        if (labels.classes() > 2 * 8) {
+          assertTrue(!java.util.Arrays.equals(all[0].centres, otherSeed[0].centres), how + ": another seed, other centres");
+        }
+      }
+    }
+  }
+
+  /**
+   * Block centres: each increment (8 | 8 | 16 | 32) is a code of its own, Hadamard when the
+   * classes fit, and a length's centre is its blocks in order.
+   */
+  @Test
+  void blockCentresAreIncrementsOfTheirOwn() {
+    int[] spec = {8, 16, 32, 64};
+    Labels labels = Labels.single(new int[] {0, 1}, 10);
+    Csq[] block = Csq.forLengths(spec, labels, TrainerConfig.Centres.BLOCK, spec, 3);
+    float[] longest = block[3].centres;
+    for (int i = 0; i < 3; i++) {
+      int k = spec[i];
+      for (int a = 0; a < 10; a++) {
+        for (int bit = 0; bit < k; bit++) {
+          assertEquals(longest[a * 64 + bit], block[i].centres[a * k + bit], "class " + a + " bit " + bit + " at " + k);
+        }
+      }
+    }
+    int from = 0;
+    for (int to : spec) {
+      for (int a = 0; a < 10; a++) {
+        for (int b = a + 1; b < 10; b++) {
+          int dot = 0;
+          for (int bit = from; bit < to; bit++) {
+            dot += (int) (longest[a * 64 + bit] * longest[b * 64 + bit]);
+          }
+          assertEquals(b == a + (to - from) ? -(to - from) : 0, dot, "block [" + from + ", " + to + "), classes " + a + ", " + b);
+        }
+      }
+      from = to;
+    }
+    // the 8-bit block is exactly what a single-length 8-bit run draws
+    assertArrayEquals(Csq.forLengths(new int[] {8}, labels, TrainerConfig.Centres.INDEPENDENT, new int[] {8}, 3)[0].centres,
+        block[0].centres);
+  }
+
+  @Test
+  void centreSpecMustHoldTheRunsLengths() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> TrainerConfig.builder(CodeSpec.of(8, 24)).centreSpec(CodeSpec.of(8, 16, 32)).build());
+    assertEquals("centre spec 8,16,32 must contain every length of spec 8,24, lacks 24", e.getMessage());
+    TrainerConfig single = TrainerConfig.builder(CodeSpec.of(64)).build()
+        .withCentres(TrainerConfig.Centres.NESTED, CodeSpec.of(8, 16, 32, 64, 128));
+    assertEquals(CodeSpec.of(8, 16, 32, 64, 128), single.centreSpec());
+    assertEquals(CodeSpec.of(16), single.withSpec(CodeSpec.of(16)).centreSpec());
   }
 
   @Test
