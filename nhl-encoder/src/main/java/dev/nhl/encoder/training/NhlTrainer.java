@@ -9,8 +9,9 @@ import java.util.function.Consumer;
  * Trains a Nested Hash Layer head on features and labels: one run gives codes of every length of
  * the spec. Each length's prefix of the layer's outputs has its own {@link Objective}; {@link
  * TrainerConfig.Mode} switches dominance-aware dynamic weighting of the per-length losses and
- * long-short cascade self-distillation. Adam, mini-batches, early stopping on the mean of the
- * per-length validation mAP. Deterministic for a given configuration and data, whatever the
+ * long-short cascade self-distillation. Adam, mini-batches; training stops when no length's
+ * validation mAP improved for {@code patience} epochs, and the head of the epoch with the best mean
+ * of the per-length validation mAP is kept. Deterministic for a given configuration and data, whatever the
  * number of threads.
  *
  * <pre>{@code
@@ -101,6 +102,8 @@ public final class NhlTrainer {
     }
     Run run = new Run(config, features, dim, labels, train, random);
     double best = -1;
+    double[] bestPerLength = new double[config.spec().stages()];
+    Arrays.fill(bestPerLength, -1);
     NhlHead bestHead = null;
     int sinceBest = 0;
     for (int epoch = 1; epoch <= config.epochs(); epoch++) {
@@ -116,10 +119,20 @@ public final class NhlTrainer {
         bestHead = head;
         continue;
       }
+      // the head kept is the epoch of best mean mAP; training goes on while any length still improves
       double mean = Arrays.stream(maps).average().orElse(0);
       if (mean > best) {
         best = mean;
         bestHead = head;
+      }
+      boolean improved = false;
+      for (int i = 0; i < maps.length; i++) {
+        if (maps[i] > bestPerLength[i]) {
+          bestPerLength[i] = maps[i];
+          improved = true;
+        }
+      }
+      if (improved) {
         sinceBest = 0;
       } else if (++sinceBest >= config.patience()) {
         break;

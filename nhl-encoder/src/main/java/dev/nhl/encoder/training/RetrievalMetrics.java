@@ -6,8 +6,10 @@ import java.util.stream.IntStream;
 
 /**
  * Retrieval quality of hash codes, computed as the deep hashing literature does. Every query ranks
- * the whole database by Hamming distance at a given code length, ties broken by database index;
- * an item is relevant to a query when they share a label.
+ * the whole database by Hamming distance at a given code length, ties broken by database index
+ * (or, after {@link #withTiesShuffled}, by a seeded random order of the database, so that a
+ * database sorted by class does not favour codes that tie); an item is relevant to a query when
+ * they share a label.
  *
  * <ul>
  *   <li>{@link #meanAveragePrecision mAP@K}: for each query, AP@K is the mean, over the relevant
@@ -32,15 +34,36 @@ public final class RetrievalMetrics {
   private final int maxBits;
   private final Labels queryLabels;
   private final Labels databaseLabels;
+  // database items in the order that breaks ties: first come first
+  private final int[] tieOrder;
 
-  private RetrievalMetrics(
-      long[] queries, Labels queryLabels, long[] database, Labels databaseLabels, int words, int maxBits) {
+  private RetrievalMetrics(long[] queries, Labels queryLabels, long[] database, Labels databaseLabels, int words,
+      int maxBits, int[] tieOrder) {
     this.queries = queries;
     this.queryLabels = queryLabels;
     this.database = database;
     this.databaseLabels = databaseLabels;
     this.words = words;
     this.maxBits = maxBits;
+    this.tieOrder = tieOrder;
+  }
+
+  /**
+   * The same codes and labels with ties in distance broken by a random order of the database drawn
+   * from {@code seed} instead of by index.
+   */
+  public RetrievalMetrics withTiesShuffled(long seed) {
+    return new RetrievalMetrics(queries, queryLabels, database, databaseLabels, words, maxBits,
+        NhlTrainer.shuffled(databaseSize(), new java.util.Random(seed)));
+  }
+
+  /** Each database item's place in the order that breaks ties. */
+  int[] tieRanks() {
+    int[] rank = new int[tieOrder.length];
+    for (int i = 0; i < tieOrder.length; i++) {
+      rank[tieOrder[i]] = i;
+    }
+    return rank;
   }
 
   /**
@@ -61,8 +84,10 @@ public final class RetrievalMetrics {
     }
     int bytes = queries[0].length;
     int words = (bytes + 7) >>> 3;
+    int[] byIndex = new int[database.length];
+    Arrays.setAll(byIndex, i -> i);
     return new RetrievalMetrics(pack(queries, bytes, words), queryLabels, pack(database, bytes, words),
-        databaseLabels, words, bytes * 8);
+        databaseLabels, words, bytes * 8, byIndex);
   }
 
   private static long[] pack(byte[][] codes, int bytes, int words) {
@@ -136,7 +161,8 @@ public final class RetrievalMetrics {
     }
     boolean[] relevantAt = new boolean[k];
     int relevant = 0;
-    for (int j = 0; j < d.length; j++) {
+    for (int t = 0; t < d.length; t++) {
+      int j = tieOrder[t];
       int rank = start[d[j]]++;
       if (rank < k && queryLabels.relevant(q, databaseLabels, j)) {
         relevantAt[rank] = true;

@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param beta β of the dominance-aware weighting's tolerance (default 1)
  * @param validationFraction share of the training items held out for early stopping (default 0.1;
  *     0 trains on all items for {@code epochs} epochs)
- * @param patience epochs without a better validation mAP before training stops (default 5)
+ * @param patience epochs in which no length's validation mAP improved before training stops
+ *     (default 5)
  * @param validationTopK K of the validation mAP@K (default 1000)
  * @param seed seed of initialisation, shuffling, hash centres and the validation split (default 42)
  * @param centres how CSQ draws the hash centres of several lengths (default {@link Centres#AUTO})
@@ -73,8 +74,8 @@ public record TrainerConfig(
      */
     BLOCK;
 
-    /** The choice made for this many classes and shortest length (AUTO resolved). */
-    Centres resolve(int classes, int shortest) {
+    /** The way taken for this many classes and shortest length: AUTO resolved, others as they are. */
+    public Centres resolve(int classes, int shortest) {
       return this != AUTO ? this : classes > 2 * shortest ? NESTED : INDEPENDENT;
     }
 

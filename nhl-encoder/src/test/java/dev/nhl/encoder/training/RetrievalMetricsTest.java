@@ -3,6 +3,7 @@ package dev.nhl.encoder.training;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nhl.index.Codes;
 import dev.nhl.index.Seeded;
@@ -66,31 +67,54 @@ class RetrievalMetricsTest {
     }
     Labels ql = GradientCheckTest.randomLabels(r, nq, 6, true);
     Labels dl = GradientCheckTest.randomLabels(r, nd, 6, true);
-    RetrievalMetrics m = RetrievalMetrics.of(q, ql, d, dl);
-    for (int bits : new int[] {5, 8, 17, 24}) {
-      for (int k : new int[] {1, 10, 100, 400, 5000}) {
-        double sum = 0;
-        for (int i = 0; i < nq; i++) {
-          final int qi = i;
-          List<Integer> order = new ArrayList<>();
-          for (int j = 0; j < nd; j++) {
-            order.add(j);
-          }
-          order.sort(Comparator.comparingInt((Integer j) -> Codes.hamming(prefixed(q[qi], bits), prefixed(d[j], bits), 24))
-              .thenComparingInt(j -> j));
-          int rel = 0;
-          double ap = 0;
-          for (int rank = 0; rank < Math.min(k, nd); rank++) {
-            if (ql.relevant(qi, dl, order.get(rank))) {
-              rel++;
-              ap += rel / (double) (rank + 1);
+    RetrievalMetrics byIndex = RetrievalMetrics.of(q, ql, d, dl);
+    for (RetrievalMetrics m : new RetrievalMetrics[] {byIndex, byIndex.withTiesShuffled(r.nextLong())}) {
+      int[] tieRank = m.tieRanks();
+      for (int bits : new int[] {5, 8, 17, 24}) {
+        for (int k : new int[] {1, 10, 100, 400, 5000}) {
+          double sum = 0;
+          for (int i = 0; i < nq; i++) {
+            final int qi = i;
+            List<Integer> order = new ArrayList<>();
+            for (int j = 0; j < nd; j++) {
+              order.add(j);
             }
+            order.sort(Comparator.comparingInt((Integer j) -> Codes.hamming(prefixed(q[qi], bits), prefixed(d[j], bits), 24))
+                .thenComparingInt(j -> tieRank[j]));
+            int rel = 0;
+            double ap = 0;
+            for (int rank = 0; rank < Math.min(k, nd); rank++) {
+              if (ql.relevant(qi, dl, order.get(rank))) {
+                rel++;
+                ap += rel / (double) (rank + 1);
+              }
+            }
+            sum += rel == 0 ? 0 : ap / rel;
           }
-          sum += rel == 0 ? 0 : ap / rel;
+          assertEquals(sum / nq, m.meanAveragePrecision(bits, k), 1e-9, "bits " + bits + " k " + k);
         }
-        assertEquals(sum / nq, m.meanAveragePrecision(bits, k), 1e-9, "bits " + bits + " k " + k);
       }
     }
+  }
+
+  /**
+   * A class-sorted database whose codes all tie: by index, a query of the first class finds its
+   * class first (AP 1); with shuffled ties, AP@All falls to about the class's share.
+   */
+  @Test
+  void shuffledTiesDoNotFavourASortedDatabase(Random r) {
+    byte[][] db = new byte[1000][];
+    int[] classes = new int[1000];
+    for (int i = 0; i < db.length; i++) {
+      db[i] = code(0x5A);
+      classes[i] = i / 100;
+    }
+    Labels dl = Labels.single(classes, 10);
+    RetrievalMetrics m = RetrievalMetrics.of(new byte[][] {code(0x5A)}, Labels.single(new int[] {0}, 10), db, dl);
+    assertEquals(1, m.meanAveragePrecision(8, 1000), 1e-12);
+    double shuffled = m.withTiesShuffled(r.nextLong()).meanAveragePrecision(8, 1000);
+    assertTrue(shuffled > 0.05 && shuffled < 0.2, "AP with shuffled ties " + shuffled);
+    assertEquals(m.withTiesShuffled(9).meanAveragePrecision(8, 1000), m.withTiesShuffled(9).meanAveragePrecision(8, 1000));
   }
 
   /** The first {@code bits} bits, the rest zeroed, padded to whole bytes. */
