@@ -10,6 +10,7 @@ import com.google.protobuf.UnknownFieldSet;
 import dev.nhl.encoder.ImageEncoder;
 import dev.nhl.encoder.training.BackboneLabels;
 import dev.nhl.encoder.training.NhlHead;
+import dev.nhl.encoder.training.Trunk;
 import dev.nhl.index.CodeSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -196,6 +197,192 @@ public final class OnnxModels {
   }
 
   /**
+   * Where a backbone's trainable trunk sits and what it starts from: the 1x1 convolution whose
+   * output, dequantized, is the feature tensor (MobileNetV2-int8: {@code 627} from the 320-channel
+   * map {@code 624_quantized}), read as a float {@link Trunk} (weights and biases dequantized, the
+   * clip being the range the convolution's quantized output can hold: its ReLU6).
+   *
+   * @param inputTensor the quantized map the convolution reads, {@code [N, in, H, W]}
+   * @param featureTensor the tensor the convolution's output becomes, before pooling
+   * @param inputScale the map's quantization scale: a stored value q stands for {@code (q -
+   *     zeroPoint) * scale}
+   * @param inputZeroPoint the map's zero point
+   * @param signed whether the map's values are int8 (uint8 otherwise)
+   * @param trunk the convolution as the backbone has it
+   */
+  public record TrunkSite(String inputTensor, String featureTensor, float inputScale, int inputZeroPoint,
+      boolean signed, Trunk trunk) {
+
+    /**
+     * Dequantizes maps as the model does: {@code rows x in x H x W} stored values to floats.
+     *
+     * @param stored values as the trunk input model gives them (int8 or uint8 bytes)
+     */
+    public float[] dequantize(byte[] stored) {
+      float[] out = new float[stored.length];
+      for (int i = 0; i < stored.length; i++) {
+        int q = signed ? stored[i] : stored[i] & 0xFF;
+        out[i] = (q - inputZeroPoint) * inputScale;
+      }
+      return out;
+    }
+  }
+
+  /**
+   * Finds the trunk behind a feature tensor: the tensor must be the dequantized output of a
+   * quantized 1x1 convolution ({@code QLinearConv} with one group, then {@code DequantizeLinear}).
+   *
+   * @throws IllegalArgumentException if the model cannot be parsed, has no such tensor, or the
+   *     tensor does not come from such a convolution
+   */
+  public static TrunkSite trunkSite(byte[] backbone, String featureTensor) {
+    UnknownFieldSet model = Proto.parse(ByteString.copyFrom(backbone), "model");
+    List<ByteString> graphs = Proto.messages(model, Proto.MODEL_GRAPH);
+    if (graphs.isEmpty()) {
+      throw new IllegalArgumentException("not an ONNX model: it has no graph (" + backbone.length + " bytes)");
+    }
+    UnknownFieldSet graph = Proto.parse(graphs.get(graphs.size() - 1), "graph");
+    Map<String, UnknownFieldSet> producer = new HashMap<>();
+    for (UnknownFieldSet n : Proto.parsedMessages(graph, Proto.GRAPH_NODE, "node")) {
+      for (String o : Proto.strings(n, Proto.NODE_OUTPUT)) {
+        producer.put(o, n);
+      }
+    }
+    Map<String, UnknownFieldSet> inits = new HashMap<>();
+    for (UnknownFieldSet t : Proto.parsedMessages(graph, Proto.GRAPH_INITIALIZER, "initializer")) {
+      inits.put(Proto.string(t, Proto.TENSOR_NAME), t);
+    }
+    UnknownFieldSet deq = producer.get(featureTensor);
+    String why = "to train the trunk, feature tensor '" + featureTensor
+        + "' must be the dequantized output of a quantized 1x1 convolution (QLinearConv, then DequantizeLinear)";
+    if (deq == null || !Proto.string(deq, Proto.NODE_OP_TYPE).equals("DequantizeLinear")) {
+      throw new IllegalArgumentException(why + "; it comes from " + (deq == null ? "no node" : Proto.string(deq, Proto.NODE_OP_TYPE)));
+    }
+    UnknownFieldSet conv = producer.get(Proto.strings(deq, Proto.NODE_INPUT).get(0));
+    List<String> in = conv == null ? List.of() : Proto.strings(conv, Proto.NODE_INPUT);
+    if (conv == null || !Proto.string(conv, Proto.NODE_OP_TYPE).equals("QLinearConv") || in.size() < 8) {
+      throw new IllegalArgumentException(why + "; its input comes from "
+          + (conv == null ? "no node" : Proto.string(conv, Proto.NODE_OP_TYPE)));
+    }
+    for (UnknownFieldSet a : Proto.parsedMessages(conv, Proto.NODE_ATTRIBUTE, "attribute")) {
+      if (Proto.string(a, Proto.ATTR_NAME).equals("group") && Proto.varint(a, Proto.ATTR_I, 1) != 1) {
+        throw new IllegalArgumentException(why + "; the convolution is grouped");
+      }
+    }
+    for (int i = 1; i < in.size(); i++) {
+      if (!in.get(i).isEmpty() && !inits.containsKey(in.get(i))) {
+        throw new IllegalArgumentException(why + "; its parameter '" + in.get(i) + "' is not a constant");
+      }
+    }
+    UnknownFieldSet wt = inits.get(in.get(3));
+    List<Long> dims = wt.hasField(Proto.TENSOR_DIMS) ? wt.getField(Proto.TENSOR_DIMS).getVarintList() : List.of();
+    if (dims.size() != 4 || dims.get(2) != 1 || dims.get(3) != 1) {
+      throw new IllegalArgumentException(why + "; its kernel has shape " + dims);
+    }
+    int out = Math.toIntExact(dims.get(0));
+    int channels = Math.toIntExact(dims.get(1));
+    double xScale = Proto.values(inits.get(in.get(1)))[0];
+    UnknownFieldSet xZp = inits.get(in.get(2));
+    double[] wq = Proto.values(wt);
+    double[] wScale = Proto.values(inits.get(in.get(4)));
+    double[] wZp = Proto.values(inits.get(in.get(5)));
+    double yScale = Proto.values(inits.get(in.get(6)))[0];
+    UnknownFieldSet yZp = inits.get(in.get(7));
+    double[] bias = in.size() > 8 && !in.get(8).isEmpty() ? Proto.values(inits.get(in.get(8))) : new double[out];
+    float[] w = new float[out * channels];
+    float[] b = new float[out];
+    for (int o = 0; o < out; o++) {
+      double s = wScale[wScale.length == 1 ? 0 : o];
+      double z = wZp[wZp.length == 1 ? 0 : o];
+      for (int c = 0; c < channels; c++) {
+        w[o * channels + c] = (float) ((wq[o * channels + c] - z) * s);
+      }
+      // the bias is int32 at the scale of input times weight
+      b[o] = (float) (bias[o] * xScale * s);
+    }
+    boolean ySigned = Proto.varint(yZp, Proto.TENSOR_DATA_TYPE, 0) == Proto.DATA_TYPE_INT8;
+    double yz = Proto.values(yZp)[0];
+    float low = (float) (((ySigned ? -128 : 0) - yz) * yScale);
+    float high = (float) (((ySigned ? 127 : 255) - yz) * yScale);
+    long[] shape = cut(backbone, in.get(0), null, false).shape;
+    Trunk trunk = new Trunk(channels, out, Math.toIntExact(shape[2] * shape[3]), w, b, low, high);
+    return new TrunkSite(in.get(0), featureTensor, (float) xScale, (int) Proto.values(xZp)[0],
+        Proto.varint(xZp, Proto.TENSOR_DATA_TYPE, 0) == Proto.DATA_TYPE_INT8, trunk);
+  }
+
+  /** Name of the output of a trunk input model ({@link #trunkInputs}). */
+  public static final String TRUNK_INPUT = "nhl_trunk_input";
+
+  /**
+   * The backbone cut before its trunk: output {@value #TRUNK_INPUT} is the quantized map the trunk
+   * reads, {@code [N, in, H, W]} as stored (uint8 or int8; {@link TrunkSite#dequantize} turns it
+   * into floats). What a trunk is trained on.
+   */
+  public static byte[] trunkInputs(byte[] backbone, TrunkSite site) {
+    Cut cut = cut(backbone, site.inputTensor(), null, false);
+    cut.checkFree(List.of(TRUNK_INPUT));
+    cut.graph.msg(Proto.GRAPH_NODE, Proto.node("Identity", "nhl_trunk_input", List.of(site.inputTensor()), List.of(TRUNK_INPUT)));
+    cut.graph.msg(Proto.GRAPH_OUTPUT, Proto.valueInfo(TRUNK_INPUT,
+        site.signed() ? Proto.DATA_TYPE_INT8 : Proto.DATA_TYPE_UINT8, null, cut.shape[1], cut.shape[2], cut.shape[3]));
+    return cut.finish(Map.of(FEATURE_TENSOR_KEY, site.featureTensor())).toByteArray();
+  }
+
+  /**
+   * A backbone, a trained trunk in place of its own and a head in one model: the backbone's input
+   * to {@value #OUTPUTS}. The trunk runs in float: the map is dequantized, then the trunk's 1x1
+   * convolution, clip and pooling, then the head; its outputs equal {@link Trunk#features} followed
+   * by {@link NhlHead#outputs} up to float rounding.
+   *
+   * @throws IllegalArgumentException as {@link #trunkSite}, or if the trunk or head do not fit
+   */
+  public static byte[] compose(byte[] backbone, TrunkSite site, Trunk trunk, NhlHead head) {
+    Cut cut = cut(backbone, site.inputTensor(), null, false);
+    if (cut.shape[1] != trunk.inputChannels() || cut.shape[2] * cut.shape[3] != trunk.positions()) {
+      throw new IllegalArgumentException("the trunk reads " + trunk.inputChannels() + " channels at " + trunk.positions()
+          + " places but '" + site.inputTensor() + "' has shape " + Arrays.toString(cut.shape));
+    }
+    if (trunk.outputChannels() != head.inputDim()) {
+      throw new IllegalArgumentException("the trunk gives " + trunk.outputChannels() + " features but the head takes "
+          + head.inputDim());
+    }
+    List<String> names = new ArrayList<>(List.of("nhl_trunk_scale", "nhl_trunk_zero_point", "nhl_trunk_in", "nhl_trunk_w",
+        "nhl_trunk_b", "nhl_trunk_conv", "nhl_trunk_low", "nhl_trunk_high", "nhl_trunk_act", "nhl_trunk_pooled", FEATURES,
+        "nhl_mean", "nhl_inv_scale", "nhl_centred", "nhl_standardised", "nhl_w1", "nhl_b1", "nhl_hidden_linear",
+        "nhl_hidden", "nhl_w", "nhl_b", OUTPUTS));
+    cut.checkFree(names);
+    Proto.Msg g = cut.graph;
+    g.msg(Proto.GRAPH_INITIALIZER, Proto.floatTensor("nhl_trunk_scale", new float[] {site.inputScale()}));
+    g.msg(Proto.GRAPH_INITIALIZER, Proto.byteTensor("nhl_trunk_zero_point",
+        site.signed() ? Proto.DATA_TYPE_INT8 : Proto.DATA_TYPE_UINT8, new byte[] {(byte) site.inputZeroPoint()}));
+    g.msg(Proto.GRAPH_NODE, Proto.node("DequantizeLinear", "nhl_trunk_dequantize",
+        List.of(site.inputTensor(), "nhl_trunk_scale", "nhl_trunk_zero_point"), List.of("nhl_trunk_in")));
+    g.msg(Proto.GRAPH_INITIALIZER, Proto.floatTensor("nhl_trunk_w", trunk.weights(), trunk.outputChannels(),
+        trunk.inputChannels(), 1, 1));
+    g.msg(Proto.GRAPH_INITIALIZER, Proto.floatTensor("nhl_trunk_b", trunk.bias(), trunk.outputChannels()));
+    g.msg(Proto.GRAPH_NODE, Proto.node("Conv", "nhl_trunk_convolution", List.of("nhl_trunk_in", "nhl_trunk_w", "nhl_trunk_b"),
+        List.of("nhl_trunk_conv")));
+    g.msg(Proto.GRAPH_INITIALIZER, Proto.floatTensor("nhl_trunk_low", new float[] {trunk.low()}));
+    g.msg(Proto.GRAPH_INITIALIZER, Proto.floatTensor("nhl_trunk_high", new float[] {trunk.high()}));
+    g.msg(Proto.GRAPH_NODE, Proto.node("Clip", "nhl_trunk_clip", List.of("nhl_trunk_conv", "nhl_trunk_low", "nhl_trunk_high"),
+        List.of("nhl_trunk_act")));
+    g.msg(Proto.GRAPH_NODE, Proto.node("GlobalAveragePool", "nhl_trunk_pool", List.of("nhl_trunk_act"),
+        List.of("nhl_trunk_pooled")));
+    g.msg(Proto.GRAPH_NODE, Proto.node("Flatten", "nhl_trunk_flatten", List.of("nhl_trunk_pooled"), List.of(FEATURES))
+        .msg(Proto.NODE_ATTRIBUTE, Proto.intAttribute("axis", 1)));
+    List<Proto.Msg> nodes = new ArrayList<>();
+    List<Proto.Msg> inits = new ArrayList<>();
+    appendHead(head, FEATURES, nodes, inits);
+    nodes.forEach(n -> g.msg(Proto.GRAPH_NODE, n));
+    inits.forEach(i -> g.msg(Proto.GRAPH_INITIALIZER, i));
+    g.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(OUTPUTS, null, (long) head.spec().maxBits()));
+    return cut.finish(Map.of(SPEC_KEY, head.spec().toString(), FEATURE_TENSOR_KEY, site.featureTensor(),
+        TRUNK_INPUT_KEY, site.inputTensor())).toByteArray();
+  }
+
+  /** Metadata property naming the backbone tensor a trained trunk reads, in a model composed with one. */
+  public static final String TRUNK_INPUT_KEY = "nhl.trunk_input";
+
+  /**
    * Writes a model atomically: to a temporary file beside the target, then moved into place, so
    * that a reader never sees half a model.
    */
@@ -257,13 +444,16 @@ public final class OnnxModels {
     // values of the score tensor kept beside the features, 0 when none is
     final long scores;
     final Set<String> names;
+    // the shape of the tensor cut at
+    final long[] shape;
 
-    Cut(UnknownFieldSet model, Proto.Msg graph, long channels, long scores, Set<String> names) {
+    Cut(UnknownFieldSet model, Proto.Msg graph, long channels, long scores, Set<String> names, long[] shape) {
       this.model = model;
       this.graph = graph;
       this.channels = channels;
       this.scores = scores;
       this.names = names;
+      this.shape = shape;
     }
 
     void checkFree(List<String> wanted) {
@@ -289,6 +479,14 @@ public final class OnnxModels {
 
   /** The backbone cut at {@code tensor}, also keeping what {@code scoreTensor} needs when it is not null. */
   private static Cut cut(byte[] backbone, String tensor, String scoreTensor) {
+    return cut(backbone, tensor, scoreTensor, true);
+  }
+
+  /**
+   * The backbone cut at {@code tensor}; with {@code features} the cut computes {@value #FEATURES}
+   * from it (pooled when it is a map), without it the tensor is left as it is for the caller.
+   */
+  private static Cut cut(byte[] backbone, String tensor, String scoreTensor, boolean features) {
     UnknownFieldSet model = Proto.parse(ByteString.copyFrom(backbone), "model");
     List<ByteString> graphs = Proto.messages(model, Proto.MODEL_GRAPH);
     if (graphs.isEmpty()) {
@@ -386,6 +584,13 @@ public final class OnnxModels {
       }
     }
     long channels;
+    if (!features) {
+      if (shape.length != 4 || shape[1] <= 0 || shape[2] <= 0 || shape[3] <= 0) {
+        throw new IllegalArgumentException("tensor '" + tensor + "' has shape " + Arrays.toString(shape)
+            + "; expected a map [N, C, H, W] of known C, H and W");
+      }
+      return new Cut(model, g, shape[1], 0, names, shape);
+    }
     if (shape.length == 4) {
       g.msg(Proto.GRAPH_NODE, Proto.node("GlobalAveragePool", "nhl_pool", List.of(tensor), List.of("nhl_pooled")));
       g.msg(Proto.GRAPH_NODE, Proto.node("Flatten", "nhl_flatten", List.of("nhl_pooled"), List.of(FEATURES))
@@ -401,7 +606,7 @@ public final class OnnxModels {
       throw new IllegalArgumentException("feature tensor '" + tensor + "' has shape " + Arrays.toString(shape)
           + ": its channel count must be known");
     }
-    return new Cut(model, g, channels, scores, names);
+    return new Cut(model, g, channels, scores, names, shape);
   }
 
   private static void checkOpset(UnknownFieldSet model) {

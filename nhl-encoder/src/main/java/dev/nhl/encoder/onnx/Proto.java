@@ -54,8 +54,15 @@ final class Proto {
   static final int TENSOR_DIMS = 1;
   static final int TENSOR_DATA_TYPE = 2;
   static final int TENSOR_NAME = 8;
+  static final int TENSOR_FLOAT_DATA = 4;
+  static final int TENSOR_INT32_DATA = 5;
+  static final int TENSOR_INT64_DATA = 7;
   static final int TENSOR_RAW_DATA = 9;
   static final int DATA_TYPE_FLOAT = 1;
+  static final int DATA_TYPE_UINT8 = 2;
+  static final int DATA_TYPE_INT8 = 3;
+  static final int DATA_TYPE_INT32 = 6;
+  static final int DATA_TYPE_INT64 = 7;
   // ValueInfoProto, TypeProto, TypeProto.Tensor, TensorShapeProto, Dimension
   static final int VALUE_NAME = 1;
   static final int VALUE_TYPE = 2;
@@ -107,6 +114,89 @@ final class Proto {
     }
     List<Long> l = m.getField(field).getVarintList();
     return l.get(l.size() - 1);
+  }
+
+  /**
+   * The values of a tensor of floats or integers (uint8, int8, int32, int64) as doubles, from its
+   * raw data or its typed data field, packed or not.
+   *
+   * @throws IllegalArgumentException for another data type, or a count that disagrees with the dims
+   */
+  static double[] values(UnknownFieldSet tensor) {
+    String name = string(tensor, TENSOR_NAME);
+    int type = (int) varint(tensor, TENSOR_DATA_TYPE, 0);
+    long count = 1;
+    if (tensor.hasField(TENSOR_DIMS)) {
+      for (long d : tensor.getField(TENSOR_DIMS).getVarintList()) {
+        count *= d;
+      }
+    }
+    double[] out;
+    List<ByteString> raw = messages(tensor, TENSOR_RAW_DATA);
+    if (!raw.isEmpty()) {
+      ByteBuffer b = raw.get(0).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+      int width = switch (type) {
+        case DATA_TYPE_FLOAT, DATA_TYPE_INT32 -> 4;
+        case DATA_TYPE_UINT8, DATA_TYPE_INT8 -> 1;
+        case DATA_TYPE_INT64 -> 8;
+        default -> throw new IllegalArgumentException("tensor '" + name + "' has data type " + type
+            + "; expected float, uint8, int8, int32 or int64");
+      };
+      out = new double[b.remaining() / width];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = switch (type) {
+          case DATA_TYPE_FLOAT -> b.getFloat(i * 4);
+          case DATA_TYPE_INT32 -> b.getInt(i * 4);
+          case DATA_TYPE_UINT8 -> b.get(i) & 0xFF;
+          case DATA_TYPE_INT8 -> b.get(i);
+          default -> b.getLong(i * 8);
+        };
+      }
+    } else {
+      int field = switch (type) {
+        case DATA_TYPE_FLOAT -> TENSOR_FLOAT_DATA;
+        case DATA_TYPE_UINT8, DATA_TYPE_INT8, DATA_TYPE_INT32 -> TENSOR_INT32_DATA;
+        case DATA_TYPE_INT64 -> TENSOR_INT64_DATA;
+        default -> throw new IllegalArgumentException("tensor '" + name + "' has data type " + type
+            + "; expected float, uint8, int8, int32 or int64");
+      };
+      List<Double> v = new ArrayList<>();
+      if (tensor.hasField(field)) {
+        UnknownFieldSet.Field f = tensor.getField(field);
+        for (int x : f.getFixed32List()) {
+          v.add((double) Float.intBitsToFloat(x));
+        }
+        for (long x : f.getVarintList()) {
+          v.add(type == DATA_TYPE_INT64 ? (double) x : (double) (int) x);
+        }
+        for (ByteString packed : f.getLengthDelimitedList()) {
+          com.google.protobuf.CodedInputStream in = packed.newCodedInput();
+          try {
+            while (!in.isAtEnd()) {
+              double x = type == DATA_TYPE_FLOAT ? in.readFloat() : type == DATA_TYPE_INT64 ? in.readInt64() : in.readInt32();
+              v.add(x);
+            }
+          } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("tensor '" + name + "' has malformed packed data", e);
+          }
+        }
+      }
+      out = v.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+    if (out.length != count) {
+      throw new IllegalArgumentException("tensor '" + name + "' holds " + out.length + " values for " + count + " elements");
+    }
+    return out;
+  }
+
+  /** A tensor's value info of any element type; a null dimension is symbolic, named {@code N}. */
+  static Msg valueInfo(String name, int elemType, Long... dims) {
+    Msg shape = new Msg();
+    for (Long d : dims) {
+      shape.msg(SHAPE_DIM, d == null ? new Msg().str(DIM_PARAM, "N") : new Msg().num(DIM_VALUE, d));
+    }
+    Msg tensor = new Msg().num(TENSOR_TYPE_ELEM, elemType).msg(TENSOR_TYPE_SHAPE, shape);
+    return new Msg().str(VALUE_NAME, name).msg(VALUE_TYPE, new Msg().msg(TYPE_TENSOR, tensor));
   }
 
   /** A message under construction. */
@@ -172,14 +262,18 @@ final class Proto {
     return t.num(TENSOR_DATA_TYPE, DATA_TYPE_FLOAT).str(TENSOR_NAME, name).bytes(TENSOR_RAW_DATA, ByteString.copyFrom(buf.array()));
   }
 
+  /** A tensor of bytes (uint8 or int8) with its data as raw bytes. */
+  static Msg byteTensor(String name, int type, byte[] data, long... dims) {
+    Msg t = new Msg();
+    for (long d : dims) {
+      t.num(TENSOR_DIMS, d);
+    }
+    return t.num(TENSOR_DATA_TYPE, type).str(TENSOR_NAME, name).bytes(TENSOR_RAW_DATA, ByteString.copyFrom(data));
+  }
+
   /** A float tensor's value info; a null dimension is symbolic, named {@code N}. */
   static Msg floatValueInfo(String name, Long... dims) {
-    Msg shape = new Msg();
-    for (Long d : dims) {
-      shape.msg(SHAPE_DIM, d == null ? new Msg().str(DIM_PARAM, "N") : new Msg().num(DIM_VALUE, d));
-    }
-    Msg tensor = new Msg().num(TENSOR_TYPE_ELEM, DATA_TYPE_FLOAT).msg(TENSOR_TYPE_SHAPE, shape);
-    return new Msg().str(VALUE_NAME, name).msg(VALUE_TYPE, new Msg().msg(TYPE_TENSOR, tensor));
+    return valueInfo(name, DATA_TYPE_FLOAT, dims);
   }
 
   /** The rank of a value info's tensor type, or -1 when it has no shape. */

@@ -210,4 +210,53 @@ class GradientCheckTest {
       }
     }
   }
+
+  /**
+   * The trunk's weight and bias gradients against finite differences of a fixed random linear
+   * function of its pooled features; the clip holds some outputs at each end, and coordinates whose
+   * step could move an output across an end are skipped.
+   */
+  @Test
+  void trunk(Random r) {
+    int in = 6;
+    int out = 5;
+    int positions = 4;
+    int rows = 3;
+    float[] w = smooth(r, out * in, 0.5);
+    float[] b = smooth(r, out, 0.3);
+    float[] maps = smooth(r, rows * in * positions, 1.0);
+    float[] coef = smooth(r, rows * out, 1.0);
+    Trunk t = new Trunk(in, out, positions, w, b, 0f, 1.5f);
+    Trunk.Pass pass = t.forward(maps, rows, w, b);
+    int clipped = 0;
+    for (float v : pass.y()) {
+      clipped += v == 0f || v == 1.5f ? 1 : 0;
+    }
+    assertTrue(clipped > 0 && clipped < pass.y().length / 2, clipped + " of " + pass.y().length + " outputs clipped");
+    float[] gw = new float[w.length];
+    float[] gb = new float[b.length];
+    t.backward(pass, coef, gw, gb);
+    // pre-activations, to find the coordinates whose step crosses an end of the clip
+    float[] pre = new Trunk(in, out, positions, w, b, -1e9f, 1e9f).forward(maps, rows, w, b).y();
+    float[] x = pass.x();
+    double eps = 1e-3;
+    java.util.function.ToDoubleFunction<float[]> lossW = wv -> dot(t.forward(maps, rows, wv, b).pooled(), coef);
+    java.util.function.ToDoubleFunction<float[]> lossB = bv -> dot(t.forward(maps, rows, w, bv).pooled(), coef);
+    check("trunk W", w, gw, lossW, eps, 1e-2, i -> java.util.stream.IntStream.range(0, rows * positions)
+        .anyMatch(pl -> nearEnd(pre[pl * out + i / in], 2 * eps * Math.abs(x[pl * in + i % in]) + 1e-4)));
+    check("trunk b", b, gb, lossB, eps, 1e-2, o -> java.util.stream.IntStream.range(0, rows * positions)
+        .anyMatch(pl -> nearEnd(pre[pl * out + o], 2 * eps + 1e-4)));
+  }
+
+  private static boolean nearEnd(float v, double margin) {
+    return Math.abs(v) < margin || Math.abs(v - 1.5f) < margin;
+  }
+
+  private static double dot(float[] a, float[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += (double) a[i] * b[i];
+    }
+    return s;
+  }
 }
