@@ -11,6 +11,7 @@ import dev.nhl.encoder.ImageEncoder;
 import dev.nhl.encoder.training.BackboneLabels;
 import dev.nhl.encoder.training.NhlHead;
 import dev.nhl.encoder.training.Trunk;
+import dev.nhl.encoder.training.TrunkMaps;
 import dev.nhl.index.CodeSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -219,12 +220,7 @@ public final class OnnxModels {
      * @param stored values as the trunk input model gives them (int8 or uint8 bytes)
      */
     public float[] dequantize(byte[] stored) {
-      float[] out = new float[stored.length];
-      for (int i = 0; i < stored.length; i++) {
-        int q = signed ? stored[i] : stored[i] & 0xFF;
-        out[i] = (q - inputZeroPoint) * inputScale;
-      }
-      return out;
+      return TrunkMaps.dequantize(stored, inputScale, inputZeroPoint, signed);
     }
   }
 

@@ -85,11 +85,65 @@ public final class NhlTrainer {
       throw new IllegalArgumentException("expected " + labels.size() + " x " + dim + " features, got "
           + features.length + " values");
     }
+    checkFinite(features, dim);
+    return loop(features, dim, labels, null, null, progress).head();
+  }
+
+  /**
+   * A trunk trained with its head, and the head.
+   *
+   * @param trunk the trained trunk, which gives the head its features
+   * @param head the trained head
+   */
+  public record TrunkAndHead(Trunk trunk, NhlHead head) {}
+
+  /**
+   * Trains a trunk and a head together: each epoch every training item is seen through one of its
+   * views, drawn at random; the trunk learns at {@link TrainerConfig#trunkLearningRate()}. The
+   * head's input standardisation is fixed from the initial trunk's features. Validation and the
+   * kept epoch work as in {@link #train(float[], int, Labels, Consumer)}, on view 0.
+   *
+   * @param maps the items' maps, one per view
+   * @param initial the trunk to start from (for a backbone's own, {@code OnnxModels.trunkSite})
+   * @param labels one label set per item
+   * @param progress receives a report after every epoch (may be null)
+   * @throws IllegalArgumentException if the maps do not fit the trunk or the labels
+   */
+  public TrunkAndHead train(TrunkMaps maps, Trunk initial, Labels labels, Consumer<EpochReport> progress) {
+    if (maps.items() != labels.size()) {
+      throw new IllegalArgumentException("expected maps of " + labels.size() + " items, got " + maps.items());
+    }
+    if (maps.mapSize() != initial.inputChannels() * initial.positions()) {
+      throw new IllegalArgumentException("the trunk reads maps of " + initial.inputChannels() + " x "
+          + initial.positions() + " values, got maps of " + maps.mapSize());
+    }
+    int[] all = java.util.stream.IntStream.range(0, labels.size()).toArray();
+    float[] features = trunkFeatures(initial, maps, all);
+    checkFinite(features, initial.outputChannels());
+    return loop(features, initial.outputChannels(), labels, maps, initial, progress);
+  }
+
+  /** The pooled features of items at view 0, in slices that keep the trunk's buffers small. */
+  static float[] trunkFeatures(Trunk trunk, TrunkMaps maps, int[] items) {
+    int out = trunk.outputChannels();
+    float[] f = new float[items.length * out];
+    for (int from = 0; from < items.length; from += 256) {
+      int[] part = Arrays.copyOfRange(items, from, Math.min(items.length, from + 256));
+      System.arraycopy(trunk.features(maps.centre(part)), 0, f, from * out, part.length * out);
+    }
+    return f;
+  }
+
+  private static void checkFinite(float[] features, int dim) {
     for (int i = 0; i < features.length; i++) {
       if (!Float.isFinite(features[i])) {
         throw new IllegalArgumentException("feature " + (i % dim) + " of item " + (i / dim) + " is " + features[i]);
       }
     }
+  }
+
+  private TrunkAndHead loop(float[] features, int dim, Labels labels, TrunkMaps maps, Trunk trunk,
+      Consumer<EpochReport> progress) {
     Random random = new Random(config.seed());
     int n = labels.size();
     int[] order = shuffled(n, random);
@@ -100,35 +154,37 @@ public final class NhlTrainer {
       throw new IllegalArgumentException("need at least one batch of " + config.batchSize()
           + " training items, got " + train.length + " (after holding out " + valCount + " for validation)");
     }
-    Run run = new Run(config, features, dim, labels, train, random);
+    Run run = new Run(config, features, dim, labels, train, random, maps, trunk);
     double best = -1;
     double[] bestPerLength = new double[config.spec().stages()];
     Arrays.fill(bestPerLength, -1);
-    NhlHead bestHead = null;
+    TrunkAndHead kept = null;
     int sinceBest = 0;
     for (int epoch = 1; epoch <= config.epochs(); epoch++) {
       long t0 = System.nanoTime();
       double loss = run.epoch();
-      NhlHead head = run.head();
-      double[] maps = valCount == 0 ? new double[0] : validate(head, features, dim, labels, val, train);
+      TrunkAndHead now = new TrunkAndHead(run.trunk(), run.head());
+      // a trained trunk changes every item's features: validation recomputes those it uses
+      float[] current = trunk == null || valCount == 0 ? features : run.currentFeatures(val, train);
+      double[] maps0 = valCount == 0 ? new double[0] : validate(now.head(), current, dim, labels, val, train);
       if (progress != null) {
-        progress.accept(new EpochReport(epoch, loss, maps, run.meanWeights(), run.weightingShare(),
+        progress.accept(new EpochReport(epoch, loss, maps0, run.meanWeights(), run.weightingShare(),
             (System.nanoTime() - t0) / 1e9));
       }
       if (valCount == 0) {
-        bestHead = head;
+        kept = now;
         continue;
       }
       // the head kept is the epoch of best mean mAP; training goes on while any length still improves
-      double mean = Arrays.stream(maps).average().orElse(0);
+      double mean = Arrays.stream(maps0).average().orElse(0);
       if (mean > best) {
         best = mean;
-        bestHead = head;
+        kept = now;
       }
       boolean improved = false;
-      for (int i = 0; i < maps.length; i++) {
-        if (maps[i] > bestPerLength[i]) {
-          bestPerLength[i] = maps[i];
+      for (int i = 0; i < maps0.length; i++) {
+        if (maps0[i] > bestPerLength[i]) {
+          bestPerLength[i] = maps0[i];
           improved = true;
         }
       }
@@ -138,12 +194,12 @@ public final class NhlTrainer {
         break;
       }
     }
-    return bestHead;
+    return kept;
   }
 
   private double[] validate(NhlHead head, float[] features, int dim, Labels labels, int[] val, int[] train) {
-    int[] queries = Arrays.copyOf(val, Math.min(val.length, VALIDATION_QUERIES));
-    int[] database = Arrays.copyOf(train, Math.min(train.length, VALIDATION_DATABASE));
+    int[] queries = validationQueries(val);
+    int[] database = validationDatabase(train);
     RetrievalMetrics metrics = RetrievalMetrics.of(
         head.encode(rows(features, dim, queries)), labels.subset(queries),
         head.encode(rows(features, dim, database)), labels.subset(database));
@@ -153,6 +209,14 @@ public final class NhlTrainer {
       maps[i] = metrics.meanAveragePrecision(spec.length(i), config.validationTopK());
     }
     return maps;
+  }
+
+  static int[] validationQueries(int[] val) {
+    return Arrays.copyOf(val, Math.min(val.length, VALIDATION_QUERIES));
+  }
+
+  static int[] validationDatabase(int[] train) {
+    return Arrays.copyOf(train, Math.min(train.length, VALIDATION_DATABASE));
   }
 
   static float[] rows(float[] features, int dim, int[] items) {
@@ -196,12 +260,31 @@ public final class NhlTrainer {
     final float[] b;
     final Adam[] adam = new Adam[4];
     final LengthObjective[] objectives;
+    // a trainable trunk: its maps, shapes, parameters and optimiser state (all null without one)
+    final TrunkMaps maps;
+    final Trunk trunk;
+    final float[] tw;
+    final float[] tb;
+    final Adam[] trunkAdam;
+    // per training position, the view it is seen through this epoch
+    int[] views;
     private double[] weightSums;
     private int batches;
     private int weightedBatches;
 
     Run(TrainerConfig config, float[] features, int dim, Labels labels, int[] train, Random random) {
+      this(config, features, dim, labels, train, random, null, null);
+    }
+
+    Run(TrainerConfig config, float[] features, int dim, Labels labels, int[] train, Random random, TrunkMaps maps,
+        Trunk trunk) {
       this.config = config;
+      this.maps = maps;
+      this.trunk = trunk;
+      this.tw = trunk == null ? null : trunk.weights();
+      this.tb = trunk == null ? null : trunk.bias();
+      this.trunkAdam = trunk == null ? null : new Adam[] {new Adam(tw.length), new Adam(tb.length)};
+      this.views = new int[train.length];
       this.features = features;
       this.dim = dim;
       this.train = train;
@@ -266,6 +349,27 @@ public final class NhlTrainer {
       return new NhlHead(config.spec(), dim, hidden, mean, scale, w1, b1, w, b);
     }
 
+    /** The trunk as trained so far, null without one. */
+    Trunk trunk() {
+      return trunk == null ? null : trunk.with(tw, tb);
+    }
+
+    /**
+     * Features of every item validation reads, through the trunk as trained so far (view 0); the
+     * other rows are left as they were.
+     */
+    float[] currentFeatures(int[] val, int[] trainItems) {
+      float[] f = features.clone();
+      Trunk now = trunk();
+      for (int[] items : new int[][] {validationQueries(val), validationDatabase(trainItems)}) {
+        float[] part = trunkFeatures(now, maps, items);
+        for (int r = 0; r < items.length; r++) {
+          System.arraycopy(part, r * dim, f, items[r] * dim, dim);
+        }
+      }
+      return f;
+    }
+
     /** Share of the last epoch's batches in which the weighting rule changed a weight. */
     double weightingShare() {
       return batches == 0 ? 0 : weightedBatches / (double) batches;
@@ -282,6 +386,11 @@ public final class NhlTrainer {
     /** One pass over the training items in a fresh order; returns the mean batch loss. */
     double epoch() {
       int[] order = shuffled(train.length, random);
+      if (maps != null) {
+        for (int i = 0; i < views.length; i++) {
+          views[i] = random.nextInt(maps.views());
+        }
+      }
       weightSums = new double[lengths.length];
       batches = 0;
       weightedBatches = 0;
@@ -310,11 +419,16 @@ public final class NhlTrainer {
       for (int i = hidden > 0 ? 0 : 2; i < 4; i++) {
         adam[i].step(params[i], grads[i], config.learningRate(), config.weightDecay());
       }
+      if (trunk != null) {
+        trunkAdam[0].step(tw, g.tw(), config.trunkLearningRate(), config.weightDecay());
+        trunkAdam[1].step(tb, g.tb(), config.trunkLearningRate(), config.weightDecay());
+      }
       return g.loss;
     }
 
     /** A batch's weighted loss, the weights it used, and the loss's gradient for every parameter. */
-    record Gradients(double loss, double[] weights, float[][] prefixes, float[] w1, float[] b1, float[] w, float[] b) {}
+    record Gradients(double loss, double[] weights, float[][] prefixes, float[] w1, float[] b1, float[] w, float[] b,
+        float[] tw, float[] tb) {}
 
     /**
      * @param record whether the batch's outputs go into the objectives' memory banks first
@@ -326,10 +440,28 @@ public final class NhlTrainer {
       int rows = pos.length;
       float[] x = new float[rows * dim];
       float inv = 1f / scale;
+      Trunk.Pass pass = null;
+      float[] source = features;
+      int[] at = new int[rows];
+      if (trunk != null) {
+        int[] items = new int[rows];
+        int[] itemViews = new int[rows];
+        for (int r = 0; r < rows; r++) {
+          items[r] = train[pos[r]];
+          itemViews[r] = views[pos[r]];
+          at[r] = r;
+        }
+        pass = trunk.forward(maps.maps(items, itemViews), rows, tw, tb);
+        source = pass.pooled();
+      } else {
+        for (int r = 0; r < rows; r++) {
+          at[r] = train[pos[r]];
+        }
+      }
       for (int r = 0; r < rows; r++) {
-        int o = train[pos[r]] * dim;
+        int o = at[r] * dim;
         for (int j = 0; j < dim; j++) {
-          x[r * dim + j] = (features[o + j] - mean[j]) * inv;
+          x[r * dim + j] = (source[o + j] - mean[j]) * inv;
         }
       }
       float[] h = x;
@@ -372,6 +504,7 @@ public final class NhlTrainer {
       columnSums(du, rows, outputs, gb);
       float[] gw1 = new float[w1.length];
       float[] gb1 = new float[b1.length];
+      float[] dx = null;
       if (hidden > 0) {
         float[] dh = new float[rows * hidden];
         Linalg.gemmNN(du, rows, outputs, w, hidden, dh);
@@ -382,8 +515,26 @@ public final class NhlTrainer {
         }
         Linalg.gemmTN(dh, rows, hidden, x, dim, gw1);
         columnSums(dh, rows, hidden, gb1);
+        if (trunk != null) {
+          dx = new float[rows * dim];
+          Linalg.gemmNN(dh, rows, hidden, w1, dim, dx);
+        }
+      } else if (trunk != null) {
+        dx = new float[rows * dim];
+        Linalg.gemmNN(du, rows, outputs, w, dim, dx);
       }
-      return new Gradients(loss, weights, terms.prefixes, gw1, gb1, gw, gb);
+      float[] gtw = null;
+      float[] gtb = null;
+      if (trunk != null) {
+        // through the fixed standardisation to the pooled features, then into the trunk
+        for (int i = 0; i < dx.length; i++) {
+          dx[i] *= inv;
+        }
+        gtw = new float[tw.length];
+        gtb = new float[tb.length];
+        trunk.backward(pass, dx, gtw, gtb);
+      }
+      return new Gradients(loss, weights, terms.prefixes, gw1, gb1, gw, gb, gtw, gtb);
     }
 
     /** Per length: its loss term (objective, plus distillation when on) and that term's gradient. */

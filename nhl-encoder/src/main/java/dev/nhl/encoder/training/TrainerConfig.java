@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param centreSpec the lengths whose centres CSQ draws, of which this run's lengths take theirs
  *     (default: {@code spec}); a single-length run given the spec of a nested run trains towards
  *     exactly the centres that run gives its length of the same seed, as a fair baseline
+ * @param trunkLearningRate Adam's step size for a trainable {@link Trunk} (default 1e-4: the trunk
+ *     starts trained, the head does not)
  */
 public record TrainerConfig(
     CodeSpec spec,
@@ -44,7 +46,8 @@ public record TrainerConfig(
     int validationTopK,
     long seed,
     Centres centres,
-    CodeSpec centreSpec) {
+    CodeSpec centreSpec,
+    double trunkLearningRate) {
 
   /**
    * How CSQ draws the hash centres when there are several lengths. Every length has its own
@@ -120,6 +123,8 @@ public record TrainerConfig(
     check(validationFraction >= 0 && validationFraction < 1, "validation fraction must be in [0, 1)", validationFraction);
     check(patience >= 1, "patience must be at least 1", patience);
     check(validationTopK >= 1, "validation top K must be at least 1", validationTopK);
+    check(trunkLearningRate > 0 && Double.isFinite(trunkLearningRate), "trunk learning rate must be positive and finite",
+        trunkLearningRate);
     Objects.requireNonNull(centreSpec, "centreSpec");
     for (int k : spec.lengths()) {
       if (java.util.Arrays.stream(centreSpec.lengths()).noneMatch(c -> c == k)) {
@@ -146,26 +151,26 @@ public record TrainerConfig(
    */
   public TrainerConfig withSpec(CodeSpec other) {
     return new TrainerConfig(other, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
-        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres, other);
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres, other, trunkLearningRate);
   }
 
   /** The same options with another mode. */
   public TrainerConfig withMode(Mode other) {
     return new TrainerConfig(spec, objective, other, hiddenUnits, epochs, batchSize, learningRate,
-        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres, centreSpec);
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres, centreSpec, trunkLearningRate);
   }
 
   /** The same options with another objective. */
   public TrainerConfig withObjective(Objective other) {
     return new TrainerConfig(spec, other, mode, hiddenUnits, epochs, batchSize,
         learningRate, weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres,
-        centreSpec);
+        centreSpec, trunkLearningRate);
   }
 
   /** The same options with another seed. */
   public TrainerConfig withSeed(long other) {
     return new TrainerConfig(spec, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
-        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, other, centres, centreSpec);
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, other, centres, centreSpec, trunkLearningRate);
   }
 
   /**
@@ -177,7 +182,7 @@ public record TrainerConfig(
    */
   public TrainerConfig withCentres(Centres how, CodeSpec of) {
     return new TrainerConfig(spec, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
-        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, how, of);
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, how, of, trunkLearningRate);
   }
 
   /** Builds a {@link TrainerConfig}; see its components for the defaults. */
@@ -198,6 +203,7 @@ public record TrainerConfig(
     private long seed = 42;
     private Centres centres = Centres.AUTO;
     private CodeSpec centreSpec;
+    private double trunkLearningRate = 1e-4;
 
     private Builder(CodeSpec spec) {
       this.spec = spec;
@@ -287,6 +293,12 @@ public record TrainerConfig(
       return this;
     }
 
+    /** Adam's step size for a trainable trunk. */
+    public Builder trunkLearningRate(double v) {
+      trunkLearningRate = v;
+      return this;
+    }
+
     /** The lengths whose centres are drawn (default: the spec's). */
     public Builder centreSpec(CodeSpec v) {
       centreSpec = v;
@@ -297,7 +309,7 @@ public record TrainerConfig(
     public TrainerConfig build() {
       return new TrainerConfig(spec, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
           weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres,
-          centreSpec != null ? centreSpec : spec);
+          centreSpec != null ? centreSpec : spec, trunkLearningRate);
     }
   }
 }
