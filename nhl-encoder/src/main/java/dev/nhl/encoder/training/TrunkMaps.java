@@ -61,8 +61,16 @@ public final class TrunkMaps {
     return mapSize;
   }
 
-  /** The float maps of some items, each at the view given: {@code items.length x mapSize}. */
-  float[] maps(int[] which, int[] view) {
+  /**
+   * The float maps of some items, each at the view given: {@code which.length x mapSize}.
+   *
+   * @throws IndexOutOfBoundsException if an item or view is out of range
+   */
+  public float[] maps(int[] which, int[] view) {
+    for (int r = 0; r < which.length; r++) {
+      java.util.Objects.checkIndex(which[r], items);
+      java.util.Objects.checkIndex(view[r], views);
+    }
     float[] out = new float[which.length * mapSize];
     for (int r = 0; r < which.length; r++) {
       dequantize(data, ((long) which[r] * views + view[r]) * mapSize, mapSize, out, r * mapSize);
