@@ -1,6 +1,8 @@
 package dev.nhl.cli;
 
 import dev.nhl.encoder.ImageEncoder;
+import dev.nhl.encoder.TrunkInputs;
+import dev.nhl.encoder.image.Preprocessing;
 import dev.nhl.encoder.onnx.OnnxModels;
 import dev.nhl.encoder.training.BackboneLabels;
 import dev.nhl.encoder.training.IdxFiles;
@@ -9,6 +11,7 @@ import dev.nhl.encoder.training.NhlHead;
 import dev.nhl.encoder.training.NhlTrainer;
 import dev.nhl.encoder.training.Objective;
 import dev.nhl.encoder.training.TrainerConfig;
+import dev.nhl.encoder.training.TrunkMaps;
 import dev.nhl.index.CodeSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -91,6 +94,19 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--feature-tensor", defaultValue = "627",
         description = "backbone tensor to cut at, pooled if spatial (default: ${DEFAULT-VALUE}, MobileNetV2's feature map)")
     String featureTensor;
+
+    @Option(names = "--train-trunk",
+        description = "also train the backbone's last 1x1 convolution (the one giving --feature-tensor) with the head, "
+            + "on --views views of every photo; the written model carries the trained convolution")
+    boolean trainTrunk;
+
+    @Option(names = "--views", defaultValue = "4",
+        description = "views of every photo for --train-trunk: the photo and mirrored, cropped ones (default: ${DEFAULT-VALUE})")
+    int views;
+
+    @Option(names = "--trunk-learning-rate", defaultValue = "1e-4",
+        description = "Adam's step size for the trunk with --train-trunk (default: ${DEFAULT-VALUE})")
+    double trunkLearningRate;
   }
 
   static final class Idx {
@@ -134,10 +150,19 @@ final class TrainCommand implements Callable<Integer> {
     int dim;
     Labels labels;
     byte[] backbone = null;
+    OnnxModels.TrunkSite site = null;
+    List<Path> trained = null;
     if (source.photos != null) {
       PhotoSource p = source.photos;
       if (!Files.isDirectory(p.images)) {
         throw new java.nio.file.NotDirectoryException(p.images + " is not a folder of photos");
+      }
+      if (p.trainTrunk) {
+        if (p.views < 1) {
+          throw new IllegalArgumentException("--views must be at least 1, got " + p.views);
+        }
+        // before the long part: the backbone must have a trunk there
+        site = OnnxModels.trunkSite(Files.readAllBytes(p.backbone), p.featureTensor);
       }
       // checked before the long part, whichever labels are used
       BackboneLabels.Options labelOptions = new BackboneLabels.Options(p.labelThreshold, p.maxLabels);
@@ -195,6 +220,7 @@ final class TrainCommand implements Callable<Integer> {
       if (byFolder) {
         features = concat(rows, dim, null);
         labels = Labels.single(kept.stream().mapToInt(j -> folders.classOf()[j]).toArray(), folders.classes().size());
+        trained = kept.stream().map(files::get).toList();
       } else {
         float[] all = concat(rows, rowDim, null);
         BackboneLabels derived = BackboneLabels.derive(all, rows.size(), rowDim, dim, rowDim - dim, labelOptions);
@@ -212,6 +238,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         features = concat(rows, dim, labelled);
         labels = derived.labels();
+        trained = java.util.Arrays.stream(labelled).mapToObj(j -> files.get(kept.get(j))).toList();
       }
     } else {
       IdxFiles.Images images = IdxFiles.readImages(source.idx.images);
@@ -225,11 +252,24 @@ final class TrainCommand implements Callable<Integer> {
     }
     int hiddenUnits = hidden != null ? hidden : source.photos != null ? 0 : 256;
     TrainerConfig config = TrainerConfig.builder(codeSpec).objective(objective).mode(mode).hiddenUnits(hiddenUnits)
-        .epochs(epochs).batchSize(Math.min(128, Math.max(2, labels.size() / 8))).seed(seed).build();
-    out.printf(Locale.ROOT, "training %s %s head, %s bits, %d items of %d features%n", mode, objective, codeSpec,
-        labels.size(), dim);
-    NhlHead head = new NhlTrainer(config).train(features, dim, labels, r -> out.println("  " + r));
-    byte[] model = backbone != null ? OnnxModels.compose(backbone, source.photos.featureTensor, head) : OnnxModels.head(head);
+        .epochs(epochs).batchSize(Math.min(128, Math.max(2, labels.size() / 8))).seed(seed)
+        .trunkLearningRate(source.photos != null ? source.photos.trunkLearningRate : 1e-4).build();
+    byte[] model;
+    if (site != null) {
+      PhotoSource p = source.photos;
+      out.printf(Locale.ROOT, "reading the maps before the trunk (tensor %s) of %d photos, %d views each%n",
+          site.inputTensor(), trained.size(), p.views);
+      TrunkMaps maps = TrunkInputs.read(backbone, site, trained, p.views, seed, Preprocessing.imagenet());
+      out.printf(Locale.ROOT, "training %s %s head with the trunk (%d -> %d channels), %s bits, %d items%n", mode,
+          objective, site.trunk().inputChannels(), site.trunk().outputChannels(), codeSpec, labels.size());
+      NhlTrainer.TrunkAndHead th = new NhlTrainer(config).train(maps, site.trunk(), labels, r -> out.println("  " + r));
+      model = OnnxModels.compose(backbone, site, th.trunk(), th.head());
+    } else {
+      out.printf(Locale.ROOT, "training %s %s head, %s bits, %d items of %d features%n", mode, objective, codeSpec,
+          labels.size(), dim);
+      NhlHead head = new NhlTrainer(config).train(features, dim, labels, r -> out.println("  " + r));
+      model = backbone != null ? OnnxModels.compose(backbone, source.photos.featureTensor, head) : OnnxModels.head(head);
+    }
     OnnxModels.write(model, out());
     out.printf(Locale.ROOT, "wrote %s (%,d bytes)%n", this.out, model.length);
     return 0;

@@ -95,6 +95,54 @@ class CliEndToEndTest {
     assertTrue(precision >= 0.7, "mean precision@10 " + precision);
   }
 
+  /**
+   * With {@code --train-trunk} MobileNetV2's last convolution is trained with the head and written
+   * into the model: its codes index and search as any model's do, a photo of the index finds itself
+   * first, and held-out photos find mostly their class.
+   */
+  @Test
+  void trainedTrunkIndexesAndSearches(@TempDir Path tmp) throws Exception {
+    CliTestSupport.assumeData();
+    Path photos = tmp.resolve("photos");
+    List<Path> queries = CliTestSupport.collection(photos, 25);
+    Path model = tmp.resolve("trunk.onnx");
+    Path index = tmp.resolve("index");
+    CliTestSupport.Run train = nhl("train", "--images", photos.toString(), "--backbone",
+        CliTestSupport.MOBILENET.toString(), "--out", model.toString(), "--epochs", "15", "--train-trunk", "--views", "2");
+    assertEquals(0, train.code(), train.err());
+    assertTrue(train.out().contains("of 150 photos, 2 views each"), train.out());
+    assertTrue(train.out().contains("with the trunk (320 -> 1280 channels)"), train.out());
+    CliTestSupport.Run indexed = nhl("index", photos.toString(), "-m", model.toString(), "-i", index.toString());
+    assertEquals(0, indexed.code(), indexed.err());
+    assertTrue(indexed.out().contains("indexed 150 photos"), indexed.out());
+    Path member;
+    try (var s = Files.list(photos.resolve("watch"))) {
+      member = s.sorted().findFirst().orElseThrow();
+    }
+    CliTestSupport.Run self = nhl("search", member.toString(), "-i", index.toString(), "-k", "3");
+    assertEquals(0, self.code(), self.err());
+    String first = java.util.Arrays.stream(self.out().split("\n")).map(String::trim).filter(l -> l.startsWith("1 "))
+        .findFirst().orElseThrow(() -> new AssertionError(self.out()));
+    assertTrue(first.matches("1\\s+0\\s+0\\s+0\\s+0\\s+0\\s+.*"), "the photo finds its own code first: " + self.out());
+    double precision = 0;
+    for (int q = 0; q < queries.size(); q++) {
+      CliTestSupport.Run s = nhl("search", queries.get(q).toString(), "-i", index.toString(), "-k", "10");
+      assertEquals(0, s.code(), s.err());
+      String cls = CliTestSupport.CLASSES.get(q);
+      int same = 0;
+      for (String line : s.out().split("\n")) {
+        String[] parts = line.trim().split("\\s+");
+        if (parts.length == 8 && parts[0].matches("\\d+") && parts[6].equals(cls)) {
+          same++;
+        }
+      }
+      precision += same / 10.0;
+    }
+    precision /= queries.size();
+    System.out.printf(Locale.ROOT, "trained trunk: mean precision@10 over %d held-out photos: %.2f%n", queries.size(), precision);
+    assertTrue(precision >= 0.7, "mean precision@10 " + precision);
+  }
+
   static Path copyOf(Path model, Path dir) throws java.io.IOException {
     Path c = dir.resolve("same-model.onnx");
     Files.copy(model, c);
