@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.TreeMap;
 
@@ -44,16 +45,9 @@ public final class CaltechFeatures {
       System.exit(2);
     }
     Path root = Path.of(args[0]);
-    List<String> train = Files.readAllLines(root.resolve("train.txt")).stream().filter(s -> !s.isBlank()).toList();
-    List<String> test = Files.readAllLines(root.resolve("test.txt")).stream().filter(s -> !s.isBlank()).toList();
-    TreeMap<String, Integer> classes = new TreeMap<>();
-    for (String s : train) {
-      classes.putIfAbsent(s.substring(0, s.indexOf('/')), 0);
-    }
-    int c = 0;
-    for (var e : classes.entrySet()) {
-      e.setValue(c++);
-    }
+    List<String> train = lines(root.resolve("train.txt"));
+    List<String> test = lines(root.resolve("test.txt"));
+    Map<String, Integer> classes = classes(train);
     Path model = Files.createTempFile("nhl-features", ".onnx");
     Path out = Path.of(args[3]).toAbsolutePath();
     Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
@@ -104,6 +98,24 @@ public final class CaltechFeatures {
       Files.deleteIfExists(model);
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /** The non-blank lines of a split file: paths relative to {@code 101_ObjectCategories/}. */
+  static List<String> lines(Path file) throws IOException {
+    return Files.readAllLines(file).stream().filter(s -> !s.isBlank()).toList();
+  }
+
+  /** Class numbers by folder name, in name order, from the training split's paths. */
+  static Map<String, Integer> classes(List<String> train) {
+    TreeMap<String, Integer> classes = new TreeMap<>();
+    for (String s : train) {
+      classes.putIfAbsent(s.substring(0, s.indexOf('/')), 0);
+    }
+    int c = 0;
+    for (var e : classes.entrySet()) {
+      e.setValue(c++);
+    }
+    return classes;
   }
 
   static NhlExperiment.Split read(Path file) throws IOException {

@@ -223,7 +223,7 @@ public final class NhlExperiment {
     return runs;
   }
 
-  private static ArmResult perLength(Run[] runs) {
+  static ArmResult perLength(Run[] runs) {
     double[] m1 = new double[runs.length];
     double[] ma = new double[runs.length];
     double seconds = 0;
@@ -245,7 +245,11 @@ public final class NhlExperiment {
   }
 
   private static ArmResult nested(TrainerConfig c, Split split, long seed, String arm) {
-    Run r = run(c, split, seed, arm);
+    return nested(run(c, split, seed, arm));
+  }
+
+  /** A nested run's scores as an arm's. */
+  static ArmResult nested(Run r) {
     return new ArmResult(r.map1000(), r.mapAll(), r.seconds(), r.epochs(), r.weightingShare());
   }
 
@@ -276,7 +280,7 @@ public final class NhlExperiment {
     return new Run(m1, ma, seconds, reports.size(), share);
   }
 
-  private static String fmt(double[] maps) {
+  static String fmt(double[] maps) {
     StringBuilder sb = new StringBuilder();
     for (double m : maps) {
       sb.append(String.format(Locale.ROOT, " %.4f", m));
@@ -285,7 +289,7 @@ public final class NhlExperiment {
   }
 
   /** A markdown row of mean ± sd per length, the average's mean ± sd, wall time, epochs, weighting share. */
-  private static String summaryRow(String label, List<double[]> maps, List<ArmResult> runs) {
+  static String summaryRow(String label, List<double[]> maps, List<ArmResult> runs) {
     StringBuilder sb = new StringBuilder("| ").append(label).append(" |");
     int n = maps.size();
     double[] averages = new double[n];
@@ -316,7 +320,7 @@ public final class NhlExperiment {
     return String.format(Locale.ROOT, f + " ± " + f, mean, sd);
   }
 
-  private static void printSummary(List<String> rows) {
+  static void printSummary(List<String> rows) {
     StringBuilder header = new StringBuilder("| method |");
     StringBuilder rule = new StringBuilder("| --- |");
     for (int bits : SPEC.lengths()) {

@@ -56,6 +56,11 @@ public final class TrunkMaps {
     return views;
   }
 
+  /** The stored values, {@code items x views x mapSize} item-major (a copy, for saving them). */
+  public byte[] stored() {
+    return data.clone();
+  }
+
   /** Values per map. */
   public int mapSize() {
     return mapSize;
