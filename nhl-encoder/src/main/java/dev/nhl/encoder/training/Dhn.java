@@ -9,39 +9,41 @@ final class Dhn extends MemoryBank {
     super(bits, labels);
   }
 
+  Dhn(int bits, Labels labels, int sample, long seed) {
+    super(bits, labels, sample, seed);
+  }
+
   @Override
   public double lossAndGradient(float[] u, int rows, int[] items, float[] grad) {
     float[] dots = dots(u, rows);
-    float[] coef = new float[rows * items()];
+    int n = pairCount();
+    float[] coef = new float[rows * n];
     double loss = 0;
     for (int a = 0; a < rows; a++) {
-      for (int j = 0; j < items(); j++) {
-        if (!filled(j)) {
-          continue;
-        }
-        double theta = 0.5 * dots[a * items() + j];
+      for (int j = 0; j < n; j++) {
+        double theta = 0.5 * dots[a * n + j];
         double s = relevant(items[a], j) ? 1 : 0;
         // log(1 + e^-|θ|) + max(θ, 0) is softplus(θ)
         loss += LengthObjective.softplus(theta) - s * theta;
-        coef[a * items() + j] = (float) (LengthObjective.sigmoid(theta) - s);
+        coef[a * n + j] = (float) (LengthObjective.sigmoid(theta) - s);
       }
     }
-    double pairs = (double) rows * filledCount();
+    double pairs = (double) rows * n;
     java.util.Arrays.fill(grad, 0, rows * bits, 0f);
     // dθ/du_a = U_j / 2
-    Linalg.gemmNN(coef, rows, items(), bank, bits, grad);
+    pairProduct(coef, rows, grad);
     float scale = (float) (0.5 / pairs);
     for (int i = 0; i < rows * bits; i++) {
       grad[i] *= scale;
     }
-    double n = (double) rows * bits;
+    double values = (double) rows * bits;
     double quant = 0;
     for (int i = 0; i < rows * bits; i++) {
       double x = u[i];
       double d = Math.abs(x) - 1;
       quant += Math.log(Math.cosh(d));
-      grad[i] += (float) (ALPHA * Math.tanh(d) * Math.signum(x) / n);
+      grad[i] += (float) (ALPHA * Math.tanh(d) * Math.signum(x) / values);
     }
-    return loss / pairs + ALPHA * quant / n;
+    return loss / pairs + ALPHA * quant / values;
   }
 }

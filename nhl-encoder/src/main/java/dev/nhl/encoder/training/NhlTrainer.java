@@ -315,7 +315,8 @@ public final class NhlTrainer {
             config.seed()), 0, objectives, 0, lengths.length);
       } else {
         for (int i = 0; i < lengths.length; i++) {
-          objectives[i] = config.objective().create(lengths[i], trainLabels);
+          objectives[i] = config.objective().create(lengths[i], trainLabels, config.pairSample(),
+              config.seed() * 31 + lengths[i]);
         }
       }
     }

@@ -27,11 +27,11 @@ public enum Objective {
   DHN;
 
   /** The pairwise objectives' instance for one length (CSQ's come with their centres: {@link Csq#forLengths}). */
-  LengthObjective create(int bits, Labels train) {
+  LengthObjective create(int bits, Labels train, int pairSample, long seed) {
     return switch (this) {
       case CSQ -> throw new IllegalStateException("CSQ objectives are made with their centres");
-      case DSH -> new Dsh(bits, train);
-      case DHN -> new Dhn(bits, train);
+      case DSH -> new Dsh(bits, train, pairSample, seed);
+      case DHN -> new Dhn(bits, train, pairSample, seed);
     };
   }
 }

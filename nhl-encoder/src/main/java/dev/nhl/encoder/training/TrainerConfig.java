@@ -29,6 +29,9 @@ import java.util.Objects;
  *     exactly the centres that run gives its length of the same seed, as a fair baseline
  * @param trunkLearningRate Adam's step size for a trainable {@link Trunk} (default 1e-4: the trunk
  *     starts trained, the head does not)
+ * @param pairSample for DSH and DHN: how many training items already seen each mini-batch forms
+ *     pairs with, drawn at random per batch; 0 (the default) pairs with all of them, whose cost
+ *     grows with the training set
  */
 public record TrainerConfig(
     CodeSpec spec,
@@ -47,7 +50,8 @@ public record TrainerConfig(
     long seed,
     Centres centres,
     CodeSpec centreSpec,
-    double trunkLearningRate) {
+    double trunkLearningRate,
+    int pairSample) {
 
   /**
    * How CSQ draws the hash centres when there are several lengths. Every length has its own
@@ -125,6 +129,7 @@ public record TrainerConfig(
     check(validationTopK >= 1, "validation top K must be at least 1", validationTopK);
     check(trunkLearningRate > 0 && Double.isFinite(trunkLearningRate), "trunk learning rate must be positive and finite",
         trunkLearningRate);
+    check(pairSample >= 0, "pair sample must be at least 0", pairSample);
     Objects.requireNonNull(centreSpec, "centreSpec");
     for (int k : spec.lengths()) {
       if (java.util.Arrays.stream(centreSpec.lengths()).noneMatch(c -> c == k)) {
@@ -151,26 +156,33 @@ public record TrainerConfig(
    */
   public TrainerConfig withSpec(CodeSpec other) {
     return new TrainerConfig(other, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
-        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres, other, trunkLearningRate);
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres, other, trunkLearningRate, pairSample);
   }
 
   /** The same options with another mode. */
   public TrainerConfig withMode(Mode other) {
     return new TrainerConfig(spec, objective, other, hiddenUnits, epochs, batchSize, learningRate,
-        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres, centreSpec, trunkLearningRate);
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres, centreSpec, trunkLearningRate, pairSample);
   }
 
   /** The same options with another objective. */
   public TrainerConfig withObjective(Objective other) {
     return new TrainerConfig(spec, other, mode, hiddenUnits, epochs, batchSize,
         learningRate, weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres,
-        centreSpec, trunkLearningRate);
+        centreSpec, trunkLearningRate, pairSample);
+  }
+
+  /** The same options with another pair sample (DSH and DHN). */
+  public TrainerConfig withPairSample(int other) {
+    return new TrainerConfig(spec, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres, centreSpec,
+        trunkLearningRate, other);
   }
 
   /** The same options with another seed. */
   public TrainerConfig withSeed(long other) {
     return new TrainerConfig(spec, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
-        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, other, centres, centreSpec, trunkLearningRate);
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, other, centres, centreSpec, trunkLearningRate, pairSample);
   }
 
   /**
@@ -182,7 +194,7 @@ public record TrainerConfig(
    */
   public TrainerConfig withCentres(Centres how, CodeSpec of) {
     return new TrainerConfig(spec, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
-        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, how, of, trunkLearningRate);
+        weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, how, of, trunkLearningRate, pairSample);
   }
 
   /** Builds a {@link TrainerConfig}; see its components for the defaults. */
@@ -204,6 +216,7 @@ public record TrainerConfig(
     private Centres centres = Centres.AUTO;
     private CodeSpec centreSpec;
     private double trunkLearningRate = 1e-4;
+    private int pairSample = 0;
 
     private Builder(CodeSpec spec) {
       this.spec = spec;
@@ -299,6 +312,12 @@ public record TrainerConfig(
       return this;
     }
 
+    /** For DSH and DHN: seen items a batch pairs with, 0 for all. */
+    public Builder pairSample(int v) {
+      pairSample = v;
+      return this;
+    }
+
     /** The lengths whose centres are drawn (default: the spec's). */
     public Builder centreSpec(CodeSpec v) {
       centreSpec = v;
@@ -309,7 +328,7 @@ public record TrainerConfig(
     public TrainerConfig build() {
       return new TrainerConfig(spec, objective, mode, hiddenUnits, epochs, batchSize, learningRate,
           weightDecay, distillationWeight, beta, validationFraction, patience, validationTopK, seed, centres,
-          centreSpec != null ? centreSpec : spec, trunkLearningRate);
+          centreSpec != null ? centreSpec : spec, trunkLearningRate, pairSample);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.nhl.encoder.training;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -104,11 +105,55 @@ class GradientCheckTest {
   @Test
   void dsh(Random r) {
     pairwise(r, "DSH", labels -> new Dsh(16, labels), 0.7);
+    long seed = r.nextLong();
+    pairwise(r, "DSH, 12 sampled pairs", labels -> new Dsh(16, labels, 12, seed), 0.7);
   }
 
   @Test
   void dhn(Random r) {
     pairwise(r, "DHN", labels -> new Dhn(16, labels), 1);
+    long seed = r.nextLong();
+    pairwise(r, "DHN, 12 sampled pairs", labels -> new Dhn(16, labels, 12, seed), 1);
+  }
+
+  /**
+   * A batch paired with a sample of the bank: the same loss as the full bank restricted to the
+   * sampled items (a bank holding only them), and the full bank's when the sample holds them all.
+   */
+  @Test
+  void sampledPairsAreASubsetOfTheBank(Random r) {
+    Labels labels = randomLabels(r, 40, 4, false);
+    int bits = 16;
+    int[] seen = java.util.stream.IntStream.range(0, 30).toArray();
+    float[] outputs = smooth(r, seen.length * bits, 1);
+    int[] items = r.ints(8, 0, 30).toArray();
+    float[] u = smooth(r, 8 * bits, 1);
+    for (boolean dsh : new boolean[] {true, false}) {
+      MemoryBank all = dsh ? new Dsh(bits, labels) : new Dhn(bits, labels);
+      MemoryBank wide = dsh ? new Dsh(bits, labels, 30, 5) : new Dhn(bits, labels, 30, 5);
+      all.record(outputs, seen.length, seen);
+      wide.record(outputs, seen.length, seen);
+      float[] g1 = new float[u.length];
+      float[] g2 = new float[u.length];
+      assertEquals(all.lossAndGradient(u, 8, items, g1), wide.lossAndGradient(u, 8, items, g2), 0);
+      assertArrayEquals(g1, g2);
+      MemoryBank sampled = dsh ? new Dsh(bits, labels, 12, 5) : new Dhn(bits, labels, 12, 5);
+      sampled.record(outputs, seen.length, seen);
+      assertEquals(12, sampled.pairCount());
+      // the same pairs, from a bank that saw only the sampled items
+      int[] chosen = new int[12];
+      for (int j = 0; j < 12; j++) {
+        chosen[j] = sampled.pairItem(j);
+      }
+      float[] chosenOutputs = new float[12 * bits];
+      for (int j = 0; j < 12; j++) {
+        System.arraycopy(outputs, chosen[j] * bits, chosenOutputs, j * bits, bits);
+      }
+      MemoryBank only = dsh ? new Dsh(bits, labels) : new Dhn(bits, labels);
+      only.record(chosenOutputs, 12, chosen);
+      assertEquals(only.lossAndGradient(u, 8, items, g1), sampled.lossAndGradient(u, 8, items, g2), 1e-9);
+      assertArrayEquals(g1, g2, 1e-7f);
+    }
   }
 
   /** A memory-bank objective: its bank filled for 30 of 40 items (the others take no part). */
