@@ -23,9 +23,11 @@ final class Dhn extends MemoryBank {
       for (int j = 0; j < n; j++) {
         double theta = 0.5 * dots[a * n + j];
         double s = relevant(items[a], j) ? 1 : 0;
-        // log(1 + e^-|θ|) + max(θ, 0) is softplus(θ)
-        loss += LengthObjective.softplus(theta) - s * theta;
-        coef[a * n + j] = (float) (LengthObjective.sigmoid(theta) - s);
+        // softplus(θ) = log(1 + e^-|θ|) + max(θ, 0) and sigmoid(θ) from one exponential: the
+        // same values as LengthObjective's, at a third of the exponentials for every pair
+        double e = Math.exp(-Math.abs(theta));
+        loss += Math.max(theta, 0) + Math.log1p(e) - s * theta;
+        coef[a * n + j] = (float) ((theta >= 0 ? 1 / (1 + e) : e / (1 + e)) - s);
       }
     }
     double pairs = (double) rows * n;
