@@ -220,6 +220,38 @@ final class PhotoIndex {
     return new Result(hits, p.stages(), p.nanos());
   }
 
+  /**
+   * The hits with the query's near-duplicates first (closest hash first), then the others in their
+   * order, {@code k} in all: a copy of the query ranks above other photos whatever the model's
+   * codes make of it. Near-duplicates outside {@code tag}, when one is given, are left out.
+   */
+  static List<Hit> copiesFirst(DirectoryReader reader, List<Hit> hits, byte[] code, List<Member> copies, int k,
+      String tag) throws IOException {
+    CodeSpec spec = spec(reader);
+    StoredFields stored = reader.storedFields();
+    List<Hit> out = new ArrayList<>();
+    java.util.Set<Integer> taken = new java.util.HashSet<>();
+    for (Member m : copies) {
+      Document d = stored.document(m.doc());
+      if (out.size() >= k || (tag != null && !tag.isBlank() && !tag.equals(d.get(TAG)))) {
+        continue;
+      }
+      byte[] c = code(reader, m.doc());
+      int[] dist = new int[spec.stages()];
+      for (int s = 0; s < dist.length; s++) {
+        dist[s] = Codes.hamming(code, c, spec.length(s));
+      }
+      out.add(new Hit(out.size() + 1, m.doc(), d.get(PATH), d.get(TAG), c, dist));
+      taken.add(m.doc());
+    }
+    for (Hit h : hits) {
+      if (out.size() < k && !taken.contains(h.doc())) {
+        out.add(new Hit(out.size() + 1, h.doc(), h.path(), h.tag(), h.code(), h.distances()));
+      }
+    }
+    return out;
+  }
+
   /** A document's code, through the standard binary doc values view. */
   static byte[] code(DirectoryReader reader, int doc) throws IOException {
     byte[] c = value(reader, CODE, doc);

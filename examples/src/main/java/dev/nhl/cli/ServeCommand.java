@@ -221,6 +221,9 @@ final class ServeCommand implements Callable<Integer> {
       }
       PhotoIndex.Result res = PhotoIndex.search(reader, r.code(), k, tag, false);
       PhotoIndex.DuplicateRule rule = PhotoIndex.DuplicateRule.defaults(spec);
+      // copies of the upload come first, found by the perceptual hash as nhl dups finds them
+      List<PhotoIndex.Hit> hits = PhotoIndex.copiesFirst(reader, res.hits(), r.code(),
+          PhotoIndex.nearDuplicates(reader, r.perceptualHash(), r.code(), rule, -1), k, tag);
       StringBuilder sb = new StringBuilder("{\"code\":").append(quote(Codes.toHex(r.code()))).append(",\"lengths\":[");
       int[] lengths = spec.lengths();
       for (int i = 0; i < lengths.length; i++) {
@@ -233,8 +236,8 @@ final class ServeCommand implements Callable<Integer> {
             "{\"bits\":%d,\"candidates\":%d,\"kept\":%d,\"ms\":%.3f}", s.length(), s.candidates(), s.kept(), s.nanos() / 1e6));
       }
       sb.append("],\"hits\":[");
-      for (int i = 0; i < res.hits().size(); i++) {
-        PhotoIndex.Hit h = res.hits().get(i);
+      for (int i = 0; i < hits.size(); i++) {
+        PhotoIndex.Hit h = hits.get(i);
         sb.append(i > 0 ? "," : "").append("{\"rank\":").append(h.rank()).append(",\"distance\":")
             .append(h.distances()[h.distances().length - 1]).append(",\"distances\":[");
         for (int j = 0; j < h.distances().length; j++) {
