@@ -43,6 +43,9 @@ import java.util.Map;
  *       objectives, one run per length and full NHL.
  * </ul>
  *
+ * <p>{@code NhlExperiment summary OUTPUT...} prints the tables of several runs' outputs together
+ * (for instance one seed a run), from their per-seed lines.
+ *
  * <p>Usage: {@code NhlExperiment fashion|caltech FEATURES [--seeds 1,2,3] [--epochs N] [--patience
  * P] [--arms a,b,...] [--pair-sample N] [--save-head FILE]}; {@code --pair-sample} has each DSH or DHN
  * mini-batch pair with N training items drawn at random instead of all (their cost grows with the
@@ -78,6 +81,10 @@ public final class NhlExperiment {
       System.err.println("usage: NhlExperiment fashion|caltech FEATURES [--seeds 1,2,3] [--epochs N] [--patience P]"
           + " [--arms a,b] [--save-head FILE]");
       System.exit(2);
+    }
+    if (args[0].equals("summary")) {
+      summary(java.util.Arrays.stream(args, 1, args.length).map(Path::of).toList());
+      return;
     }
     Split split;
     TrainerConfig.Builder config = TrainerConfig.builder(SPEC).objective(Objective.CSQ);
@@ -174,9 +181,13 @@ public final class NhlExperiment {
         System.out.flush();
       }
     }
+    tables(results, seeds.length, auto, other);
+  }
+
+  private static void tables(Map<String, List<ArmResult>> results, int seeds, Centres auto, Centres other) {
     for (String metric : new String[] {"mAP@1000", "mAP@All"}) {
       System.out.println();
-      System.out.println("### " + metric + ", mean ± sd over " + seeds.length + " seeds");
+      System.out.println("### " + metric + ", mean ± sd over " + seeds + " seeds");
       List<String> rows = new ArrayList<>();
       for (Map.Entry<String, List<ArmResult>> e : results.entrySet()) {
         List<double[]> maps = e.getValue().stream().map(r -> metric.equals("mAP@1000") ? r.map1000() : r.mapAll()).toList();
@@ -184,6 +195,49 @@ public final class NhlExperiment {
       }
       printSummary(rows);
     }
+  }
+
+  private static final java.util.regex.Pattern SEED_LINE = java.util.regex.Pattern.compile(
+      "seed (\\d+) (\\S+)\\s+mAP@1000 ([\\d. ]+?)\\s+mAP@All ([\\d. ]+?)\\s+([\\d.]+) s\\s+([\\d.]+) epochs"
+          + "\\s+weighting ([\\d.]+)");
+
+  /**
+   * The tables of the per-seed lines of earlier runs' outputs (runs of some seeds each, of one
+   * dataset and protocol), as one run of all those seeds would print them, up to the rounding of
+   * those lines (four decimals, tenths of seconds): a last digit may differ by one.
+   */
+  static void summary(List<Path> outputs) throws IOException {
+    Map<String, List<ArmResult>> results = new LinkedHashMap<>();
+    java.util.Set<String> seeds = new java.util.TreeSet<>();
+    Centres auto = null;
+    for (Path p : outputs) {
+      for (String line : Files.readAllLines(p)) {
+        int at = line.indexOf("default centres here: ");
+        if (at >= 0) {
+          Centres c = Centres.valueOf(line.substring(at + 22).split(";")[0].trim().toUpperCase(Locale.ROOT));
+          if (auto != null && auto != c) {
+            throw new IllegalArgumentException("outputs of different datasets: default centres " + auto + " and " + c);
+          }
+          auto = c;
+        }
+        java.util.regex.Matcher m = SEED_LINE.matcher(line);
+        if (m.matches()) {
+          seeds.add(m.group(1));
+          results.computeIfAbsent(m.group(2), k -> new ArrayList<>()).add(new ArmResult(numbers(m.group(3)),
+              numbers(m.group(4)), Double.parseDouble(m.group(5)), Double.parseDouble(m.group(6)),
+              Double.parseDouble(m.group(7))));
+        }
+      }
+    }
+    if (auto == null || results.isEmpty()) {
+      throw new IllegalArgumentException("no NhlExperiment output in " + outputs);
+    }
+    System.out.println("# " + outputs + ": seeds " + seeds);
+    tables(results, seeds.size(), auto, auto == Centres.NESTED ? Centres.INDEPENDENT : Centres.NESTED);
+  }
+
+  private static double[] numbers(String s) {
+    return java.util.Arrays.stream(s.trim().split("\\s+")).mapToDouble(Double::parseDouble).toArray();
   }
 
   private static String label(String arm, Centres auto, Centres other) {
@@ -279,8 +333,9 @@ public final class NhlExperiment {
     double[] m1 = new double[lengths.length];
     double[] ma = new double[lengths.length];
     for (int i = 0; i < lengths.length; i++) {
-      m1[i] = m.meanAveragePrecision(lengths[i], 1000);
-      ma[i] = m.meanAveragePrecision(lengths[i], split.trainLabels().size());
+      double[] both = m.meanAveragePrecision(lengths[i], new int[] {1000, split.trainLabels().size()});
+      m1[i] = both[0];
+      ma[i] = both[1];
     }
     double share = reports.stream().mapToDouble(NhlTrainer.EpochReport::weightingShare).average().orElse(0);
     return new Run(m1, ma, seconds, reports.size(), share);

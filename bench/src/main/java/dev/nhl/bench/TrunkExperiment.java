@@ -166,8 +166,9 @@ public final class TrunkExperiment {
     double[] m1 = new double[lengths.length];
     double[] ma = new double[lengths.length];
     for (int i = 0; i < lengths.length; i++) {
-      m1[i] = m.meanAveragePrecision(lengths[i], 1000);
-      ma[i] = m.meanAveragePrecision(lengths[i], data.trainLabels().size());
+      double[] both = m.meanAveragePrecision(lengths[i], new int[] {1000, data.trainLabels().size()});
+      m1[i] = both[0];
+      ma[i] = both[1];
     }
     double share = reports.stream().mapToDouble(NhlTrainer.EpochReport::weightingShare).average().orElse(0);
     return new NhlExperiment.Run(m1, ma, seconds, reports.size(), share);

@@ -18,18 +18,20 @@ final class Dhn extends MemoryBank {
     float[] dots = dots(u, rows);
     int n = pairCount();
     float[] coef = new float[rows * n];
-    double loss = 0;
-    for (int a = 0; a < rows; a++) {
+    double loss = sumOverRows(rows, a -> {
+      double sum = 0;
       for (int j = 0; j < n; j++) {
         double theta = 0.5 * dots[a * n + j];
         double s = relevant(items[a], j) ? 1 : 0;
         // softplus(θ) = log(1 + e^-|θ|) + max(θ, 0) and sigmoid(θ) from one exponential: the
         // same values as LengthObjective's, at a third of the exponentials for every pair
+        // (Math.log where log1p would do: e is in (0, 1], and log is an intrinsic)
         double e = Math.exp(-Math.abs(theta));
-        loss += Math.max(theta, 0) + Math.log1p(e) - s * theta;
+        sum += Math.max(theta, 0) + Math.log(1 + e) - s * theta;
         coef[a * n + j] = (float) ((theta >= 0 ? 1 / (1 + e) : e / (1 + e)) - s);
       }
-    }
+      return sum;
+    });
     double pairs = (double) rows * n;
     java.util.Arrays.fill(grad, 0, rows * bits, 0f);
     // dθ/du_a = U_j / 2

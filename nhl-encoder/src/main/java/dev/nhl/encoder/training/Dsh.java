@@ -20,20 +20,21 @@ final class Dsh extends MemoryBank {
     // pair coefficient c: the pair's loss is c |u_a - U_j|^2 / 2 (plus a constant)
     int n = pairCount();
     float[] coef = new float[rows * n];
-    double loss = 0;
-    for (int a = 0; a < rows; a++) {
+    double loss = sumOverRows(rows, a -> {
+      double sum = 0;
       double ua = squaredNorm(u, a * bits, bits);
       for (int j = 0; j < n; j++) {
         double dist = Math.max(0, ua + pairNorm2(j) - 2 * dots[a * n + j]);
         if (relevant(items[a], j)) {
-          loss += dist / 2;
+          sum += dist / 2;
           coef[a * n + j] = 1f;
         } else if (dist < margin) {
-          loss += (margin - dist) / 2;
+          sum += (margin - dist) / 2;
           coef[a * n + j] = -1f;
         }
       }
-    }
+      return sum;
+    });
     double pairs = (double) rows * n;
     pairGradient(u, rows, coef, (float) (1 / pairs), grad);
     double values = (double) rows * bits;

@@ -141,6 +141,21 @@ abstract class MemoryBank implements LengthObjective {
     }
   }
 
+  /**
+   * The sum over a batch's rows of {@code row.applyAsDouble(a)}, rows run across the common pool
+   * (each row writes only its own coefficients); summed in row order, so the total does not
+   * depend on the threads.
+   */
+  static double sumOverRows(int rows, java.util.function.IntToDoubleFunction row) {
+    double[] parts = new double[rows];
+    java.util.stream.IntStream.range(0, rows).parallel().forEach(a -> parts[a] = row.applyAsDouble(a));
+    double s = 0;
+    for (double p : parts) {
+      s += p;
+    }
+    return s;
+  }
+
   static double squaredNorm(float[] x, int from, int len) {
     double s = 0;
     for (int i = from; i < from + len; i++) {

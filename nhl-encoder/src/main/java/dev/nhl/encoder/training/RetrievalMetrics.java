@@ -34,7 +34,7 @@ public final class RetrievalMetrics {
   private final int maxBits;
   private final Labels queryLabels;
   private final Labels databaseLabels;
-  // database items in the order that breaks ties: first come first
+  // the original index of each database item as stored; stored order breaks ties, first come first
   private final int[] tieOrder;
 
   private RetrievalMetrics(long[] queries, Labels queryLabels, long[] database, Labels databaseLabels, int words,
@@ -53,11 +53,18 @@ public final class RetrievalMetrics {
    * from {@code seed} instead of by index.
    */
   public RetrievalMetrics withTiesShuffled(long seed) {
-    return new RetrievalMetrics(queries, queryLabels, database, databaseLabels, words, maxBits,
-        NhlTrainer.shuffled(databaseSize(), new java.util.Random(seed)));
+    // the database is stored in tie order, so that ranking reads it front to back
+    int[] order = NhlTrainer.shuffled(databaseSize(), new java.util.Random(seed));
+    int[] composed = new int[order.length];
+    long[] codes = new long[database.length];
+    for (int t = 0; t < order.length; t++) {
+      composed[t] = tieOrder[order[t]];
+      System.arraycopy(database, order[t] * words, codes, t * words, words);
+    }
+    return new RetrievalMetrics(queries, queryLabels, codes, databaseLabels.subset(order), words, maxBits, composed);
   }
 
-  /** Each database item's place in the order that breaks ties. */
+  /** Each original database item's place in the order that breaks ties. */
   int[] tieRanks() {
     int[] rank = new int[tieOrder.length];
     for (int i = 0; i < tieOrder.length; i++) {
@@ -117,20 +124,24 @@ public final class RetrievalMetrics {
   }
 
   private void distances(int q, int bits, int[] out) {
-    int full = bits >>> 6;
-    long lastMask = (bits & 63) == 0 ? 0 : -1L << (64 - (bits & 63));
-    int qo = q * words;
     for (int j = 0; j < out.length; j++) {
-      int o = j * words;
-      int d = 0;
-      for (int w = 0; w < full; w++) {
-        d += Long.bitCount(queries[qo + w] ^ database[o + w]);
-      }
-      if (lastMask != 0) {
-        d += Long.bitCount((queries[qo + full] ^ database[o + full]) & lastMask);
-      }
-      out[j] = d;
+      out[j] = distance(q, j, bits);
     }
+  }
+
+  /** Hamming distance of query {@code q} and database item {@code j} over the first {@code bits}. */
+  private int distance(int q, int j, int bits) {
+    int full = bits >>> 6;
+    int qo = q * words;
+    int o = j * words;
+    int d = 0;
+    for (int w = 0; w < full; w++) {
+      d += Long.bitCount(queries[qo + w] ^ database[o + w]);
+    }
+    if ((bits & 63) != 0) {
+      d += Long.bitCount((queries[qo + full] ^ database[o + full]) & (-1L << (64 - (bits & 63))));
+    }
+    return d;
   }
 
   /**
@@ -142,45 +153,88 @@ public final class RetrievalMetrics {
    *     {@code topK < 1}
    */
   public double meanAveragePrecision(int bits, int topK) {
-    checkBits(bits);
-    if (topK < 1) {
-      throw new IllegalArgumentException("top K must be at least 1, got " + topK);
-    }
-    int k = Math.min(topK, databaseSize());
-    return perQuery(bits, (q, d, scratch) -> averagePrecision(q, d, k, bits, scratch));
+    return meanAveragePrecision(bits, new int[] {topK})[0];
   }
 
-  private double averagePrecision(int q, int[] d, int k, int bits, int[] start) {
-    // ranks by counting sort: rank = items at smaller distances + items before it at its distance
-    Arrays.fill(start, 0);
-    for (int x : d) {
-      start[x + 1]++;
+  /**
+   * mAP@K at a code length for several K, from one ranking of the database per query.
+   *
+   * @param bits code length, a prefix of the codes
+   * @param topKs the K values; one at least the database size gives mAP@All
+   * @return mAP@K for each of {@code topKs}, in that order
+   * @throws IllegalArgumentException if {@code bits} is not in {@code [1, code length]}, {@code
+   *     topKs} is empty or a K is below 1
+   */
+  public double[] meanAveragePrecision(int bits, int[] topKs) {
+    checkBits(bits);
+    if (topKs.length == 0) {
+      throw new IllegalArgumentException("need at least one K");
     }
+    int[] ks = new int[topKs.length];
+    int deepest = 0;
+    for (int i = 0; i < ks.length; i++) {
+      if (topKs[i] < 1) {
+        throw new IllegalArgumentException("top K must be at least 1, got " + topKs[i]);
+      }
+      ks[i] = Math.min(topKs[i], databaseSize());
+      deepest = Math.max(deepest, ks[i]);
+    }
+    int kMax = deepest;
+    int chunks = Math.min(queryCount(), 4 * Runtime.getRuntime().availableProcessors());
+    double[][] sums = new double[chunks][ks.length];
+    IntStream.range(0, chunks).parallel().forEach(c -> {
+      int[] d = new int[databaseSize()];
+      int[] start = new int[bits + 2];
+      boolean[] relevantAt = new boolean[kMax];
+      for (int q = (int) ((long) queryCount() * c / chunks); q < (long) queryCount() * (c + 1) / chunks; q++) {
+        averagePrecisions(q, d, ks, kMax, bits, start, relevantAt, sums[c]);
+      }
+    });
+    double[] out = new double[ks.length];
+    for (double[] s : sums) {
+      for (int i = 0; i < out.length; i++) {
+        out[i] += s[i];
+      }
+    }
+    for (int i = 0; i < out.length; i++) {
+      out[i] /= queryCount();
+    }
+    return out;
+  }
+
+  /** Adds query {@code q}'s AP@K for each of {@code ks} to {@code sums}; {@code tagged} is scratch. */
+  private void averagePrecisions(int q, int[] tagged, int[] ks, int kMax, int bits, int[] start,
+      boolean[] relevantAt, double[] sums) {
+    // one pass: each item's distance and relevance (distance << 1 | relevant), and the count at
+    // each distance; the database is stored in tie order, so every pass reads it front to back
+    Arrays.fill(start, 0);
+    for (int j = 0; j < tagged.length; j++) {
+      int d = distance(q, j, bits);
+      start[d + 1]++;
+      tagged[j] = d << 1 | (queryLabels.relevant(q, databaseLabels, j) ? 1 : 0);
+    }
+    // ranks by counting sort: rank = items at smaller distances + items before it at its distance
     for (int i = 1; i <= bits + 1; i++) {
       start[i] += start[i - 1];
     }
-    boolean[] relevantAt = new boolean[k];
-    int relevant = 0;
-    for (int t = 0; t < d.length; t++) {
-      int j = tieOrder[t];
-      int rank = start[d[j]]++;
-      if (rank < k && queryLabels.relevant(q, databaseLabels, j)) {
+    Arrays.fill(relevantAt, false);
+    for (int t : tagged) {
+      int rank = start[t >>> 1]++;
+      if ((t & 1) != 0 && rank < kMax) {
         relevantAt[rank] = true;
-        relevant++;
       }
     }
-    if (relevant == 0) {
-      return 0;
-    }
-    double sum = 0;
-    int seen = 0;
-    for (int r = 0; r < k; r++) {
-      if (relevantAt[r]) {
-        seen++;
-        sum += seen / (double) (r + 1);
+    for (int i = 0; i < ks.length; i++) {
+      double sum = 0;
+      int seen = 0;
+      for (int r = 0; r < ks[i]; r++) {
+        if (relevantAt[r]) {
+          seen++;
+          sum += seen / (double) (r + 1);
+        }
       }
+      sums[i] += seen == 0 ? 0 : sum / seen;
     }
-    return sum / relevant;
   }
 
   /**

@@ -113,7 +113,7 @@ public final class Trunk {
   Pass forward(float[] maps, int rows, float[] weights, float[] biases) {
     int places = rows * positions;
     float[] x = new float[places * in];
-    for (int r = 0; r < rows; r++) {
+    eachImage(rows, r -> {
       int base = r * in * positions;
       for (int c = 0; c < in; c++) {
         int from = base + c * positions;
@@ -121,12 +121,12 @@ public final class Trunk {
           x[(r * positions + p) * in + c] = maps[from + p];
         }
       }
-    }
+    });
     float[] y = new float[places * out];
     Linalg.gemmNT(x, places, in, weights, out, y, false);
     float[] pooled = new float[rows * out];
     float inv = 1f / positions;
-    for (int r = 0; r < rows; r++) {
+    eachImage(rows, r -> {
       for (int p = 0; p < positions; p++) {
         int o = (r * positions + p) * out;
         for (int j = 0; j < out; j++) {
@@ -135,7 +135,7 @@ public final class Trunk {
           pooled[r * out + j] += v * inv;
         }
       }
-    }
+    });
     return new Pass(rows, x, y, pooled);
   }
 
@@ -148,20 +148,29 @@ public final class Trunk {
     int places = pass.rows() * positions;
     float[] dy = new float[places * out];
     float inv = 1f / positions;
-    for (int r = 0; r < pass.rows(); r++) {
+    eachImage(pass.rows(), r -> {
       for (int p = 0; p < positions; p++) {
         int o = (r * positions + p) * out;
         for (int j = 0; j < out; j++) {
           float v = pass.y()[o + j];
           if (v > low && v < high) {
-            float g = dPooled[r * out + j] * inv;
-            dy[o + j] = g;
-            gb[j] += g;
+            dy[o + j] = dPooled[r * out + j] * inv;
           }
         }
       }
+    });
+    // the bias gradient in a fixed order: the same sums whichever thread ran which image
+    for (int i = 0; i < places; i++) {
+      for (int j = 0; j < out; j++) {
+        gb[j] += dy[i * out + j];
+      }
     }
     Linalg.gemmTN(dy, places, out, pass.x(), in, gw);
+  }
+
+  /** Runs {@code task} for every image of a batch, images split across the common pool. */
+  private static void eachImage(int rows, java.util.function.IntConsumer task) {
+    java.util.stream.IntStream.range(0, rows).parallel().forEach(task);
   }
 
   float[] w() {

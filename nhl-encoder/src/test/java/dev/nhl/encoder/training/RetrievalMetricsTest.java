@@ -68,7 +68,8 @@ class RetrievalMetricsTest {
     Labels ql = GradientCheckTest.randomLabels(r, nq, 6, true);
     Labels dl = GradientCheckTest.randomLabels(r, nd, 6, true);
     RetrievalMetrics byIndex = RetrievalMetrics.of(q, ql, d, dl);
-    for (RetrievalMetrics m : new RetrievalMetrics[] {byIndex, byIndex.withTiesShuffled(r.nextLong())}) {
+    RetrievalMetrics shuffled = byIndex.withTiesShuffled(r.nextLong());
+    for (RetrievalMetrics m : new RetrievalMetrics[] {byIndex, shuffled, shuffled.withTiesShuffled(r.nextLong())}) {
       int[] tieRank = m.tieRanks();
       for (int bits : new int[] {5, 8, 17, 24}) {
         for (int k : new int[] {1, 10, 100, 400, 5000}) {
@@ -92,6 +93,11 @@ class RetrievalMetricsTest {
             sum += rel == 0 ? 0 : ap / rel;
           }
           assertEquals(sum / nq, m.meanAveragePrecision(bits, k), 1e-9, "bits " + bits + " k " + k);
+        }
+        int[] ks = {5000, 1, 100, 10, 400};
+        double[] atOnce = m.meanAveragePrecision(bits, ks);
+        for (int i = 0; i < ks.length; i++) {
+          assertEquals(m.meanAveragePrecision(bits, ks[i]), atOnce[i], 1e-12, "several K at once, bits " + bits);
         }
       }
     }
@@ -135,5 +141,7 @@ class RetrievalMetricsTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.meanAveragePrecision(9, 10));
     assertEquals("code length must be in [1, 8], got 9", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> m.meanAveragePrecision(8, 0));
+    assertThrows(IllegalArgumentException.class, () -> m.meanAveragePrecision(8, new int[0]));
+    assertThrows(IllegalArgumentException.class, () -> m.meanAveragePrecision(8, new int[] {10, 0}));
   }
 }
