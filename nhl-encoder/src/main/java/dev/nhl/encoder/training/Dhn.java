@@ -19,18 +19,12 @@ final class Dhn extends MemoryBank {
     int n = pairCount();
     float[] coef = new float[rows * n];
     double loss = sumOverRows(rows, a -> {
-      double sum = 0;
+      float[] similar = new float[n];
       for (int j = 0; j < n; j++) {
-        double theta = 0.5 * dots[a * n + j];
-        double s = relevant(items[a], j) ? 1 : 0;
-        // softplus(θ) = log(1 + e^-|θ|) + max(θ, 0) and sigmoid(θ) from one exponential: the
-        // same values as LengthObjective's, at a third of the exponentials for every pair
-        // (Math.log where log1p would do: e is in (0, 1], and log is an intrinsic)
-        double e = Math.exp(-Math.abs(theta));
-        sum += Math.max(theta, 0) + Math.log(1 + e) - s * theta;
-        coef[a * n + j] = (float) ((theta >= 0 ? 1 / (1 + e) : e / (1 + e)) - s);
+        similar[j] = relevant(items[a], j) ? 1f : 0f;
       }
-      return sum;
+      return Linalg.VECTOR ? VectorOps.dhnRow(dots, a * n, similar, n, coef)
+          : pairRow(dots, a * n, similar, 0, n, coef);
     });
     double pairs = (double) rows * n;
     java.util.Arrays.fill(grad, 0, rows * bits, 0f);
@@ -49,5 +43,23 @@ final class Dhn extends MemoryBank {
       grad[i] += (float) (ALPHA * Math.tanh(d) * Math.signum(x) / values);
     }
     return loss / pairs + ALPHA * quant / values;
+  }
+
+  /**
+   * Pairs {@code [from, n)} of one batch row: returns the sum of their
+   * likelihood terms {@code softplus(θ) - sθ} ({@code θ} half of {@code dots[off + j]}, {@code s}
+   * is {@code similar[j]}, 0 or 1), and writes {@code sigmoid(θ) - s} to {@code coef[off + j]}.
+   */
+  static double pairRow(float[] dots, int off, float[] similar, int from, int n, float[] coef) {
+    double sum = 0;
+    for (int j = from; j < n; j++) {
+      double theta = 0.5 * dots[off + j];
+      double s = similar[j];
+      // softplus(θ) = log(1 + e^-|θ|) + max(θ, 0) and sigmoid(θ) from one exponential
+      double e = Math.exp(-Math.abs(theta));
+      sum += Math.max(theta, 0) + Math.log1p(e) - s * theta;
+      coef[off + j] = (float) ((theta >= 0 ? 1 / (1 + e) : e / (1 + e)) - s);
+    }
+    return sum;
   }
 }

@@ -1,11 +1,14 @@
 package dev.nhl.encoder.training;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API form of {@link Linalg}'s product; loaded only when the module is readable.
+ * The Vector API forms of {@link Linalg}'s product and of {@link Dhn}'s pair terms; loaded only
+ * when the module is readable.
  *
  * <p>A register-blocked kernel: a tile of 4 rows x 3 vectors of {@code C} stays in registers while
  * the inner dimension runs, so each step loads 3 vectors of {@code B} and 4 scalars of {@code A}
@@ -209,5 +212,35 @@ final class VectorOps {
       x0 = FloatVector.broadcast(S, a[ar + p * ps]).fma(FloatVector.fromArray(S, b, p * n + j, m), x0);
     }
     x0.intoArray(c, c0, m);
+  }
+
+  private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+  private static final DoubleVector ONE = DoubleVector.broadcast(D, 1);
+  /** As many floats as {@link #D} has doubles, for the conversions between them. */
+  private static final VectorSpecies<Float> F = VectorSpecies.of(float.class,
+      jdk.incubator.vector.VectorShape.forBitSize(D.vectorBitSize() / 2));
+
+  /**
+   * {@link Dhn#pairRow}'s contract with the exponential and logarithm of whole vectors, in double
+   * precision as the scalar form.
+   */
+  static double dhnRow(float[] dots, int off, float[] similar, int n, float[] coef) {
+    int step = D.length();
+    int bound = n - n % step;
+    DoubleVector sum = DoubleVector.zero(D);
+    int j = 0;
+    for (; j < bound; j += step) {
+      DoubleVector theta = ((DoubleVector) FloatVector.fromArray(F, dots, off + j)
+          .convertShape(VectorOperators.F2D, D, 0)).mul(0.5);
+      DoubleVector s = (DoubleVector) FloatVector.fromArray(F, similar, j).convertShape(VectorOperators.F2D, D, 0);
+      DoubleVector e = theta.abs().neg().lanewise(VectorOperators.EXP);
+      DoubleVector onePlus = e.add(1);
+      sum = sum.add(theta.max(0).add(e.lanewise(VectorOperators.LOG1P)).sub(s.mul(theta)));
+      // sigmoid(θ): 1 / (1 + e) for θ >= 0, e / (1 + e) below
+      DoubleVector sigmoid = e.div(onePlus).blend(ONE.div(onePlus), theta.compare(VectorOperators.GE, 0));
+      ((FloatVector) sigmoid.sub(s).convertShape(VectorOperators.D2F, F, 0)).intoArray(coef, off + j);
+    }
+    double total = sum.reduceLanes(VectorOperators.ADD);
+    return total + Dhn.pairRow(dots, off, similar, j, n, coef);
   }
 }

@@ -94,4 +94,26 @@ class LinalgTest {
       }
     }
   }
+
+  @Test
+  void dhnPairTermsInVectorsMatchTheScalarForm(Random r) {
+    for (int n : new int[] {1, 7, 8, 9, 15, 16, 17, 100}) {
+      int off = 3;
+      float[] dots = new float[off + n];
+      float[] similar = new float[n];
+      for (int j = 0; j < n; j++) {
+        // both signs, near 0 and far out where the exponential underflows
+        dots[off + j] = (float) (r.nextGaussian() * (j % 3 == 0 ? 80 : 3));
+        similar[j] = r.nextBoolean() ? 1f : 0f;
+      }
+      float[] scalar = new float[off + n];
+      float[] vector = new float[off + n];
+      double s = Dhn.pairRow(dots, off, similar, 0, n, scalar);
+      double v = VectorOps.dhnRow(dots, off, similar, n, vector);
+      assertEquals(s, v, 1e-12 * Math.max(1, Math.abs(s)), "sum of " + n + " pair terms");
+      for (int j = 0; j < off + n; j++) {
+        assertEquals(scalar[j], vector[j], 1e-7f, "coefficient " + j + " of " + n);
+      }
+    }
+  }
 }
