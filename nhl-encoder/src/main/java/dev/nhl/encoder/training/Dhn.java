@@ -46,9 +46,9 @@ final class Dhn extends MemoryBank {
   }
 
   /**
-   * Pairs {@code [from, n)} of one batch row: returns the sum of their
-   * likelihood terms {@code softplus(θ) - sθ} ({@code θ} half of {@code dots[off + j]}, {@code s}
-   * is {@code similar[j]}, 0 or 1), and writes {@code sigmoid(θ) - s} to {@code coef[off + j]}.
+   * Pairs {@code [from, n)} of one batch row: returns the sum of their likelihood terms {@code
+   * softplus(θ) - sθ} ({@code θ} half of {@code dots[off + j]}, {@code s} is {@code similar[j]},
+   * 0 or 1) and writes {@code sigmoid(θ) - s} to {@code coef[off + j]}.
    */
   static double pairRow(float[] dots, int off, float[] similar, int from, int n, float[] coef) {
     double sum = 0;

@@ -14,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * the inner dimension runs, so each step loads 3 vectors of {@code B} and 4 scalars of {@code A}
  * for 12 fused multiply-adds, where a row-at-a-time update would load and store {@code C} for
  * every one (12 independent sums also cover the multiply-add's latency). Narrower tiles take the
- * columns left over. The inner dimension is cut in blocks so that the strip of {@code B} a column block
- * reads stays in the first-level cache across the rows.
+ * columns left over. The inner dimension is cut in blocks so that the strip of {@code B} a column
+ * block reads stays in the first-level cache across the rows.
  */
 final class VectorOps {
 
