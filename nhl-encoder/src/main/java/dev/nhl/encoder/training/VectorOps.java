@@ -35,33 +35,35 @@ final class VectorOps {
       int p1 = Math.min(inner, p0 + KC);
       int j = 0;
       for (; j + 3 * L <= n; j += 3 * L) {
-        int r = from;
-        for (; r + 4 <= to; r += 4) {
-          tile4x3(a, rs, ps, r, p0, p1, b, n, j, c);
-        }
-        for (; r < to; r++) {
-          tile1x2(a, rs, ps, r, p0, p1, b, n, j, c);
-          tile1x1(a, rs, ps, r, p0, p1, b, n, j + 2 * L, c, S.maskAll(true));
-        }
+        columns(3, a, rs, ps, from, to, p0, p1, b, n, j, c);
       }
       for (; j + 2 * L <= n; j += 2 * L) {
-        int r = from;
-        for (; r + 4 <= to; r += 4) {
-          tile4x2(a, rs, ps, r, p0, p1, b, n, j, c);
-        }
-        for (; r < to; r++) {
-          tile1x2(a, rs, ps, r, p0, p1, b, n, j, c);
-        }
+        columns(2, a, rs, ps, from, to, p0, p1, b, n, j, c);
       }
       for (; j < n; j += L) {
-        VectorMask<Float> m = S.indexInRange(j, n);
-        int r = from;
-        for (; r + 4 <= to; r += 4) {
-          tile4x1(a, rs, ps, r, p0, p1, b, n, j, c, m);
-        }
-        for (; r < to; r++) {
-          tile1x1(a, rs, ps, r, p0, p1, b, n, j, c, m);
-        }
+        columns(1, a, rs, ps, from, to, p0, p1, b, n, j, c);
+      }
+    }
+  }
+
+  /** One column block of {@code width} vectors (1: the last, maybe partial), every row of the range. */
+  private static void columns(int width, float[] a, int rs, int ps, int from, int to, int p0, int p1, float[] b,
+      int n, int j, float[] c) {
+    VectorMask<Float> m = S.indexInRange(j, n);
+    int r = from;
+    for (; r + 4 <= to; r += 4) {
+      switch (width) {
+        case 3 -> tile4x3(a, rs, ps, r, p0, p1, b, n, j, c);
+        case 2 -> tile4x2(a, rs, ps, r, p0, p1, b, n, j, c);
+        default -> tile4x1(a, rs, ps, r, p0, p1, b, n, j, c, m);
+      }
+    }
+    for (; r < to; r++) {
+      if (width > 1) {
+        tile1x2(a, rs, ps, r, p0, p1, b, n, j, c);
+      }
+      if (width != 2) {
+        tile1x1(a, rs, ps, r, p0, p1, b, n, width == 3 ? j + 2 * L : j, c, m);
       }
     }
   }
