@@ -101,17 +101,24 @@ public final class PerceptualHash {
     for (int i = 0; i < grid.length; i++) {
       grid[i] /= count[i];
     }
+    // the rows' transforms at each frequency in use, shared by the coefficients of that frequency
+    double[][] rows = new double[COS.length][SIZE];
+    for (int v = 0; v < COS.length; v++) {
+      for (int y = 0; y < SIZE; y++) {
+        double r = 0;
+        for (int x = 0; x < SIZE; x++) {
+          r += grid[y * SIZE + x] * COS[v][x];
+        }
+        rows[v][y] = r;
+      }
+    }
     double[] coef = new double[BITS];
     for (int i = 0; i < BITS; i++) {
       int u = ORDER[i][0];
       int v = ORDER[i][1];
       double s = 0;
       for (int y = 0; y < SIZE; y++) {
-        double r = 0;
-        for (int x = 0; x < SIZE; x++) {
-          r += grid[y * SIZE + x] * COS[v][x];
-        }
-        s += r * COS[u][y];
+        s += rows[v][y] * COS[u][y];
       }
       coef[i] = s;
     }

@@ -1,5 +1,6 @@
 package dev.nhl.encoder.image;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -64,6 +65,18 @@ public record Preprocessing(int resizeShortSide, int cropSize, float[] mean, flo
    * @param offset where this image's planes start in {@code out}
    */
   public void tensor(int[] rgb, int width, int height, int channels, float[] out, int offset) {
+    tensor(rgb, width, height, channels, FloatBuffer.wrap(out), offset);
+  }
+
+  /**
+   * As {@link #tensor(int[], int, int, int, float[], int)}, into a buffer (such as the direct buffer
+   * of an ONNX Runtime tensor, which it reads in place) at index {@code offset}, below the buffer's
+   * limit; its position is left alone.
+   */
+  public void tensor(int[] rgb, int width, int height, int channels, FloatBuffer out, int offset) {
+    if (channels != 1 && channels != 3) {
+      throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
+    }
     int sw;
     int sh;
     if (width <= height) {
@@ -98,9 +111,11 @@ public record Preprocessing(int resizeShortSide, int cropSize, float[] mean, flo
       }
       planes[c] = resize.apply(src);
     }
+    float[] luma = new float[plane];
     for (int i = 0; i < plane; i++) {
       float y = 0.299f * planes[0][i] + 0.587f * planes[1][i] + 0.114f * planes[2][i];
-      out[offset + i] = (y / 255f - mean[0]) / std[0];
+      luma[i] = (y / 255f - mean[0]) / std[0];
     }
+    out.put(offset, luma);
   }
 }

@@ -1,5 +1,7 @@
 package dev.nhl.encoder.image;
 
+import java.nio.FloatBuffer;
+
 /**
  * Separable resampling with a triangle (bilinear) filter widened by the scale factor when
  * shrinking, so that every source pixel contributes (the antialiased bilinear of PIL).
@@ -69,61 +71,87 @@ final class Resampler {
      * The resized window of the three channels of packed 0xRRGGBB pixels ({@code sw} a row),
      * written channels first into {@code out} at {@code offset} as {@code v * scale[c] + shift[c]}:
      * the same values as {@link #apply} on each channel's plane followed by that affine map, in one
-     * pass over the pixels instead of three.
+     * pass over the pixels instead of three. With {@code jdk.incubator.vector} readable both passes
+     * run in {@link ResampleVectors} (the same values up to float rounding).
      */
-    void applyRgb(int[] rgb, float[] out, int offset, float[] scale, float[] shift) {
+    void applyRgb(int[] rgb, FloatBuffer out, int offset, float[] scale, float[] shift) {
+      applyRgb(rgb, out, offset, scale, shift, ResampleVectors.AVAILABLE);
+    }
+
+    /** As {@link #applyRgb(int[], FloatBuffer, int, float[], float[])}, on the path asked for. */
+    void applyRgb(int[] rgb, FloatBuffer out, int offset, float[] scale, float[] shift, boolean vector) {
       int rows = rowTo - rowFrom;
-      float[] tr = new float[rows * cw];
-      float[] tg = new float[rows * cw];
-      float[] tb = new float[rows * cw];
-      for (int y = rowFrom; y < rowTo; y++) {
-        int row = y * sw;
-        int dst = (y - rowFrom) * cw;
-        for (int x = 0; x < cw; x++) {
-          float r = 0;
-          float g = 0;
-          float b = 0;
-          int k = x * wx.taps;
-          int from = row + wx.first[x];
-          for (int t = 0, n = wx.count[x]; t < n; t++) {
-            float w = wx.w[k + t];
-            int v = rgb[from + t];
-            r += w * ((v >>> 16) & 0xFF);
-            g += w * ((v >>> 8) & 0xFF);
-            b += w * (v & 0xFF);
+      // the horizontal pass's three channel planes, one after the other
+      float[] t = new float[3 * rows * cw];
+      if (vector) {
+        ResampleVectors.horizontalRgb(this, rgb, t);
+      } else {
+        for (int y = rowFrom; y < rowTo; y++) {
+          for (int x = 0; x < cw; x++) {
+            horizontalRgb(rgb, y, x, t);
           }
-          tr[dst + x] = r;
-          tg[dst + x] = g;
-          tb[dst + x] = b;
         }
       }
       int plane = ch * cw;
-      float[] acc = new float[cw];
-      float[][] tmp = {tr, tg, tb};
+      float[] line = new float[cw];
       for (int c = 0; c < 3; c++) {
-        float[] t = tmp[c];
-        float a = scale[c];
-        float d = shift[c];
+        int from = c * rows * cw;
         for (int y = 0; y < ch; y++) {
-          java.util.Arrays.fill(acc, 0f);
-          int k = y * wy.taps;
-          for (int i = 0; i < wy.count[y]; i++) {
-            float w = wy.w[k + i];
-            int row = (wy.first[y] + i - rowFrom) * cw;
-            for (int x = 0; x < cw; x++) {
-              acc[x] += w * t[row + x];
-            }
+          if (vector) {
+            ResampleVectors.vertical(this, t, from, y, scale[c], shift[c], line);
+          } else {
+            vertical(t, from, y, 0, scale[c], shift[c], line);
           }
-          int o = offset + c * plane + y * cw;
-          for (int x = 0; x < cw; x++) {
-            out[o + x] = acc[x] * a + d;
-          }
+          out.put(offset + c * plane + y * cw, line, 0, cw);
         }
+      }
+    }
+
+    /**
+     * Output column {@code x} of source row {@code y} for the three channels, into the planes of
+     * {@code t} (see {@link #applyRgb}).
+     */
+    void horizontalRgb(int[] rgb, int y, int x, float[] t) {
+      float r = 0;
+      float g = 0;
+      float b = 0;
+      int k = x * wx.taps;
+      int from = y * sw + wx.first[x];
+      for (int i = 0, n = wx.count[x]; i < n; i++) {
+        float w = wx.w[k + i];
+        int v = rgb[from + i];
+        r += w * ((v >>> 16) & 0xFF);
+        g += w * ((v >>> 8) & 0xFF);
+        b += w * (v & 0xFF);
+      }
+      int rows = rowTo - rowFrom;
+      int at = (y - rowFrom) * cw + x;
+      t[at] = r;
+      t[rows * cw + at] = g;
+      t[2 * rows * cw + at] = b;
+    }
+
+    /**
+     * Output row {@code y} of the plane at {@code from} in {@code t}, columns {@code [x0, cw)},
+     * mapped by {@code v * a + d} into {@code line}.
+     */
+    void vertical(float[] t, int from, int y, int x0, float a, float d, float[] line) {
+      int k = y * wy.taps;
+      for (int x = x0; x < cw; x++) {
+        float s = 0;
+        for (int i = 0, n = wy.count[y]; i < n; i++) {
+          s += wy.w[k + i] * t[from + (wy.first[y] + i - rowFrom) * cw + x];
+        }
+        line[x] = s * a + d;
       }
     }
   }
 
-  private record Weights(int taps, int[] first, int[] count, float[] w) {}
+  /**
+   * One axis's weights: output {@code i} reads {@code count[i]} inputs from {@code first[i]} with
+   * weights {@code w[i * taps ...]}.
+   */
+  record Weights(int taps, int[] first, int[] count, float[] w) {}
 
   private static Weights weights(int in, int out, int from, int len) {
     double scale = (double) in / out;

@@ -205,4 +205,59 @@ class PreprocessingTest {
       }
     }
   }
+
+  /**
+   * The Vector API passes equal the scalar loops on output widths around the vector length (whole
+   * vectors, tails, fewer columns than a vector), enlarging and shrinking (more taps than columns'
+   * weights), and crops off centre.
+   */
+  @Test
+  void vectorPassesEqualScalarLoops(Random r) {
+    org.junit.jupiter.api.Assumptions.assumeTrue(ResampleVectors.AVAILABLE, "jdk.incubator.vector is not readable");
+    int[][] cases = {
+      // source w, h, resized w, h, crop left, top, width, height
+      {300, 200, 384, 256, 80, 16, 224, 224}, {37, 23, 11, 7, 0, 0, 11, 7}, {9, 5, 9, 5, 2, 1, 3, 2},
+      {1024, 683, 336, 224, 56, 0, 224, 224}, {50, 40, 17, 16, 0, 0, 17, 16}, {64, 64, 33, 31, 1, 2, 31, 29},
+      {5, 300, 16, 960, 0, 100, 16, 15}, {640, 480, 48, 36, 8, 0, 32, 36}, {2, 2, 100, 100, 0, 0, 100, 100},
+    };
+    float[] scale = {1 / 58.4f, 1 / 57.1f, 1 / 57.4f};
+    float[] shift = {-2.1f, -2.0f, -1.8f};
+    for (int[] c : cases) {
+      int[] rgb = new int[c[0] * c[1]];
+      for (int i = 0; i < rgb.length; i++) {
+        rgb[i] = r.nextInt(1 << 24);
+      }
+      Resampler.Plan plan = Resampler.plan(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+      int n = 3 * c[6] * c[7];
+      float[] scalar = new float[n + 3];
+      float[] vector = new float[n + 3];
+      plan.applyRgb(rgb, java.nio.FloatBuffer.wrap(scalar), 3, scale, shift, false);
+      plan.applyRgb(rgb, java.nio.FloatBuffer.wrap(vector), 3, scale, shift, true);
+      assertArrayEquals(scalar, vector, 1e-4f, java.util.Arrays.toString(c));
+    }
+  }
+
+  /** The tensor written into a direct buffer is the one written into an array; the position stays. */
+  @Test
+  void tensorIntoADirectBuffer(Random r) {
+    Preprocessing p = Preprocessing.imagenet().withCrop(57);
+    int[] rgb = new int[131 * 97];
+    for (int i = 0; i < rgb.length; i++) {
+      rgb[i] = r.nextInt(1 << 24);
+    }
+    for (int channels : new int[] {1, 3}) {
+      int n = channels * 57 * 57;
+      float[] array = new float[n + 7];
+      p.tensor(rgb, 131, 97, channels, array, 7);
+      java.nio.FloatBuffer direct = java.nio.ByteBuffer.allocateDirect(4 * (n + 7))
+          .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+      direct.position(2);
+      p.tensor(rgb, 131, 97, channels, direct, 7);
+      assertEquals(2, direct.position());
+      float[] back = new float[n + 7];
+      direct.clear().get(back);
+      assertArrayEquals(array, back, 0f);
+    }
+    assertThrows(IllegalArgumentException.class, () -> p.tensor(rgb, 131, 97, 2, new float[3 * 57 * 57], 0));
+  }
 }
