@@ -136,13 +136,18 @@ final class Resampler {
      * mapped by {@code v * a + d} into {@code line}.
      */
     void vertical(float[] t, int from, int y, int x0, float a, float d, float[] line) {
+      // row by row, so that the inner loop reads contiguous values
+      java.util.Arrays.fill(line, x0, cw, 0f);
       int k = y * wy.taps;
-      for (int x = x0; x < cw; x++) {
-        float s = 0;
-        for (int i = 0, n = wy.count[y]; i < n; i++) {
-          s += wy.w[k + i] * t[from + (wy.first[y] + i - rowFrom) * cw + x];
+      for (int i = 0, n = wy.count[y]; i < n; i++) {
+        float w = wy.w[k + i];
+        int row = from + (wy.first[y] + i - rowFrom) * cw;
+        for (int x = x0; x < cw; x++) {
+          line[x] += w * t[row + x];
         }
-        line[x] = s * a + d;
+      }
+      for (int x = x0; x < cw; x++) {
+        line[x] = line[x] * a + d;
       }
     }
   }
