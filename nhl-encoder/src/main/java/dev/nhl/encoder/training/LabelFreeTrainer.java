@@ -1,0 +1,451 @@
+package dev.nhl.encoder.training;
+
+import dev.nhl.index.CodeSpec;
+import java.util.Locale;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
+import org.ejml.interfaces.decomposition.QRDecomposition;
+import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
+import org.ejml.interfaces.linsol.LinearSolverDense;
+
+/**
+ * Trains a nested head without labels, from the features' own neighbourhoods: for a photo
+ * collection that is not sorted into classes. Every item takes part; no class is assumed.
+ *
+ * <ol>
+ *   <li>The features are centred and scaled to unit length, so that inner products are cosine
+ *       similarities.
+ *   <li>{@link Target#GRAPH} (the default): each item's {@code neighbours} nearest items by cosine
+ *       (on the leading {@code graphDims} principal components; near-duplicates passed over) form
+ *       a graph, and its spectral embedding (the leading eigenvectors of the normalised
+ *       adjacency) places items that the graph joins, directly or through others, close together:
+ *       photos of one kind of thing, which the features alone scatter, gather. A ridge regression
+ *       from the features to that embedding makes it a linear function of any photo's features.
+ *       {@link Target#FEATURES} skips the graph and encodes the features themselves (then the
+ *       method is a nested iterative quantisation).
+ *   <li>Nested codes: the embedding's principal components, and for every length {@code b} of
+ *       the spec after a shorter {@code a}, bits {@code a..b} are iterative quantisation (Gong and
+ *       Lazebnik, ITQ) of a random {@code (b - a)}-dimensional projection of the top {@code b}
+ *       components. The shortest code thus rests on the strongest directions, and each longer
+ *       code adds bits that refine them. All lengths come from one linear layer: the code of
+ *       length {@code K} is the first {@code K} bits of the longest.
+ * </ol>
+ *
+ * <p>The result is an ordinary {@link NhlHead} (no hidden layer, zero biases, so scaling a
+ * feature vector never changes its code): it exports and composes with a backbone as any other.
+ * Deterministic for given features, spec and options. Memory is a few copies of the features plus
+ * {@code n x neighbours} for the graph and a few {@code n x maxBits} blocks, never {@code n x n}.
+ *
+ * <pre>{@code
+ * NhlHead head = new LabelFreeTrainer(LabelFreeTrainer.Options.DEFAULTS)
+ *     .train(features, 1280, CodeSpec.of(8, 16, 32, 64, 128), System.out::println);
+ * }</pre>
+ */
+public final class LabelFreeTrainer {
+
+  /** What the codes are made to preserve. */
+  public enum Target {
+    /** Neighbourhoods of the features' k-nearest-neighbour graph, through its spectral embedding. */
+    GRAPH,
+    /** The features' own cosine geometry (nested iterative quantisation of their principal components). */
+    FEATURES
+  }
+
+  /**
+   * Settings of label-free training; {@link #DEFAULTS} were chosen on a validation split carved
+   * from Caltech-101's database (bench {@code LabelFreeExperiment --validate}).
+   *
+   * @param target what the codes preserve
+   * @param neighbours neighbours of each item in the graph
+   * @param ridge the regression's penalty, as a fraction of the mean eigenvalue of the features'
+   *     Gram matrix
+   * @param graphDims principal components of the features on which neighbours are found (all of
+   *     them when the features have fewer)
+   * @param duplicateCosine cosine similarity from which two items count as near-duplicates and do
+   *     not link in the graph (above 1 to link every pair)
+   * @param iterations subspace iterations of the spectral embedding
+   * @param itqIterations iterations of each rotation's quantisation
+   * @param seed seeds every random draw
+   */
+  public record Options(Target target, int neighbours, double ridge, int graphDims, double duplicateCosine,
+      int iterations, int itqIterations, long seed) {
+
+    /** The defaults: the graph of 10 neighbours on 256 components, ridge 0.05, near-duplicates from cosine 0.97. */
+    public static final Options DEFAULTS = new Options(Target.GRAPH, 10, 0.05, 256, 0.97, 30, 50, 42);
+
+    /** Checks every value. */
+    public Options {
+      if (target == null) {
+        throw new IllegalArgumentException("target must be GRAPH or FEATURES, got null");
+      }
+      if (neighbours < 1) {
+        throw new IllegalArgumentException("neighbours must be at least 1, got " + neighbours);
+      }
+      if (!(ridge > 0) || Double.isInfinite(ridge)) {
+        throw new IllegalArgumentException("ridge must be positive and finite, got " + ridge);
+      }
+      if (graphDims < 1) {
+        throw new IllegalArgumentException("graph dimensions must be at least 1, got " + graphDims);
+      }
+      if (!(duplicateCosine > 0)) {
+        throw new IllegalArgumentException("duplicate cosine must be positive, got " + duplicateCosine);
+      }
+      if (iterations < 1 || itqIterations < 0) {
+        throw new IllegalArgumentException("iterations must be at least 1 and ITQ iterations at least 0, got "
+            + iterations + " and " + itqIterations);
+      }
+    }
+
+    /** These options with another target. */
+    public Options withTarget(Target t) {
+      return new Options(t, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, seed);
+    }
+
+    /** These options with another number of neighbours. */
+    public Options withNeighbours(int k) {
+      return new Options(target, k, ridge, graphDims, duplicateCosine, iterations, itqIterations, seed);
+    }
+
+    /** These options with another ridge penalty. */
+    public Options withRidge(double r) {
+      return new Options(target, neighbours, r, graphDims, duplicateCosine, iterations, itqIterations, seed);
+    }
+
+    /** These options with another number of graph dimensions. */
+    public Options withGraphDims(int d) {
+      return new Options(target, neighbours, ridge, d, duplicateCosine, iterations, itqIterations, seed);
+    }
+
+    /** These options with another near-duplicate threshold. */
+    public Options withDuplicateCosine(double c) {
+      return new Options(target, neighbours, ridge, graphDims, c, iterations, itqIterations, seed);
+    }
+
+    /** These options with another seed. */
+    public Options withSeed(long s) {
+      return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, s);
+    }
+  }
+
+  /** Fewest items label-free training takes. */
+  public static final int MIN_ITEMS = 4;
+
+  private final Options options;
+
+  /** A trainer with these options. */
+  public LabelFreeTrainer(Options options) {
+    this.options = options;
+  }
+
+  /**
+   * A rough forecast of {@link #train}'s wall time on this machine's cores, for telling a user
+   * what to expect: a count of the floating-point work of each step at a rate measured on 2
+   * cores, scaled by the cores present.
+   */
+  public static double estimatedSeconds(int items, int dim, CodeSpec spec, Options options) {
+    double n = items;
+    int m = Math.min(spec.maxBits(), Math.max(1, items - 2));
+    int r = Math.min(options.graphDims(), dim);
+    double work = n * dim * dim + (double) dim * dim * dim * 4;
+    if (options.target() == Target.GRAPH) {
+      int p = m + 1 + SpectralEmbedding.EXTRA;
+      work += n * n * r + options.iterations() * n * p * (4.0 * p + 2 * options.neighbours());
+    }
+    work += n * m * m * (1 + options.itqIterations() * 2.0 * spec.stages() / 4);
+    double rate = 6e9 * Runtime.getRuntime().availableProcessors() / 2.0;
+    return work / rate;
+  }
+
+  /**
+   * Trains a head.
+   *
+   * @param features {@code n x dim} row-major, finite
+   * @param dim features per item
+   * @param spec the nested code lengths
+   * @param progress receives one line per step with its time (may be null)
+   * @throws IllegalArgumentException if the shapes disagree, a feature is not finite, or there are
+   *     fewer than {@link #MIN_ITEMS} items
+   */
+  public NhlHead train(float[] features, int dim, CodeSpec spec, Consumer<String> progress) {
+    if (dim < 1 || features.length == 0 || features.length % dim != 0) {
+      throw new IllegalArgumentException("expected rows of " + dim + " features, got " + features.length + " values");
+    }
+    int n = features.length / dim;
+    if (n < MIN_ITEMS) {
+      throw new IllegalArgumentException("label-free training needs at least " + MIN_ITEMS + " items, got " + n);
+    }
+    Consumer<String> say = progress == null ? s -> { } : progress;
+    Step step = new Step(say);
+    float[] mean = new float[dim];
+    float[] x = unitRows(features, n, dim, mean);
+    float[] gram = new float[dim * dim];
+    Linalg.gemmTN(x, n, dim, x, dim, gram);
+    step.done("features centred and scaled, their Gram matrix");
+    Random random = new Random(options.seed());
+
+    float[] target;
+    int m;
+    // maps unit features to the target space: dim x m
+    float[] basis;
+    if (options.target() == Target.GRAPH) {
+      m = Math.min(spec.maxBits(), n - 2);
+      int r = Math.min(options.graphDims(), dim);
+      float[] g = x;
+      if (r < dim) {
+        float[] components = topEigenvectors(gram, dim, r);
+        g = new float[n * r];
+        Linalg.gemmNN(x, n, dim, components, r, g);
+        normaliseRows(g, n, r);
+      }
+      step.done("principal components for the graph (" + r + " of " + dim + ")");
+      NeighbourGraph graph = NeighbourGraph.build(g, n, r, options.neighbours(), (float) options.duplicateCosine());
+      step.done(String.format(Locale.ROOT, "graph of %d nearest neighbours (%,d near-duplicate pairs passed over)",
+          graph.k(), graph.duplicatesSkipped() / 2));
+      float[] y = SpectralEmbedding.embed(graph.adjacency(), m, options.iterations(), random.nextLong());
+      step.done("spectral embedding of " + m + " dimensions");
+      basis = ridge(gram, dim, x, n, y, m, options.ridge());
+      target = new float[n * m];
+      Linalg.gemmNN(x, n, dim, basis, m, target);
+      step.done("ridge regression from the features to the embedding");
+    } else {
+      m = dim;
+      target = x;
+      basis = null;
+    }
+    centreColumns(target, n, m);
+    float[] cov = new float[m * m];
+    Linalg.gemmTN(target, n, m, target, m, cov);
+    float[] components = topEigenvectors(cov, m, m);
+    // columns: per block, the target-space directions of its bits (m x maxBits)
+    int bits = spec.maxBits();
+    float[] directions = new float[m * bits];
+    int prev = 0;
+    for (int s = 0; s < spec.stages(); s++) {
+      int b = spec.length(s);
+      int width = b - prev;
+      int q = Math.min(b, m);
+      float[] proj = projection(components, m, q, width, random);
+      float[] v = new float[n * width];
+      Linalg.gemmNN(target, n, m, proj, width, v);
+      float[] rot = itqRotation(v, n, width, options.itqIterations(), random);
+      float[] block = new float[m * width];
+      Linalg.gemmNN(proj, m, width, rot, width, block);
+      for (int i = 0; i < m; i++) {
+        System.arraycopy(block, i * width, directions, i * bits + prev, width);
+      }
+      prev = b;
+    }
+    step.done("nested iterative quantisation, " + spec + " bits");
+    float[] w = new float[dim * bits];
+    if (basis == null) {
+      w = directions;
+    } else {
+      Linalg.gemmNN(basis, dim, m, directions, bits, w);
+    }
+    float[] wt = new float[bits * dim];
+    for (int i = 0; i < dim; i++) {
+      for (int j = 0; j < bits; j++) {
+        wt[j * dim + i] = w[i * bits + j];
+      }
+    }
+    return new NhlHead(spec, dim, 0, mean, 1f, new float[0], new float[0], wt, new float[bits]);
+  }
+
+  /** Prints each step with its time. */
+  private static final class Step {
+    private final Consumer<String> out;
+    private long t0 = System.nanoTime();
+
+    Step(Consumer<String> out) {
+      this.out = out;
+    }
+
+    void done(String what) {
+      long t = System.nanoTime();
+      out.accept(String.format(Locale.ROOT, "%s: %.1f s", what, (t - t0) / 1e9));
+      t0 = t;
+    }
+  }
+
+  /** Rows centred on their mean (written to {@code mean}) and scaled to unit length. */
+  static float[] unitRows(float[] f, int n, int dim, float[] mean) {
+    double[] sum = new double[dim];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < dim; j++) {
+        float v = f[i * dim + j];
+        if (!Float.isFinite(v)) {
+          throw new IllegalArgumentException("feature " + j + " of item " + i + " is " + v + "; features must be finite");
+        }
+        sum[j] += v;
+      }
+    }
+    for (int j = 0; j < dim; j++) {
+      mean[j] = (float) (sum[j] / n);
+    }
+    float[] x = new float[n * dim];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < dim; j++) {
+        x[i * dim + j] = f[i * dim + j] - mean[j];
+      }
+    }
+    normaliseRows(x, n, dim);
+    return x;
+  }
+
+  static void normaliseRows(float[] x, int n, int dim) {
+    for (int i = 0; i < n; i++) {
+      double s = 0;
+      for (int j = 0; j < dim; j++) {
+        s += (double) x[i * dim + j] * x[i * dim + j];
+      }
+      // an item equal to the mean stays zero: it has no direction
+      float inv = s > 0 ? (float) (1 / Math.sqrt(s)) : 0f;
+      for (int j = 0; j < dim; j++) {
+        x[i * dim + j] *= inv;
+      }
+    }
+  }
+
+  private static void centreColumns(float[] y, int n, int m) {
+    double[] sum = new double[m];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < m; j++) {
+        sum[j] += y[i * m + j];
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < m; j++) {
+        y[i * m + j] -= (float) (sum[j] / n);
+      }
+    }
+  }
+
+  private static DMatrixRMaj symmetric(float[] a, int d) {
+    DMatrixRMaj out = new DMatrixRMaj(d, d);
+    for (int i = 0; i < d; i++) {
+      for (int j = 0; j < d; j++) {
+        out.set(i, j, 0.5 * ((double) a[i * d + j] + a[j * d + i]));
+      }
+    }
+    return out;
+  }
+
+  /** The top {@code r} eigenvectors of a symmetric {@code d x d} matrix as the columns of {@code d x r}. */
+  static float[] topEigenvectors(float[] a, int d, int r) {
+    float[] all = SpectralEmbedding.eigenvectorsDescending(symmetric(a, d), d);
+    float[] out = new float[d * r];
+    for (int i = 0; i < d; i++) {
+      System.arraycopy(all, i * d, out, i * r, r);
+    }
+    return out;
+  }
+
+  /** {@code (X^T X + lambda I)^-1 X^T Y}, {@code lambda} the fraction {@code ridge} of the mean eigenvalue. */
+  private static float[] ridge(float[] gram, int dim, float[] x, int n, float[] y, int m, double ridge) {
+    double trace = 0;
+    for (int i = 0; i < dim; i++) {
+      trace += gram[i * dim + i];
+    }
+    double lambda = ridge * trace / dim;
+    DMatrixRMaj a = symmetric(gram, dim);
+    for (int i = 0; i < dim; i++) {
+      a.add(i, i, lambda);
+    }
+    float[] xty = new float[dim * m];
+    Linalg.gemmTN(x, n, dim, y, m, xty);
+    DMatrixRMaj b = new DMatrixRMaj(dim, m);
+    for (int i = 0; i < xty.length; i++) {
+      b.data[i] = xty[i];
+    }
+    LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(dim);
+    if (!solver.setA(a)) {
+      throw new IllegalStateException("the ridge system is not positive definite");
+    }
+    DMatrixRMaj sol = new DMatrixRMaj(dim, m);
+    solver.solve(b, sol);
+    float[] out = new float[dim * m];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (float) sol.data[i];
+    }
+    return out;
+  }
+
+  /**
+   * {@code m x width}: a random orthonormal mix of the first {@code q} columns of {@code
+   * components} ({@code m x m}); its columns are orthonormal when {@code width <= q}, its rows
+   * otherwise.
+   */
+  private static float[] projection(float[] components, int m, int q, int width, Random random) {
+    float[] mix = orthonormal(q, width, random);
+    float[] top = new float[m * q];
+    for (int i = 0; i < m; i++) {
+      System.arraycopy(components, i * m, top, i * q, q);
+    }
+    float[] out = new float[m * width];
+    Linalg.gemmNN(top, m, q, mix, width, out);
+    return out;
+  }
+
+  /** A random {@code rows x cols} matrix with orthonormal columns (or rows, when it is wide). */
+  static float[] orthonormal(int rows, int cols, Random random) {
+    boolean wide = cols > rows;
+    int r = wide ? cols : rows;
+    int c = wide ? rows : cols;
+    DMatrixRMaj g = new DMatrixRMaj(r, c);
+    for (int i = 0; i < g.data.length; i++) {
+      g.data[i] = random.nextGaussian();
+    }
+    QRDecomposition<DMatrixRMaj> qr = DecompositionFactory_DDRM.qr(r, c);
+    if (!qr.decompose(g)) {
+      throw new IllegalStateException("QR decomposition failed");
+    }
+    DMatrixRMaj q = qr.getQ(null, true);
+    float[] out = new float[rows * cols];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < cols; j++) {
+        out[i * cols + j] = (float) (wide ? q.get(j, i) : q.get(i, j));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * ITQ: the rotation {@code R} ({@code m x m}) that brings {@code V R} close to its signs,
+   * alternating the signs {@code B} and the orthogonal Procrustes solution {@code R = U W^T} of
+   * {@code V^T B = U S W^T}.
+   */
+  static float[] itqRotation(float[] v, int n, int m, int iterations, Random random) {
+    float[] r = orthonormal(m, m, random);
+    float[] vr = new float[n * m];
+    float[] vtb = new float[m * m];
+    for (int it = 0; it < iterations; it++) {
+      java.util.Arrays.fill(vr, 0f);
+      Linalg.gemmNN(v, n, m, r, m, vr);
+      for (int i = 0; i < vr.length; i++) {
+        vr[i] = vr[i] >= 0 ? 1f : -1f;
+      }
+      java.util.Arrays.fill(vtb, 0f);
+      Linalg.gemmTN(v, n, m, vr, m, vtb);
+      DMatrixRMaj a = new DMatrixRMaj(m, m);
+      for (int i = 0; i < vtb.length; i++) {
+        a.data[i] = vtb[i];
+      }
+      SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(m, m, true, true, false);
+      if (!svd.decompose(a)) {
+        throw new IllegalStateException("SVD failed");
+      }
+      DMatrixRMaj u = svd.getU(null, false);
+      DMatrixRMaj wt = svd.getV(null, true);
+      DMatrixRMaj rot = new DMatrixRMaj(m, m);
+      CommonOps_DDRM.mult(u, wt, rot);
+      for (int i = 0; i < r.length; i++) {
+        r[i] = (float) rot.data[i];
+      }
+    }
+    return r;
+  }
+}
