@@ -165,18 +165,15 @@ public final class LabelFreeExperiment {
         split.trainLabels().subset(vq), dim);
     System.out.println("# validation: " + vd.length + " database photos, " + vq.length
         + " queries, all from the training split; mean mAP@1000 over the lengths, seed 1");
+    // first the graph and the regression (no refinement), then the refinement on the best of them
     LabelFreeTrainer.Options best = null;
     double bestScore = -1;
     for (int k : new int[] {5, 10, 20}) {
       for (double ridge : new double[] {0.05, 0.25, 1.0}) {
         for (int graphDims : new int[] {128, 256}) {
           LabelFreeTrainer.Options o = LabelFreeTrainer.Options.DEFAULTS.withNeighbours(k).withRidge(ridge)
-              .withGraphDims(graphDims).withSeed(1);
-          Codebook c = Codebook.nested(new LabelFreeTrainer(o).train(p.db(), dim, SPEC, null), p.queries(), p.db());
-          Scores s = score(c, p, 1, 0);
-          double avg = Arrays.stream(s.map1000()).average().orElse(0);
-          System.out.printf(Locale.ROOT, "#   k %2d, ridge %.2f, graph dims %3d: %s (average %.4f), NR@10 %s%n", k,
-              ridge, graphDims, NhlExperiment.fmt(s.map1000()), avg, NhlExperiment.fmt(s.nr10()));
+              .withGraphDims(graphDims).withRefineSteps(0).withSeed(1);
+          double avg = validationScore(o, p, dim);
           if (avg > bestScore) {
             bestScore = avg;
             best = o;
@@ -184,7 +181,28 @@ public final class LabelFreeExperiment {
         }
       }
     }
+    LabelFreeTrainer.Options stage1 = best;
+    for (int steps : new int[] {300, 600}) {
+      for (double mix : new double[] {0.3, 0.5, 0.8}) {
+        LabelFreeTrainer.Options o = stage1.withRefineSteps(steps).withMix(mix);
+        double avg = validationScore(o, p, dim);
+        if (avg > bestScore) {
+          bestScore = avg;
+          best = o;
+        }
+      }
+    }
     return best.withSeed(LabelFreeTrainer.Options.DEFAULTS.seed());
+  }
+
+  private static double validationScore(LabelFreeTrainer.Options o, Protocol p, int dim) {
+    Codebook c = Codebook.nested(new LabelFreeTrainer(o).train(p.db(), dim, SPEC, null), p.queries(), p.db());
+    Scores s = score(c, p, 1, 0);
+    double avg = Arrays.stream(s.map1000()).average().orElse(0);
+    System.out.printf(Locale.ROOT, "#   k %2d, ridge %.2f, graph dims %3d, refine %3d steps, mix %.1f: %s (average %.4f), "
+        + "NR@10 %s%n", o.neighbours(), o.ridge(), o.graphDims(), o.refineSteps(), o.mix(),
+        NhlExperiment.fmt(s.map1000()), avg, NhlExperiment.fmt(s.nr10()));
+    return avg;
   }
 
   static Protocol protocol(float[] db, Labels dbLabels, float[] queries, Labels queryLabels, int dim) {

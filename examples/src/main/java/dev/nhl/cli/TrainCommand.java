@@ -6,6 +6,7 @@ import dev.nhl.encoder.image.Preprocessing;
 import dev.nhl.encoder.onnx.OnnxModels;
 import dev.nhl.encoder.training.BackboneLabels;
 import dev.nhl.encoder.training.IdxFiles;
+import dev.nhl.encoder.training.LabelFreeTrainer;
 import dev.nhl.encoder.training.Labels;
 import dev.nhl.encoder.training.NhlHead;
 import dev.nhl.encoder.training.NhlTrainer;
@@ -31,9 +32,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = {"Train a Nested Hash Layer head and write it as ONNX.",
         "From photos: each photo of --images DIR goes through --backbone, cut at --feature-tensor, and --out is the "
-            + "backbone and head composed (image to codes), ready for 'nhl index'. Labels: one folder per class, or, "
-            + "for a folder not sorted into classes, the backbone's own classifier (its most probable classes; "
-            + "--labels backbone).",
+            + "backbone and head composed (image to codes), ready for 'nhl index'. Labels: one folder per class; a "
+            + "folder not sorted into classes trains without labels, from the photos' own neighbourhoods (--labels "
+            + "NEIGHBOURS), or on the backbone's own classifier (--labels BACKBONE).",
         "From IDX files (MNIST-style pixels): --idx-images and --idx-labels; --out is the head alone."})
 final class TrainCommand implements Callable<Integer> {
 
@@ -50,12 +51,14 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Where the labels of photos come from. */
   enum LabelSource {
-    /** Folders when the photos are in two or more class folders and none lie loose; otherwise the backbone. */
+    /** Folders when the photos are in two or more class folders and none lie loose; otherwise neighbourhoods. */
     AUTO,
     /** Each photo's folder is its class. */
     FOLDERS,
     /** The backbone's classifier labels each photo (see {@link BackboneLabels}). */
-    BACKBONE
+    BACKBONE,
+    /** No labels: codes that keep the photos' neighbourhoods (see {@link LabelFreeTrainer}). */
+    NEIGHBOURS
   }
 
   static final class PhotoSource {
@@ -63,9 +66,14 @@ final class TrainCommand implements Callable<Integer> {
     Path images;
 
     @Option(names = "--labels", defaultValue = "AUTO",
-        description = "AUTO, FOLDERS or BACKBONE: class folders, or the backbone's classifier; AUTO takes folders when "
-            + "the photos are in two or more subfolders and none lie loose (default: ${DEFAULT-VALUE})")
+        description = "AUTO, FOLDERS, NEIGHBOURS or BACKBONE: class folders; no labels, the photos' own neighbourhoods; "
+            + "or the backbone's classifier. AUTO takes folders when the photos are in two or more subfolders and none "
+            + "lie loose, NEIGHBOURS otherwise (default: ${DEFAULT-VALUE})")
     LabelSource labels;
+
+    @Option(names = "--neighbours", defaultValue = "10",
+        description = "neighbours of each photo in the graph of --labels NEIGHBOURS (default: ${DEFAULT-VALUE})")
+    int neighbours;
 
     @Option(names = "--score-tensor", defaultValue = "output",
         description = "backbone tensor of class scores for --labels BACKBONE (default: ${DEFAULT-VALUE}, MobileNetV2's "
@@ -167,11 +175,18 @@ final class TrainCommand implements Callable<Integer> {
       // checked before the long part, whichever labels are used
       BackboneLabels.Options labelOptions = new BackboneLabels.Options(p.labelThreshold, p.maxLabels);
       Folders folders = Folders.of(p.images);
-      boolean byFolder = switch (p.labels) {
-        case FOLDERS -> true;
-        case BACKBONE -> false;
-        case AUTO -> folders.classes().size() >= 2 && folders.loose() == 0;
+      LabelSource how = switch (p.labels) {
+        case AUTO -> folders.classes().size() >= 2 && folders.loose() == 0 ? LabelSource.FOLDERS : LabelSource.NEIGHBOURS;
+        default -> p.labels;
       };
+      boolean byFolder = how == LabelSource.FOLDERS;
+      boolean labelFree = how == LabelSource.NEIGHBOURS;
+      LabelFreeTrainer.Options labelFreeOptions = LabelFreeTrainer.Options.DEFAULTS.withNeighbours(p.neighbours)
+          .withSeed(seed);
+      if (labelFree && p.trainTrunk) {
+        throw new IllegalArgumentException("--train-trunk needs labels: class folders (--labels FOLDERS) or the "
+            + "backbone's (--labels BACKBONE); training without labels (--labels NEIGHBOURS) trains the head only");
+      }
       List<Path> files;
       if (byFolder) {
         if (folders.classes().size() < 2) {
@@ -181,6 +196,20 @@ final class TrainCommand implements Callable<Integer> {
         files = folders.files();
         out.printf(Locale.ROOT, "%d photos in %d classes (their folders); extracting features with %s at tensor %s%n",
             files.size(), folders.classes().size(), p.backbone, p.featureTensor);
+      } else if (labelFree) {
+        files = Photos.list(p.images);
+        if (files.size() < LabelFreeTrainer.MIN_ITEMS) {
+          throw new IllegalArgumentException(p.images + " holds " + files.size() + " photos; training without labels "
+              + "needs at least " + LabelFreeTrainer.MIN_ITEMS);
+        }
+        // the extractor's pace on 2 cores is about 200 photos a second; the forecast says what to expect, not more
+        out.printf(Locale.ROOT, "%d photos, no class folders: training without labels, codes that keep each photo's "
+                + "%d nearest neighbours close (neighbour graph, spectral embedding, nested ITQ)%n", files.size(),
+            p.neighbours);
+        out.printf(Locale.ROOT, "expect about %s for the features (%s at tensor %s) and %s for training%n",
+            duration(files.size() / 200.0), p.backbone, p.featureTensor,
+            duration(LabelFreeTrainer.estimatedSeconds(files.size(),
+                OnnxModels.featureDim(Files.readAllBytes(p.backbone), p.featureTensor), codeSpec, labelFreeOptions)));
       } else {
         files = Photos.list(p.images);
         if (files.size() < 2) {
@@ -196,7 +225,7 @@ final class TrainCommand implements Callable<Integer> {
       List<Integer> kept = new ArrayList<>();
       int rowDim;
       try {
-        OnnxModels.write(byFolder ? OnnxModels.featureExtractor(backbone, p.featureTensor)
+        OnnxModels.write(byFolder || labelFree ? OnnxModels.featureExtractor(backbone, p.featureTensor)
             : OnnxModels.featureExtractor(backbone, p.featureTensor, p.scoreTensor), extractor);
         try (ImageEncoder enc = ImageEncoder.open(extractor, ImageEncoder.Options.defaults())) {
           Progress bar = new Progress(System.err, "features", files.size());
@@ -216,7 +245,20 @@ final class TrainCommand implements Callable<Integer> {
       } finally {
         Files.deleteIfExists(extractor);
       }
-      dim = byFolder ? rowDim : OnnxModels.featureDim(backbone, p.featureTensor);
+      dim = byFolder || labelFree ? rowDim : OnnxModels.featureDim(backbone, p.featureTensor);
+      if (labelFree) {
+        if (rows.size() < LabelFreeTrainer.MIN_ITEMS) {
+          throw new IllegalArgumentException(rows.size() + " of " + files.size() + " photos could be read; training "
+              + "without labels needs at least " + LabelFreeTrainer.MIN_ITEMS);
+        }
+        out.printf(Locale.ROOT, "training without labels, %s bits, %d photos of %d features%n", codeSpec, rows.size(), dim);
+        NhlHead head = new LabelFreeTrainer(labelFreeOptions).train(concat(rows, dim, null), dim, codeSpec,
+            line -> out.println("  " + line));
+        byte[] model = OnnxModels.compose(backbone, p.featureTensor, head);
+        OnnxModels.write(model, out());
+        out.printf(Locale.ROOT, "wrote %s (%,d bytes)%n", this.out, model.length);
+        return 0;
+      }
       if (byFolder) {
         features = concat(rows, dim, null);
         labels = Labels.single(kept.stream().mapToInt(j -> folders.classOf()[j]).toArray(), folders.classes().size());
@@ -277,6 +319,14 @@ final class TrainCommand implements Callable<Integer> {
 
   private Path out() {
     return out;
+  }
+
+  /** A forecast as a person reads it: seconds below two minutes, minutes after. */
+  static String duration(double seconds) {
+    if (seconds < 120) {
+      return Math.max(1, Math.round(seconds)) + " s";
+    }
+    return Math.round(seconds / 60) + " min";
   }
 
   /** The first {@code dim} values of the chosen rows (all when {@code pick} is null), one array. */

@@ -61,21 +61,28 @@ public final class LabelFreeTrainer {
    *
    * @param target what the codes preserve
    * @param neighbours neighbours of each item in the graph
-   * @param ridge the regression's penalty, as a fraction of the mean eigenvalue of the features'
-   *     Gram matrix
+   * @param ridge the regression's penalty, as a fraction of the mean non-zero eigenvalue of the
+   *     features' Gram matrix
    * @param graphDims principal components of the features on which neighbours are found (all of
    *     them when the features have fewer)
    * @param duplicateCosine cosine similarity from which two items count as near-duplicates and do
    *     not link in the graph (above 1 to link every pair)
    * @param iterations subspace iterations of the spectral embedding
    * @param itqIterations iterations of each rotation's quantisation
+   * @param refineSteps steps of the refinement of the layer by neighbourhood distillation (graph
+   *     target only; 0 for none)
+   * @param mix weight of the embedding's similarity in the refining target, the rest the
+   *     features' cosine
    * @param seed seeds every random draw
    */
   public record Options(Target target, int neighbours, double ridge, int graphDims, double duplicateCosine,
-      int iterations, int itqIterations, long seed) {
+      int iterations, int itqIterations, int refineSteps, double mix, long seed) {
 
-    /** The defaults: the graph of 10 neighbours on 256 components, ridge 0.05, near-duplicates from cosine 0.97. */
-    public static final Options DEFAULTS = new Options(Target.GRAPH, 10, 0.05, 256, 0.97, 30, 50, 42);
+    /**
+     * The defaults: the graph of 10 neighbours on 256 components, ridge 0.05, near-duplicates from
+     * cosine 0.97, 300 refining steps towards an even mix of the graph's and the features' similarity.
+     */
+    public static final Options DEFAULTS = new Options(Target.GRAPH, 10, 0.05, 256, 0.97, 30, 50, 300, 0.5, 42);
 
     /** Checks every value. */
     public Options {
@@ -98,41 +105,68 @@ public final class LabelFreeTrainer {
         throw new IllegalArgumentException("iterations must be at least 1 and ITQ iterations at least 0, got "
             + iterations + " and " + itqIterations);
       }
+      if (refineSteps < 0) {
+        throw new IllegalArgumentException("refining steps must be at least 0, got " + refineSteps);
+      }
+      if (!(mix >= 0 && mix <= 1)) {
+        throw new IllegalArgumentException("mix must be in [0, 1], got " + mix);
+      }
     }
 
     /** These options with another target. */
     public Options withTarget(Target t) {
-      return new Options(t, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, seed);
+      return new Options(t, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix, seed);
     }
 
     /** These options with another number of neighbours. */
     public Options withNeighbours(int k) {
-      return new Options(target, k, ridge, graphDims, duplicateCosine, iterations, itqIterations, seed);
+      return new Options(target, k, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix, seed);
     }
 
     /** These options with another ridge penalty. */
     public Options withRidge(double r) {
-      return new Options(target, neighbours, r, graphDims, duplicateCosine, iterations, itqIterations, seed);
+      return new Options(target, neighbours, r, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix, seed);
     }
 
     /** These options with another number of graph dimensions. */
     public Options withGraphDims(int d) {
-      return new Options(target, neighbours, ridge, d, duplicateCosine, iterations, itqIterations, seed);
+      return new Options(target, neighbours, ridge, d, duplicateCosine, iterations, itqIterations, refineSteps, mix, seed);
     }
 
     /** These options with another near-duplicate threshold. */
     public Options withDuplicateCosine(double c) {
-      return new Options(target, neighbours, ridge, graphDims, c, iterations, itqIterations, seed);
+      return new Options(target, neighbours, ridge, graphDims, c, iterations, itqIterations, refineSteps, mix, seed);
+    }
+
+    /** These options with another number of refining steps (0: the quantised embedding as it is). */
+    public Options withRefineSteps(int steps) {
+      return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, steps, mix,
+          seed);
+    }
+
+    /** These options with another weight of the graph's similarity in the refining target. */
+    public Options withMix(double w) {
+      return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps,
+          w, seed);
     }
 
     /** These options with another seed. */
     public Options withSeed(long s) {
-      return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, s);
+      return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix, s);
     }
   }
 
   /** Fewest items label-free training takes. */
   public static final int MIN_ITEMS = 4;
+
+  // refinement settings: not options, since the validation split found them robust
+  static final int REFINE_BATCH = 256;
+  static final double REFINE_TEMPERATURE = 0.05;
+  static final double REFINE_SHARPNESS = 20;
+  static final double REFINE_LEARNING_RATE = 1e-3;
+
+  /** Dimensions of the spectral embedding kept however small the collection (within its size). */
+  static final int MIN_EMBEDDING = 16;
 
   private final Options options;
 
@@ -156,6 +190,10 @@ public final class LabelFreeTrainer {
       work += n * n * r + options.iterations() * n * p * (4.0 * p + 2 * options.neighbours());
     }
     work += n * m * m * (1 + options.itqIterations() * 2.0 * spec.stages() / 4);
+    if (options.target() == Target.GRAPH && options.refineSteps() > 0) {
+      double candidates = Math.min(n, (double) REFINE_BATCH * (1 + options.neighbours()));
+      work += options.refineSteps() * candidates * dim * (3.0 * spec.maxBits() + Math.min(n, REFINE_BATCH));
+    }
     double rate = 6e9 * Runtime.getRuntime().availableProcessors() / 2.0;
     return work / rate;
   }
@@ -189,10 +227,12 @@ public final class LabelFreeTrainer {
 
     float[] target;
     int m;
+    NeighbourGraph graph = null;
     // maps unit features to the target space: dim x m
     float[] basis;
     if (options.target() == Target.GRAPH) {
-      m = Math.min(spec.maxBits(), n - 2);
+      // a small collection's graph has few smooth directions: past about n / 8 its eigenvectors are noise
+      m = Math.min(Math.min(spec.maxBits(), n - 2), Math.max(MIN_EMBEDDING, n / 8));
       int r = Math.min(options.graphDims(), dim);
       float[] g = x;
       if (r < dim) {
@@ -202,10 +242,12 @@ public final class LabelFreeTrainer {
         normaliseRows(g, n, r);
       }
       step.done("principal components for the graph (" + r + " of " + dim + ")");
-      NeighbourGraph graph = NeighbourGraph.build(g, n, r, options.neighbours(), (float) options.duplicateCosine());
+      graph = NeighbourGraph.build(g, n, r, options.neighbours(), (float) options.duplicateCosine());
       step.done(String.format(Locale.ROOT, "graph of %d nearest neighbours (%,d near-duplicate pairs passed over)",
           graph.k(), graph.duplicatesSkipped() / 2));
       float[] y = SpectralEmbedding.embed(graph.adjacency(), m, options.iterations(), random.nextLong());
+      // near-duplicates are one photo to the codes: they share their group's mean coordinates
+      shareWithinGroups(y, n, m, graph);
       step.done("spectral embedding of " + m + " dimensions");
       basis = ridge(gram, dim, x, n, y, m, options.ridge());
       target = new float[n * m];
@@ -246,6 +288,17 @@ public final class LabelFreeTrainer {
     } else {
       Linalg.gemmNN(basis, dim, m, directions, bits, w);
     }
+    if (graph != null && options.refineSteps() > 0) {
+      // the quantised embedding is the start; outputs scaled so that tanh is neither flat nor saturated
+      scaleOutputs(w, x, n, dim, bits, 2.0);
+      normaliseRows(target, n, m);
+      NeighbourhoodDistillation d = new NeighbourhoodDistillation(spec, x, n, dim, target, m, graph,
+          new NeighbourhoodDistillation.Settings(options.refineSteps(), REFINE_BATCH, options.mix(), REFINE_TEMPERATURE,
+              REFINE_SHARPNESS, REFINE_LEARNING_RATE));
+      double loss = d.refine(w, random);
+      step.done(String.format(Locale.ROOT, "%d steps of neighbourhood distillation (loss %.4f)", options.refineSteps(),
+          loss));
+    }
     float[] wt = new float[bits * dim];
     for (int i = 0; i < dim; i++) {
       for (int j = 0; j < bits; j++) {
@@ -268,6 +321,45 @@ public final class LabelFreeTrainer {
       long t = System.nanoTime();
       out.accept(String.format(Locale.ROOT, "%s: %.1f s", what, (t - t0) / 1e9));
       t0 = t;
+    }
+  }
+
+  /** Scales {@code w} so that the outputs' standard deviation over (a sample of) the rows is {@code sd}. */
+  private static void scaleOutputs(float[] w, float[] x, int n, int dim, int bits, double sd) {
+    int rows = Math.min(n, 4096);
+    float[] u = new float[rows * bits];
+    Linalg.gemmNN(x, rows, dim, w, bits, u);
+    double sum = 0;
+    double sq = 0;
+    for (float v : u) {
+      sum += v;
+      sq += (double) v * v;
+    }
+    double mean = sum / u.length;
+    double std = Math.sqrt(Math.max(sq / u.length - mean * mean, 1e-30));
+    float f = (float) (sd / std);
+    for (int i = 0; i < w.length; i++) {
+      w[i] *= f;
+    }
+  }
+
+  private static void shareWithinGroups(float[] y, int n, int m, NeighbourGraph graph) {
+    double[] sum = new double[n * m];
+    int[] count = new int[n];
+    for (int i = 0; i < n; i++) {
+      int g = graph.group(i);
+      count[g]++;
+      for (int c = 0; c < m; c++) {
+        sum[g * m + c] += y[i * m + c];
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      int g = graph.group(i);
+      if (count[g] > 1) {
+        for (int c = 0; c < m; c++) {
+          y[i * m + c] = (float) (sum[g * m + c] / count[g]);
+        }
+      }
     }
   }
 
@@ -350,7 +442,8 @@ public final class LabelFreeTrainer {
     for (int i = 0; i < dim; i++) {
       trace += gram[i * dim + i];
     }
-    double lambda = ridge * trace / dim;
+    // the mean of the non-zero eigenvalues: with fewer items than features most eigenvalues are zero
+    double lambda = ridge * trace / Math.min(dim, n);
     DMatrixRMaj a = symmetric(gram, dim);
     for (int i = 0; i < dim; i++) {
       a.add(i, i, lambda);

@@ -24,13 +24,16 @@ final class NeighbourGraph {
   private final int[] neighbours;
   private final float[] similarities;
   private final long duplicates;
+  // near-duplicate groups: each item's representative (union-find roots resolved)
+  private final int[] group;
 
-  private NeighbourGraph(int n, int k, int[] neighbours, float[] similarities, long duplicates) {
+  private NeighbourGraph(int n, int k, int[] neighbours, float[] similarities, long duplicates, int[] group) {
     this.n = n;
     this.k = k;
     this.neighbours = neighbours;
     this.similarities = similarities;
     this.duplicates = duplicates;
+    this.group = group;
   }
 
   /**
@@ -62,6 +65,9 @@ final class NeighbourGraph {
     Arrays.fill(neighbours, -1);
     Arrays.fill(sims, Float.NEGATIVE_INFINITY);
     long[] dups = new long[n];
+    // each item's nearest near-duplicate (-1 for none): enough to join a burst into one group
+    int[] twin = new int[n];
+    Arrays.fill(twin, -1);
     float[] block = new float[Math.min(BLOCK, n) * n];
     for (int from = 0; from < n; from += BLOCK) {
       int count = Math.min(BLOCK, n - from);
@@ -69,16 +75,38 @@ final class NeighbourGraph {
       Linalg.gemmNN(Arrays.copyOfRange(rows, from * dim, (from + count) * dim), count, dim, columns, n, block);
       int start = from;
       IntStream.range(0, count).parallel().forEach(r -> dups[start + r] =
-          select(block, r * n, n, start + r, kk, duplicate, neighbours, sims));
+          select(block, r * n, n, start + r, kk, duplicate, neighbours, sims, twin));
     }
-    return new NeighbourGraph(n, kk, neighbours, sims, Arrays.stream(dups).sum());
+    int[] parent = new int[n];
+    Arrays.setAll(parent, i -> i);
+    for (int i = 0; i < n; i++) {
+      if (twin[i] >= 0) {
+        int a = root(parent, i);
+        int b = root(parent, twin[i]);
+        parent[Math.max(a, b)] = Math.min(a, b);
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      parent[i] = root(parent, i);
+    }
+    return new NeighbourGraph(n, kk, neighbours, sims, Arrays.stream(dups).sum(), parent);
+  }
+
+  private static int root(int[] parent, int i) {
+    while (parent[i] != i) {
+      parent[i] = parent[parent[i]];
+      i = parent[i];
+    }
+    return i;
   }
 
   /** Keeps the best {@code k} of one row of similarities; returns how many duplicates were skipped. */
-  private static long select(float[] s, int offset, int n, int self, int k, float duplicate, int[] ids, float[] sims) {
+  private static long select(float[] s, int offset, int n, int self, int k, float duplicate, int[] ids, float[] sims,
+      int[] twin) {
     int base = self * k;
     int filled = 0;
     long skipped = 0;
+    float closest = Float.NEGATIVE_INFINITY;
     for (int j = 0; j < n; j++) {
       if (j == self) {
         continue;
@@ -86,6 +114,10 @@ final class NeighbourGraph {
       float v = s[offset + j];
       if (v >= duplicate) {
         skipped++;
+        if (v > closest) {
+          closest = v;
+          twin[self] = j;
+        }
         continue;
       }
       if (filled == k && v <= sims[base + k - 1]) {
@@ -122,6 +154,14 @@ final class NeighbourGraph {
   /** The similarity of item {@code i} to its {@code r}-th nearest neighbour. */
   float similarity(int i, int r) {
     return similarities[i * k + r];
+  }
+
+  /**
+   * The near-duplicate group of item {@code i}: its lowest-numbered member. Items are joined when
+   * one is the other's most similar near-duplicate, and through chains of such pairs.
+   */
+  int group(int i) {
+    return group[i];
   }
 
   /** Ordered pairs passed over as near-duplicates. */

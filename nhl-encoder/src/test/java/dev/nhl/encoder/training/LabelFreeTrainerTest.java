@@ -320,4 +320,65 @@ class LabelFreeTrainerTest {
     assertThrows(IllegalArgumentException.class, () -> LabelFreeTrainer.Options.DEFAULTS.withNeighbours(0));
     assertThrows(IllegalArgumentException.class, () -> LabelFreeTrainer.Options.DEFAULTS.withRidge(-1));
   }
+
+  @Test
+  void distillationGradientMatchesFiniteDifferences() {
+    int n = 40;
+    int dim = 6;
+    CodeSpec spec = CodeSpec.of(8, 16);
+    Random r = new Random(31);
+    float[] x = unit(clusters(4, 10, dim, 1.0, 32), n, dim);
+    float[] y = unit(clusters(4, 10, 5, 0.5, 33), n, 5);
+    NeighbourGraph g = NeighbourGraph.build(x, n, dim, 3, 2f);
+    NeighbourhoodDistillation d = new NeighbourhoodDistillation(spec, x, n, dim, y, 5, g,
+        new NeighbourhoodDistillation.Settings(1, 8, 0.5, 0.2, 4, 1e-3));
+    int[] anchors = {3, 17, 25, 8};
+    int[] candidates = {3, 17, 25, 8, 0, 1, 30, 39, 12};
+    int[] slots = {0, 1, 2, 3};
+    float[] w = new float[dim * 16];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) (0.7 * r.nextGaussian());
+    }
+    float[] grad = new float[w.length];
+    d.lossAndGradient(w, anchors, candidates, slots, grad);
+    GradientCheckTest.check("neighbourhood distillation", w, grad,
+        v -> d.lossAndGradient(v, anchors, candidates, slots, new float[v.length]), GradientCheckTest.EPS, 1e-2);
+  }
+
+  @Test
+  void teacherIsASoftmaxOfTheMixedSimilarityWithoutSelf() {
+    int n = 12;
+    float[] x = unit(clusters(3, 4, 4, 1.0, 40), n, 4);
+    float[] y = unit(clusters(3, 4, 3, 1.0, 41), n, 3);
+    NeighbourGraph g = NeighbourGraph.build(x, n, 4, 2, 2f);
+    double mix = 0.3;
+    double tau = 0.5;
+    NeighbourhoodDistillation d = new NeighbourhoodDistillation(CodeSpec.of(8), x, n, 4, y, 3, g,
+        new NeighbourhoodDistillation.Settings(1, 4, mix, tau, 1, 1e-3));
+    int[] anchors = {2, 7};
+    int[] candidates = {2, 7, 0, 11};
+    float[] q = d.teacher(anchors, candidates, new int[] {0, 1});
+    for (int a = 0; a < 2; a++) {
+      double[] e = new double[4];
+      double sum = 0;
+      for (int c = 0; c < 4; c++) {
+        if (c == a) {
+          continue;
+        }
+        double fx = 0;
+        double fy = 0;
+        for (int j = 0; j < 4; j++) {
+          fx += x[anchors[a] * 4 + j] * x[candidates[c] * 4 + j];
+        }
+        for (int j = 0; j < 3; j++) {
+          fy += y[anchors[a] * 3 + j] * y[candidates[c] * 3 + j];
+        }
+        e[c] = Math.exp((mix * fy + (1 - mix) * fx) / tau);
+        sum += e[c];
+      }
+      for (int c = 0; c < 4; c++) {
+        assertEquals(e[c] / sum, q[a * 4 + c], 1e-5);
+      }
+    }
+  }
 }
