@@ -80,9 +80,10 @@ public final class LabelFreeTrainer {
 
     /**
      * The defaults: the graph of 10 neighbours on 256 components, ridge 0.05, near-duplicates from
-     * cosine 0.97, 300 refining steps towards an even mix of the graph's and the features' similarity.
+     * cosine 0.97, 600 refining steps towards a target that is 0.8 the graph's similarity and 0.2 the
+     * features' cosine.
      */
-    public static final Options DEFAULTS = new Options(Target.GRAPH, 10, 0.05, 256, 0.97, 30, 50, 300, 0.5, 42);
+    public static final Options DEFAULTS = new Options(Target.GRAPH, 10, 0.05, 256, 0.97, 30, 50, 600, 0.8, 42);
 
     /** Checks every value. */
     public Options {
@@ -228,6 +229,9 @@ public final class LabelFreeTrainer {
     float[] target;
     int m;
     NeighbourGraph graph = null;
+    // the unit rows neighbours are found in: the features, or their leading principal components
+    float[] look = x;
+    int lookDim = dim;
     // maps unit features to the target space: dim x m
     float[] basis;
     if (options.target() == Target.GRAPH) {
@@ -241,6 +245,8 @@ public final class LabelFreeTrainer {
         Linalg.gemmNN(x, n, dim, components, r, g);
         normaliseRows(g, n, r);
       }
+      look = g;
+      lookDim = r;
       step.done("principal components for the graph (" + r + " of " + dim + ")");
       graph = NeighbourGraph.build(g, n, r, options.neighbours(), (float) options.duplicateCosine());
       step.done(String.format(Locale.ROOT, "graph of %d nearest neighbours (%,d near-duplicate pairs passed over)",
@@ -292,7 +298,7 @@ public final class LabelFreeTrainer {
       // the quantised embedding is the start; outputs scaled so that tanh is neither flat nor saturated
       scaleOutputs(w, x, n, dim, bits, 2.0);
       normaliseRows(target, n, m);
-      NeighbourhoodDistillation d = new NeighbourhoodDistillation(spec, x, n, dim, target, m, graph,
+      NeighbourhoodDistillation d = new NeighbourhoodDistillation(spec, x, n, dim, look, lookDim, target, m, graph,
           new NeighbourhoodDistillation.Settings(options.refineSteps(), REFINE_BATCH, options.mix(), REFINE_TEMPERATURE,
               REFINE_SHARPNESS, REFINE_LEARNING_RATE));
       double loss = d.refine(w, random);

@@ -65,8 +65,9 @@ final class NeighbourGraph {
     Arrays.fill(neighbours, -1);
     Arrays.fill(sims, Float.NEGATIVE_INFINITY);
     long[] dups = new long[n];
-    // each item's nearest near-duplicate (-1 for none): enough to join a burst into one group
-    int[] twin = new int[n];
+    // each item's first k near-duplicates in index order (-1 past them): linking every shot of a
+    // burst to its lowest-numbered shots joins the burst into one group
+    int[] twin = new int[n * kk];
     Arrays.fill(twin, -1);
     float[] block = new float[Math.min(BLOCK, n) * n];
     for (int from = 0; from < n; from += BLOCK) {
@@ -80,9 +81,9 @@ final class NeighbourGraph {
     int[] parent = new int[n];
     Arrays.setAll(parent, i -> i);
     for (int i = 0; i < n; i++) {
-      if (twin[i] >= 0) {
+      for (int r = 0; r < kk && twin[i * kk + r] >= 0; r++) {
         int a = root(parent, i);
-        int b = root(parent, twin[i]);
+        int b = root(parent, twin[i * kk + r]);
         parent[Math.max(a, b)] = Math.min(a, b);
       }
     }
@@ -106,18 +107,16 @@ final class NeighbourGraph {
     int base = self * k;
     int filled = 0;
     long skipped = 0;
-    float closest = Float.NEGATIVE_INFINITY;
     for (int j = 0; j < n; j++) {
       if (j == self) {
         continue;
       }
       float v = s[offset + j];
       if (v >= duplicate) {
-        skipped++;
-        if (v > closest) {
-          closest = v;
-          twin[self] = j;
+        if (skipped < k) {
+          twin[base + (int) skipped] = j;
         }
+        skipped++;
         continue;
       }
       if (filled == k && v <= sims[base + k - 1]) {
@@ -157,8 +156,9 @@ final class NeighbourGraph {
   }
 
   /**
-   * The near-duplicate group of item {@code i}: its lowest-numbered member. Items are joined when
-   * one is the other's most similar near-duplicate, and through chains of such pairs.
+   * The near-duplicate group of item {@code i}: its lowest-numbered member. Near-duplicates are
+   * joined, and so are chains of them (each item is joined to its first {@code k} near-duplicates
+   * in index order, which joins every shot of a burst).
    */
   int group(int i) {
     return group[i];

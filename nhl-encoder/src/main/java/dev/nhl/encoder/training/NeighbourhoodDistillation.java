@@ -34,22 +34,29 @@ final class NeighbourhoodDistillation {
   private final float[] x;
   private final int n;
   private final int dim;
+  private final float[] look;
+  private final int lookDim;
   private final float[] embedding;
   private final int m;
   private final NeighbourGraph graph;
   private final Settings settings;
 
   /**
-   * @param x unit feature rows, {@code n x dim}
+   * @param x unit feature rows, {@code n x dim}: the layer's inputs
+   * @param look unit rows in which the features' cosine is taken for the target, {@code n x
+   *     lookDim} (the features themselves, or their leading principal components, which give
+   *     almost the same cosine for a fraction of the work)
    * @param embedding unit rows of the target embedding, {@code n x m} (ignored when {@code mix} is 0)
    * @param graph neighbours joined to each batch as candidates
    */
-  NeighbourhoodDistillation(CodeSpec spec, float[] x, int n, int dim, float[] embedding, int m, NeighbourGraph graph,
-      Settings settings) {
+  NeighbourhoodDistillation(CodeSpec spec, float[] x, int n, int dim, float[] look, int lookDim, float[] embedding,
+      int m, NeighbourGraph graph, Settings settings) {
     this.spec = spec;
     this.x = x;
     this.n = n;
     this.dim = dim;
+    this.look = look;
+    this.lookDim = lookDim;
     this.embedding = embedding;
     this.m = m;
     this.graph = graph;
@@ -100,9 +107,10 @@ final class NeighbourhoodDistillation {
       for (int i = 0; i < batch; i++) {
         anchorSlot[i] = slot[anchors[i]];
       }
-      double loss = lossAndGradient(w, anchors, candidates, anchorSlot, grad);
+      boolean report = step > settings.steps() - tailSteps;
+      double loss = lossAndGradient(w, anchors, candidates, anchorSlot, grad, report);
       adam.step(w, grad, settings.learningRate(), 0);
-      if (step > settings.steps() - tailSteps) {
+      if (report) {
         tail += loss / tailSteps;
       }
     }
@@ -114,9 +122,9 @@ final class NeighbourhoodDistillation {
     int b = anchors.length;
     int c = candidates.length;
     float[] t = new float[b * c];
-    float[] xa = rows(x, dim, anchors);
-    float[] xc = rows(x, dim, candidates);
-    Linalg.gemmNT(xa, b, dim, xc, c, t, false);
+    float[] la = rows(look, lookDim, anchors);
+    float[] lc = rows(look, lookDim, candidates);
+    Linalg.gemmNT(la, b, lookDim, lc, c, t, false);
     double mix = settings.mix();
     if (mix > 0) {
       float[] ya = rows(embedding, m, anchors);
@@ -140,6 +148,11 @@ final class NeighbourhoodDistillation {
    * Package-private for the gradient check.
    */
   double lossAndGradient(float[] w, int[] anchors, int[] candidates, int[] anchorSlot, float[] grad) {
+    return lossAndGradient(w, anchors, candidates, anchorSlot, grad, true);
+  }
+
+  /** As above; the loss itself (logarithms of every probability) only when {@code withLoss}, else 0. */
+  double lossAndGradient(float[] w, int[] anchors, int[] candidates, int[] anchorSlot, float[] grad, boolean withLoss) {
     int bits = spec.maxBits();
     int b = anchors.length;
     int c = candidates.length;
@@ -170,7 +183,7 @@ final class NeighbourhoodDistillation {
       softmaxRows(p, b, c, anchorSlot);
       float[] d = new float[b * c];
       for (int i = 0; i < p.length; i++) {
-        if (q[i] > 0) {
+        if (withLoss && q[i] > 0) {
           loss += q[i] * (Math.log(q[i]) - Math.log(Math.max(p[i], 1e-30f)));
         }
         d[i] = (p[i] - q[i]) * scale / b;

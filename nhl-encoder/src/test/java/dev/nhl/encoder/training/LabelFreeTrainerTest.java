@@ -330,7 +330,7 @@ class LabelFreeTrainerTest {
     float[] x = unit(clusters(4, 10, dim, 1.0, 32), n, dim);
     float[] y = unit(clusters(4, 10, 5, 0.5, 33), n, 5);
     NeighbourGraph g = NeighbourGraph.build(x, n, dim, 3, 2f);
-    NeighbourhoodDistillation d = new NeighbourhoodDistillation(spec, x, n, dim, y, 5, g,
+    NeighbourhoodDistillation d = new NeighbourhoodDistillation(spec, x, n, dim, x, dim, y, 5, g,
         new NeighbourhoodDistillation.Settings(1, 8, 0.5, 0.2, 4, 1e-3));
     int[] anchors = {3, 17, 25, 8};
     int[] candidates = {3, 17, 25, 8, 0, 1, 30, 39, 12};
@@ -353,7 +353,7 @@ class LabelFreeTrainerTest {
     NeighbourGraph g = NeighbourGraph.build(x, n, 4, 2, 2f);
     double mix = 0.3;
     double tau = 0.5;
-    NeighbourhoodDistillation d = new NeighbourhoodDistillation(CodeSpec.of(8), x, n, 4, y, 3, g,
+    NeighbourhoodDistillation d = new NeighbourhoodDistillation(CodeSpec.of(8), x, n, 4, x, 4, y, 3, g,
         new NeighbourhoodDistillation.Settings(1, 4, mix, tau, 1, 1e-3));
     int[] anchors = {2, 7};
     int[] candidates = {2, 7, 0, 11};
@@ -380,5 +380,45 @@ class LabelFreeTrainerTest {
         assertEquals(e[c] / sum, q[a * 4 + c], 1e-5);
       }
     }
+  }
+
+  /** A burst of near-identical shots joins one group and links to the photos around it, not to itself. */
+  @Test
+  void aBurstIsOneGroupAndNotACliqueOfTheGraph() {
+    int dim = 16;
+    int others = 120;
+    int burst = 30;
+    int n = others + burst;
+    float[] base = clusters(4, others / 4, dim, 1.0, 50);
+    float[] x = Arrays.copyOf(base, n * dim);
+    Random r = new Random(51);
+    for (int i = others; i < n; i++) {
+      for (int j = 0; j < dim; j++) {
+        x[i * dim + j] = base[7 * dim + j] + (float) (0.002 * r.nextGaussian());
+      }
+    }
+    float[] mean = new float[dim];
+    float[] u = LabelFreeTrainer.unitRows(x, n, dim, mean);
+    NeighbourGraph g = NeighbourGraph.build(u, n, dim, 6, 0.97f);
+    for (int i = others; i < n; i++) {
+      assertEquals(g.group(7), g.group(i), "burst member " + i);
+      for (int k = 0; k < g.k(); k++) {
+        int j = g.neighbour(i, k);
+        assertTrue(j < others && j != 7, "burst member " + i + " links to " + j);
+      }
+    }
+    for (int i = 0; i < others; i++) {
+      if (i != 7) {
+        assertTrue(g.group(i) == i, "item " + i + " joined a group");
+      }
+    }
+    // the trained head codes the burst as one photo
+    NhlHead h = new LabelFreeTrainer(LabelFreeTrainer.Options.DEFAULTS.withNeighbours(6)).train(x, dim, SPEC, null);
+    byte[][] codes = h.encode(x);
+    int same = 0;
+    for (int i = others; i < n; i++) {
+      same += Arrays.equals(codes[i], codes[7]) ? 1 : 0;
+    }
+    assertTrue(same >= burst - 3, same + " of " + burst + " burst shots share the code of the photo they repeat");
   }
 }
