@@ -7,8 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API forms of {@link Resampler.Plan}'s two passes over packed pixels; loaded only when
- * the module is readable ({@link #AVAILABLE}), with the plan's scalar loops as the fallback and the
- * tests' oracle.
+ * {@link dev.nhl.encoder.internal.Vectorization} says the kernels run, with the plan's scalar loops
+ * as the fallback and the tests' oracle.
  *
  * <p>The horizontal pass computes a vector of neighbouring output columns at once: for each tap it
  * gathers the packed pixels those columns read, splits the three channels with shifts and masks,
@@ -17,9 +17,6 @@ import jdk.incubator.vector.VectorSpecies;
  * reads contiguous rows and needs no gathers.
  */
 final class ResampleVectors {
-
-  /** Whether the incubator module is readable; everything else in this class needs it. */
-  static final boolean AVAILABLE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
   private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;

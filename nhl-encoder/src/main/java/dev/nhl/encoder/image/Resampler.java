@@ -75,7 +75,7 @@ final class Resampler {
      * run in {@link ResampleVectors} (the same values up to float rounding).
      */
     void applyRgb(int[] rgb, FloatBuffer out, int offset, float[] scale, float[] shift) {
-      applyRgb(rgb, out, offset, scale, shift, ResampleVectors.AVAILABLE);
+      applyRgb(rgb, out, offset, scale, shift, dev.nhl.encoder.internal.Vectorization.enabled());
     }
 
     /** As {@link #applyRgb(int[], FloatBuffer, int, float[], float[])}, on the path asked for. */

@@ -14,8 +14,8 @@ import java.util.stream.IntStream;
  */
 final class Linalg {
 
-  /** Whether the incubator module is readable; the vector code lives in a class of its own. */
-  static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+  /** Whether the Vector API kernels run; the vector code lives in a class of its own. */
+  static final boolean VECTOR = dev.nhl.encoder.internal.Vectorization.enabled();
 
   /** Below this many multiply-adds a product runs on the calling thread. */
   private static final long PARALLEL_WORK = 1L << 18;
