@@ -168,8 +168,15 @@ final class PhotoIndex {
     return new ArrayList<>(tags);
   }
 
-  /** Up to this many photos the default plan is one exact stage; the ladder below is used instead. */
-  static final int SMALL = ProgressivePlan.EXACT_UP_TO;
+  /** How a search runs. */
+  enum Plan {
+    /** The library's default: exact results, by the multi-index tables or a scan, whichever costs less. */
+    DEFAULT,
+    /** A scan of every code at the full length: the same results, always the same work. */
+    EXACT,
+    /** The {@link #ladder}: a stage at every length, to show the nested lengths at work; approximate. */
+    STAGES
+  }
 
   /**
    * A plan over every length of the spec, each stage keeping a quarter of the one before it (at
@@ -191,16 +198,16 @@ final class PhotoIndex {
   /** A search's hits and its stages. */
   record Result(List<Hit> hits, List<Hits.StageStats> stages, long nanos) {}
 
-  /**
-   * Top k by the nested code, progressive by default or exact, optionally among one tag's photos.
-   */
-  static Result search(DirectoryReader reader, byte[] code, int k, String tag, boolean exact) throws IOException {
+  /** Top k by the nested code, run as {@code plan} says, optionally among one tag's photos. */
+  static Result search(DirectoryReader reader, byte[] code, int k, String tag, Plan plan) throws IOException {
     CodeSpec spec = spec(reader);
     Codes.checkCode(code, spec);
     IndexSearcher searcher = new IndexSearcher(reader);
-    NestedHammingQuery q = exact ? NestedHammingQuery.exact(CODE, code, k)
-        : reader.maxDoc() > SMALL ? NestedHammingQuery.progressive(CODE, code, k)
-        : NestedHammingQuery.progressive(CODE, code, ladder(spec, reader.maxDoc(), k));
+    NestedHammingQuery q = switch (plan) {
+      case DEFAULT -> NestedHammingQuery.progressive(CODE, code, k);
+      case EXACT -> NestedHammingQuery.exact(CODE, code, k);
+      case STAGES -> NestedHammingQuery.progressive(CODE, code, ladder(spec, reader.maxDoc(), k));
+    };
     if (tag != null && !tag.isBlank()) {
       q = q.withFilter(new TermQuery(new Term(TAG, tag)));
     }

@@ -43,8 +43,13 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--tag", description = "only photos with this tag (their folder name)")
   String tag;
 
-  @Option(names = "--exact", description = "exact search at the full length instead of progressive")
+  @Option(names = "--exact", description = "scan every code at the full length (the default search returns the same "
+      + "results, from the multi-index tables where they cost less)")
   boolean exact;
+
+  @Option(names = "--stages", description = "an approximate plan with a stage at every length, each keeping a "
+      + "quarter of the candidates before it, to show the nested lengths at work; it may miss results")
+  boolean stages;
 
   @Override
   public Integer call() throws IOException {
@@ -52,13 +57,17 @@ final class SearchCommand implements Callable<Integer> {
     if (k < 1) {
       throw new IllegalArgumentException("-k must be at least 1, got " + k);
     }
+    if (exact && stages) {
+      throw new IllegalArgumentException("--exact and --stages are two ways to search: give one of them");
+    }
     if (!PhotoIndex.exists(index)) {
       throw new IllegalArgumentException("no index in " + index + ": build one with 'nhl index'");
     }
     try (Directory dir = PhotoIndex.open(index); DirectoryReader reader = DirectoryReader.open(dir)) {
       CodeSpec codeSpec = PhotoIndex.spec(reader);
       byte[] code = code(reader, codeSpec);
-      PhotoIndex.Result r = PhotoIndex.search(reader, code, k, tag, exact);
+      PhotoIndex.Plan plan = exact ? PhotoIndex.Plan.EXACT : stages ? PhotoIndex.Plan.STAGES : PhotoIndex.Plan.DEFAULT;
+      PhotoIndex.Result r = PhotoIndex.search(reader, code, k, tag, plan);
       print(out, codeSpec, code, r);
     }
     return 0;

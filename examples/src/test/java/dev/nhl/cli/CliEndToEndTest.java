@@ -87,12 +87,31 @@ class CliEndToEndTest {
         }
       }
       assertEquals(10, hits, s.out());
+      // the default search is exact: the same photos, in the same order, as a scan of every code
+      CliTestSupport.Run exact = nhl("search", queries.get(q).toString(), "-i", index.toString(), "-k", "10", "--exact");
+      assertEquals(0, exact.code(), exact.err());
+      assertEquals(10, hitLines(s.out()).size(), s.out());
+      assertEquals(hitLines(exact.out()), hitLines(s.out()));
       System.out.printf(Locale.ROOT, "held-out %s (%s): precision@10 %.1f%n", queries.get(q).getFileName(), cls, same / 10.0);
       precision += same / 10.0;
     }
+    // the stages on request: one per length of the spec; --exact and --stages together are refused
+    CliTestSupport.Run staged = nhl("search", queries.get(0).toString(), "-i", index.toString(), "--stages");
+    assertEquals(0, staged.code(), staged.err());
+    assertEquals(5, java.util.Arrays.stream(staged.out().split("\n"))
+        .filter(l -> l.trim().matches("(8|16|32|64|128)\\s+[0-9,]+\\s+[0-9,]+\\s+[0-9.]+ ms")).count(), staged.out());
+    CliTestSupport.Run both = nhl("search", queries.get(0).toString(), "-i", index.toString(), "--stages", "--exact");
+    assertEquals(2, both.code(), both.out());
+    assertTrue(both.err().contains("--exact and --stages"), both.err());
     precision /= queries.size();
     System.out.printf(Locale.ROOT, "mean precision@10 over %d held-out photos: %.2f%n", queries.size(), precision);
     assertTrue(precision >= 0.7, "mean precision@10 " + precision);
+  }
+
+  /** The result lines of {@code nhl search}: rank, distances, tag and path. */
+  static List<String> hitLines(String out) {
+    return java.util.Arrays.stream(out.split("\n")).map(String::trim)
+        .filter(l -> l.matches("\\d+\\s+\\d+.*\\s/.*")).toList();
   }
 
   /**
