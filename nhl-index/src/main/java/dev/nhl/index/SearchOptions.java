@@ -119,6 +119,26 @@ public final class SearchOptions {
   }
 
   /**
+   * The same search with its final length settled: {@code length} bits, where the options left it
+   * to the spec's longest. Options that name a length already keep it, and must name this one.
+   *
+   * @throws IllegalArgumentException if {@code length} is not a positive multiple of 8, or the
+   *     options name another length
+   */
+  public SearchOptions withLength(int length) {
+    if (length <= 0 || length % 8 != 0) {
+      throw new IllegalArgumentException("length must be a positive multiple of 8 bits, got " + length);
+    }
+    if (this.length != 0) {
+      if (this.length != length) {
+        throw new IllegalArgumentException("these options search at " + this.length + " bits, not " + length);
+      }
+      return this;
+    }
+    return new SearchOptions(mode, k, length, plan, candidates, filter);
+  }
+
+  /**
    * The same search restricted to the ids set in {@code allowed} (read, not copied: do not change
    * it during a search). {@code null} removes the filter.
    */

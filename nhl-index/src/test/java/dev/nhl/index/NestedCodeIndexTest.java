@@ -604,4 +604,35 @@ class NestedCodeIndexTest {
       pool.shutdownNow();
     }
   }
+
+  /** A search's final length is settled once; options that name one keep it and refuse another. */
+  @Test
+  void optionsSettleTheirLengthOnce() {
+    SearchOptions probe = SearchOptions.probing(5, 100);
+    assertTrue(probe.length().isEmpty());
+    assertEquals(64, probe.withLength(64).length().getAsInt());
+    assertEquals(100, probe.withLength(64).probeCandidates().getAsLong());
+    assertEquals(SearchOptions.exact(5, 32), SearchOptions.exact(5, 32).withLength(32));
+    IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+        () -> SearchOptions.exact(5, 32).withLength(64));
+    assertTrue(other.getMessage().contains("at 32 bits, not 64"), other.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> probe.withLength(12));
+    // a probe at 64 bits of a 128-bit index: with every candidate, the exact top k at 64 bits
+    Random r = new Random(3);
+    CodeSpec spec = CodeSpec.of(16, 32, 64, 128);
+    NestedCodeIndex.Builder b = NestedCodeIndex.builder(spec).multiIndexFrom(1);
+    List<byte[]> codes = new java.util.ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      byte[] c = new byte[16];
+      r.nextBytes(c);
+      codes.add(c);
+      b.add(c);
+    }
+    NestedCodeIndex index = b.build();
+    byte[] q = java.util.Arrays.copyOf(codes.get(7), 8);
+    Hits exact = index.search(q, SearchOptions.exact(10, 64));
+    Hits probed = index.search(q, SearchOptions.probing(10, Long.MAX_VALUE).withLength(64));
+    assertArrayEquals(exact.ids(), probed.ids());
+    assertArrayEquals(exact.distances(), probed.distances());
+  }
 }

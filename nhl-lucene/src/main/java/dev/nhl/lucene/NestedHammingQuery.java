@@ -77,7 +77,8 @@ public final class NestedHammingQuery extends Query {
     }
     this.field = field;
     this.code = code.clone();
-    this.options = options;
+    // the final length is settled here, once: every segment searches at it, whatever its own spec
+    this.options = options.withLength(bits);
     this.filter = filter;
   }
 
@@ -170,7 +171,7 @@ public final class NestedHammingQuery extends Query {
   }
 
   private int finalBits() {
-    return options.length().orElse(code.length * 8);
+    return options.length().getAsInt();
   }
 
   @Override

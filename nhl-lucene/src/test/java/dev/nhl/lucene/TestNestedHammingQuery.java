@@ -233,6 +233,16 @@ public class TestNestedHammingQuery extends LuceneTestCase {
             ProgressivePlan all = ProgressivePlan.exhaustive(SPEC, bits, k);
             assertSameHits(msg + " exhaustive", expected,
                 hits(searcher, NestedHammingQuery.progressive("code", q, all).withFilter(filter), k));
+            // a query code as long as the final length: every mode searches at that length
+            byte[] shortQ = java.util.Arrays.copyOf(q, bits / 8);
+            assertSameHits(msg + " probing all, short code", expected,
+                hits(searcher, NestedHammingQuery.probing("code", shortQ, k, Long.MAX_VALUE).withFilter(filter), k));
+            assertSameHits(msg + " default, short code", expected,
+                hits(searcher, NestedHammingQuery.progressive("code", shortQ, k).withFilter(filter), k));
+            assertSameHits(msg + " exact, short code", expected,
+                hits(searcher, NestedHammingQuery.exact("code", shortQ, k).withFilter(filter), k));
+            assertSameHits(msg + " exhaustive, short code", expected,
+                hits(searcher, NestedHammingQuery.progressive("code", shortQ, all).withFilter(filter), k));
             if (bits == 128) {
               // probing every code of a segment's table, and the default on segments this small
               assertSameHits(msg + " probing all", expected,
@@ -323,6 +333,12 @@ public class TestNestedHammingQuery extends LuceneTestCase {
           byte[] q = d.code().clone();
           q[r.nextInt(16)] ^= (byte) (1 << r.nextInt(8));
           NestedHammingQuery.Profile p = NestedHammingQuery.probing("code", q, 10, 200).profile(searcher);
+          if (total < 100) {
+            // a code shorter than the field probes the tables at its own length; all candidates: exact
+            byte[] half = java.util.Arrays.copyOf(q, 8);
+            assertSameHits("probing a 64-bit code", oracle(reader, docs, q, 64, null, 10),
+                hits(searcher, NestedHammingQuery.probing("code", half, 10, Long.MAX_VALUE), 10));
+          }
           long ranked = p.stages().stream().mapToLong(s -> s.candidates()).sum();
           assertTrue("ranked " + ranked + " of " + codes, ranked < codes);
           for (ScoreDoc sd : p.topDocs().scoreDocs) {
@@ -502,7 +518,7 @@ public class TestNestedHammingQuery extends LuceneTestCase {
     QueryUtils.checkUnequal(NestedHammingQuery.progressive("code", q, 5), NestedHammingQuery.probing("code", q, 5, 100));
     QueryUtils.checkUnequal(NestedHammingQuery.probing("code", q, 5, 100), NestedHammingQuery.probing("code", q, 5, 101));
     QueryUtils.checkEqual(NestedHammingQuery.probing("code", q, 5, 100), NestedHammingQuery.probing("code", q, 5, 100));
-    assertEquals("NestedHammingQuery(code, 00112233445566778899aabbccddeeff, probe(k=5, candidates=100))",
+    assertEquals("NestedHammingQuery(code, 00112233445566778899aabbccddeeff, probe(k=5, length=128, candidates=100))",
         NestedHammingQuery.probing("code", q, 5, 100).toString());
     expectThrows(IllegalArgumentException.class, () -> NestedHammingQuery.probing("code", q, 5, 0));
     QueryUtils.checkUnequal(a, NestedHammingQuery.exact("code", q, 5).withFilter(new TermQuery(new Term("tag", "x"))));

@@ -175,6 +175,9 @@ public class NhlClusterIT extends OpenSearchIntegTestCase {
       assertExactTopK(search(QueryBuilders.wrapperQuery(json), k), query, bits, k, null);
       // a probe that may rank every code is exact too
       assertExactTopK(search(new NestedHammingQueryBuilder("code", query, k).probe(1_000_000), k), query, 64, k, null);
+      // and at a length shorter than the field's, the query cut to it where the query is built
+      assertExactTopK(search(new NestedHammingQueryBuilder("code", query, k).probe(1_000_000).length(32), k), query, 32,
+          k, null);
       // filtered
       int g = r.nextInt(GROUPS);
       assertExactTopK(search(new NestedHammingQueryBuilder("code", query, k).filter(QueryBuilders.termQuery("group", g)), k),
@@ -228,6 +231,8 @@ public class NhlClusterIT extends OpenSearchIntegTestCase {
       byte[] query = randomCode(r, centres);
       assertExactTopK(search(new NestedHammingQueryBuilder("code", query, 7), 7), query, 64, 7, null);
       assertExactTopK(search(new NestedHammingQueryBuilder("code", query, 7).length(16), 7), query, 16, 7, null);
+      assertExactTopK(search(new NestedHammingQueryBuilder("code", query, 7).probe(1_000_000).length(16), 7), query, 16,
+          7, null);
     }
   }
 
