@@ -65,7 +65,34 @@ final class IndexCommand implements Callable<Integer> {
     }
     Path modelPath = model.toAbsolutePath().normalize();
     List<Path> photos = Photos.list(folder);
+    boolean fresh = !Files.exists(index);
+    if (photos.isEmpty() && fresh) {
+      throw new IllegalArgumentException("no photos under " + folder + " (files ending in ." + String.join(", .",
+          new java.util.TreeSet<>(Photos.EXTENSIONS)) + ", in it or its subfolders): nothing to index");
+    }
     Files.createDirectories(index);
+    try {
+      return index(out, err, modelPath, photos);
+    } catch (IOException | RuntimeException | Error e) {
+      // a run that fails before its first commit leaves no folder it made behind
+      if (fresh && !PhotoIndex.exists(index)) {
+        deleteTree(index);
+      }
+      throw e;
+    }
+  }
+
+  private static void deleteTree(Path root) {
+    try (var s = Files.walk(root)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException ignored) {
+      // the failure being reported matters more than a folder left behind
+    }
+  }
+
+  private int index(PrintWriter out, PrintWriter err, Path modelPath, List<Path> photos) throws IOException {
     try (Directory dir = PhotoIndex.open(index);
         ImageEncoder enc = ImageEncoder.open(modelPath, ImageEncoder.Options.defaults().withBatchSize(batch))) {
       CodeSpec codeSpec = enc.spec();

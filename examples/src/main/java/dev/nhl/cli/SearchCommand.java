@@ -75,8 +75,18 @@ final class SearchCommand implements Callable<Integer> {
 
   private byte[] code(DirectoryReader reader, CodeSpec codeSpec) throws IOException {
     Path file = Path.of(query);
+    if (Files.isDirectory(file)) {
+      throw new IllegalArgumentException(query + " is a folder: search takes one photo file, or a code in hex");
+    }
     if (Files.exists(file)) {
-      Path m = model != null ? model : Path.of(PhotoIndex.commitData(reader).getOrDefault(PhotoIndex.MODEL_KEY, ""));
+      java.util.Map<String, String> data = PhotoIndex.commitData(reader);
+      Path m = model != null ? model : Path.of(data.getOrDefault(PhotoIndex.MODEL_KEY, ""));
+      String built = data.get(PhotoIndex.MODEL_HASH_KEY);
+      if (model != null && built != null && !built.equals(PhotoIndex.sha256(model.toAbsolutePath().normalize()))) {
+        // codes of two models cannot be compared
+        throw new IllegalArgumentException("the index was built with another model (" + data.get(PhotoIndex.MODEL_KEY)
+            + ") than " + model + ": search with that model, or index the photos again with --rebuild");
+      }
       try (ImageEncoder enc = ImageEncoder.open(m, ImageEncoder.Options.defaults().withBatchSize(1))) {
         ImageEncoder.Result res = enc.encode(List.of(file)).get(0);
         if (!res.ok()) {

@@ -62,6 +62,9 @@ public final class ImageDecoder {
       throw new NoSuchFileException(file.toString(), null, "no such image file");
     }
     byte[] bytes = Files.readAllBytes(file);
+    if (bytes.length == 0) {
+      throw new IOException("cannot decode image " + file + ": the file is empty (0 bytes)");
+    }
     Pixels p = TurboJpeg.decode(bytes, minShortSide);
     if (p == null) {
       BufferedImage img;
