@@ -45,6 +45,11 @@ final class IndexCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "32", description = "images per inference batch (default: ${DEFAULT-VALUE})")
   int batch;
 
+  @Option(names = "--max-pixels", defaultValue = "1000000000",
+      description = "photos that declare more pixels are skipped with a message; larger ones below it are decoded "
+          + "reduced to what the model needs (default: ${DEFAULT-VALUE})")
+  long maxPixels;
+
   @Option(names = "--rebuild", description = "re-encode every photo (needed to switch the index to another model)")
   boolean rebuild;
 
@@ -94,7 +99,7 @@ final class IndexCommand implements Callable<Integer> {
 
   private int index(PrintWriter out, PrintWriter err, Path modelPath, List<Path> photos) throws IOException {
     try (Directory dir = PhotoIndex.open(index);
-        ImageEncoder enc = ImageEncoder.open(modelPath, ImageEncoder.Options.defaults().withBatchSize(batch))) {
+        ImageEncoder enc = ImageEncoder.open(modelPath, ImageEncoder.Options.defaults().withBatchSize(batch).withMaxPixels(maxPixels))) {
       CodeSpec codeSpec = enc.spec();
       if (codeSpec == null) {
         throw new IllegalArgumentException(model + " gives no codes (no nhl.spec in its metadata): use a model from 'nhl train'");

@@ -49,6 +49,11 @@ final class ServeCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  @Option(names = "--max-pixels", defaultValue = "1000000000",
+      description = "photos that declare more pixels are skipped with a message; larger ones below it are decoded "
+          + "reduced to what the model needs (default: ${DEFAULT-VALUE})")
+  long maxPixels;
+
   @Option(names = {"-i", "--index"}, required = true, description = "index folder")
   Path index;
 
@@ -82,7 +87,7 @@ final class ServeCommand implements Callable<Integer> {
       } finally {
         manager.release(first);
       }
-      try (ImageEncoder enc = ImageEncoder.open(m, ImageEncoder.Options.defaults().withBatchSize(1))) {
+      try (ImageEncoder enc = ImageEncoder.open(m, ImageEncoder.Options.defaults().withBatchSize(1).withMaxPixels(maxPixels))) {
         HttpServer server = start(manager, enc);
         out.printf(Locale.ROOT, "serving %s (%,d photos) at http://%s:%d/%n", index, photos, bind,
             server.getAddress().getPort());
@@ -217,6 +222,9 @@ final class ServeCommand implements Callable<Integer> {
         Files.deleteIfExists(tmp);
       }
       if (!r.ok()) {
+        if (r.error() != null && r.error().contains("more than the limit of")) {
+          throw new BadRequest(413, "the image " + r.error().substring(r.error().indexOf("declares")));
+        }
         throw new BadRequest(400, "the upload is not an image this server can read (JPEG, PNG, GIF, BMP)");
       }
       PhotoIndex.Result res = PhotoIndex.search(reader, r.code(), k, tag, PhotoIndex.Plan.DEFAULT);
@@ -289,11 +297,12 @@ final class ServeCommand implements Callable<Integer> {
       }
       BufferedImage img;
       try {
-        img = ImageIO.read(Path.of(p).toFile());
+        // decoded reduced, as for encoding: a thumbnail of a huge photo costs a small image's memory
+        dev.nhl.encoder.image.ImageDecoder.Pixels px = dev.nhl.encoder.image.ImageDecoder.decode(Path.of(p), 160,
+            enc.options().maxPixels());
+        img = new BufferedImage(px.width(), px.height(), BufferedImage.TYPE_INT_RGB);
+        img.setRGB(0, 0, px.width(), px.height(), px.rgb(), 0, px.width());
       } catch (IOException e) {
-        img = null;
-      }
-      if (img == null) {
         throw new BadRequest(404, "the photo can no longer be read");
       }
       int size = 160;

@@ -146,6 +146,11 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--mode", defaultValue = "FULL", description = "PLAIN, WEIGHTED, DISTILLED or FULL (default: ${DEFAULT-VALUE})")
   TrainerConfig.Mode mode;
 
+  @Option(names = "--max-pixels", defaultValue = "1000000000",
+      description = "photos that declare more pixels are skipped with a message; larger ones below it are decoded "
+          + "reduced to what the model needs (default: ${DEFAULT-VALUE})")
+  long maxPixels;
+
   @Option(names = "--seed", defaultValue = "42", description = "random seed (default: ${DEFAULT-VALUE})")
   long seed;
 
@@ -227,7 +232,7 @@ final class TrainCommand implements Callable<Integer> {
       try {
         OnnxModels.write(byFolder || labelFree ? OnnxModels.featureExtractor(backbone, p.featureTensor)
             : OnnxModels.featureExtractor(backbone, p.featureTensor, p.scoreTensor), extractor);
-        try (ImageEncoder enc = ImageEncoder.open(extractor, ImageEncoder.Options.defaults())) {
+        try (ImageEncoder enc = ImageEncoder.open(extractor, ImageEncoder.Options.defaults().withMaxPixels(maxPixels))) {
           Progress bar = new Progress(System.err, "features", files.size());
           int[] i = {0};
           enc.encode(files, r -> {

@@ -69,4 +69,38 @@ class MessagesTest {
         raw.err());
     assertFalse(Files.exists(index3), "no index folder is left behind");
   }
+
+  /**
+   * A PNG of 20000 x 20000 and a JPEG of 30000 x 20000 pixels, a few megabytes on disk, among
+   * ordinary photos: the run completes, every photo is indexed, the big ones decoded reduced; with
+   * a lower --max-pixels they are skipped with the limit named and the others still indexed.
+   */
+  @Test
+  void hugeImagesAmongPhotos(@TempDir Path tmp) throws Exception {
+    CliTestSupport.assumeData();
+    Path photos = tmp.resolve("photos");
+    CliTestSupport.collection(photos, 3);
+    Path model = tmp.resolve("photos.onnx");
+    assertEquals(0, nhl("train", "--images", photos.toString(), "--backbone", CliTestSupport.MOBILENET.toString(),
+        "--out", model.toString(), "--epochs", "2").code());
+    long ordinary;
+    try (var s = Files.walk(photos)) {
+      ordinary = s.filter(Photos::isPhoto).count();
+    }
+    Path big = Files.createDirectories(photos.resolve("big"));
+    dev.nhl.encoder.image.TestImages.writePng(big.resolve("huge.png"), 20000, 20000);
+    dev.nhl.encoder.image.TestImages.writeGrayJpeg(big.resolve("huge.jpg"), 30000, 20000);
+
+    CliTestSupport.Run all = nhl("index", photos.toString(), "-m", model.toString(), "-i", tmp.resolve("a").toString());
+    assertEquals(0, all.code(), all.err());
+    assertTrue(all.out().contains("indexed " + (ordinary + 2) + " photos, skipped 0"), all.out());
+
+    CliTestSupport.Run limited = nhl("index", photos.toString(), "-m", model.toString(), "-i",
+        tmp.resolve("b").toString(), "--max-pixels", "100000000");
+    assertEquals(0, limited.code(), limited.err());
+    assertTrue(limited.out().contains("indexed " + ordinary + " photos, skipped 2"), limited.out());
+    assertTrue(limited.err().contains("huge.png: cannot decode image " + big.resolve("huge.png")
+        + ": it declares 20000 x 20000 pixels (400 megapixels), more than the limit of 100 megapixels"), limited.err());
+    assertTrue(limited.err().contains("declares 30000 x 20000 pixels (600 megapixels)"), limited.err());
+  }
 }

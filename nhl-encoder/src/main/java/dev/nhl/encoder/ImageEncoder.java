@@ -57,16 +57,27 @@ public final class ImageEncoder implements AutoCloseable {
    * @param decodeThreads worker threads, each decoding, preprocessing and running whole batches
    *     (default: available cores); on the CPU each runs ONNX Runtime on its own thread
    * @param device execution provider choice (default: {@code nhl.encoder.device}, else AUTO)
+   * @param maxPixels images that declare more pixels are not decoded but reported as failed
+   *     (default {@link ImageDecoder#DEFAULT_MAX_PIXELS}); below it, large images are decoded
+   *     reduced to what the preprocessing needs, so memory does not grow with their size
    */
-  public record Options(Preprocessing preprocessing, int batchSize, int decodeThreads, Device device) {
+  public record Options(Preprocessing preprocessing, int batchSize, int decodeThreads, Device device, long maxPixels) {
     /** Validates the values. */
     public Options {
       if (batchSize < 1 || decodeThreads < 1) {
         throw new IllegalArgumentException("batch size and decode threads must be at least 1, got "
             + batchSize + " and " + decodeThreads);
       }
+      if (maxPixels < 1) {
+        throw new IllegalArgumentException("the pixel limit must be at least 1, got " + maxPixels);
+      }
       java.util.Objects.requireNonNull(preprocessing, "preprocessing");
       java.util.Objects.requireNonNull(device, "device");
+    }
+
+    /** Options with the default pixel limit ({@link ImageDecoder#DEFAULT_MAX_PIXELS}). */
+    public Options(Preprocessing preprocessing, int batchSize, int decodeThreads, Device device) {
+      this(preprocessing, batchSize, decodeThreads, device, ImageDecoder.DEFAULT_MAX_PIXELS);
     }
 
     /** The defaults. */
@@ -76,22 +87,27 @@ public final class ImageEncoder implements AutoCloseable {
 
     /** The same with another batch size. */
     public Options withBatchSize(int n) {
-      return new Options(preprocessing, n, decodeThreads, device);
+      return new Options(preprocessing, n, decodeThreads, device, maxPixels);
     }
 
     /** The same with another number of decoding threads. */
     public Options withDecodeThreads(int n) {
-      return new Options(preprocessing, batchSize, n, device);
+      return new Options(preprocessing, batchSize, n, device, maxPixels);
     }
 
     /** The same with another device. */
     public Options withDevice(Device d) {
-      return new Options(preprocessing, batchSize, decodeThreads, d);
+      return new Options(preprocessing, batchSize, decodeThreads, d, maxPixels);
     }
 
     /** The same with other preprocessing. */
     public Options withPreprocessing(Preprocessing p) {
-      return new Options(p, batchSize, decodeThreads, device);
+      return new Options(p, batchSize, decodeThreads, device, maxPixels);
+    }
+
+    /** The same with another pixel limit. */
+    public Options withMaxPixels(long limit) {
+      return new Options(preprocessing, batchSize, decodeThreads, device, limit);
     }
   }
 
@@ -211,6 +227,11 @@ public final class ImageEncoder implements AutoCloseable {
     return Math.max(1, Runtime.getRuntime().availableProcessors() / options.decodeThreads());
   }
 
+  /** The options this encoder was opened with. */
+  public Options options() {
+    return options;
+  }
+
   /** The provider inference runs on: CPU or CUDA. */
   public Device provider() {
     return provider;
@@ -284,7 +305,7 @@ public final class ImageEncoder implements AutoCloseable {
     for (int i = 0; i < paths.size(); i++) {
       Path p = paths.get(i);
       try {
-        pixels.add(ImageDecoder.decode(p, preprocessing.resizeShortSide()));
+        pixels.add(ImageDecoder.decode(p, preprocessing.resizeShortSide(), options.maxPixels()));
       } catch (IOException | RuntimeException e) {
         pixels.add(null);
         errors[i] = e instanceof NoSuchFileException ? "no such file: " + p : e.getMessage();

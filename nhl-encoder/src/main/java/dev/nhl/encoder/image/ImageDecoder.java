@@ -19,12 +19,25 @@ import javax.imageio.ImageIO;
  * every JPEG without the library, through TwelveMonkeys' ImageIO reader), PNG, GIF, BMP and what
  * other ImageIO plugins are present; 8- and 16-bit grayscale are read from the raster (no
  * colour-space conversion); the EXIF orientation is applied.
+ *
+ * <p>Memory is bounded by what the caller needs, not by what a file declares: the dimensions are
+ * read from the header first, an image that declares more than a limit of pixels ({@link
+ * #DEFAULT_MAX_PIXELS}, or the one given) is refused before any decoding, and a reduced decode
+ * ({@code minShortSide} above 0) keeps only every s-th row and column while decoding (libjpeg-turbo's
+ * scaling, or ImageIO's source subsampling), so that a 1 MB PNG declaring 400 megapixels costs a
+ * few megabytes.
  */
 public final class ImageDecoder {
 
   static {
     ImageIO.setUseCache(false);
   }
+
+  /**
+   * The most pixels an image may declare, by default: a gigapixel, ten times a large camera's
+   * photo. Past it a file is refused with a message naming the limit.
+   */
+  public static final long DEFAULT_MAX_PIXELS = 1_000_000_000L;
 
   private ImageDecoder() {}
 
@@ -51,13 +64,28 @@ public final class ImageDecoder {
    * Decodes an image file into upright pixels, possibly reduced in the decoder itself: a JPEG
    * decoded by libjpeg-turbo comes out at the smallest of 1/8, 1/4 and 1/2 of its size whose short
    * side is still at least {@code minShortSide} (what a model's resize needs), which spares most of
-   * the work on large photos. Other images come out at full size.
+   * the work on large photos; other images are read through ImageIO keeping every s-th row and
+   * column, the largest s that keeps the short side at least {@code minShortSide}. Images that
+   * declare more than {@link #DEFAULT_MAX_PIXELS} are refused.
    *
    * @param minShortSide the least short side a reduced image keeps; 0 for full size
    * @throws java.nio.file.NoSuchFileException if there is no such file
    * @throws IOException if the file cannot be read or is not an image this JVM decodes
    */
   public static Pixels decode(Path file, int minShortSide) throws IOException {
+    return decode(file, minShortSide, DEFAULT_MAX_PIXELS);
+  }
+
+  /**
+   * As {@link #decode(Path, int)}, refusing images that declare more than {@code maxPixels}.
+   *
+   * @throws IOException also when the image declares more than {@code maxPixels} pixels
+   * @throws IllegalArgumentException if {@code maxPixels} is not positive
+   */
+  public static Pixels decode(Path file, int minShortSide, long maxPixels) throws IOException {
+    if (maxPixels <= 0) {
+      throw new IllegalArgumentException("the pixel limit must be positive, got " + maxPixels);
+    }
     if (!Files.isRegularFile(file)) {
       throw new NoSuchFileException(file.toString(), null, "no such image file");
     }
@@ -65,22 +93,62 @@ public final class ImageDecoder {
     if (bytes.length == 0) {
       throw new IOException("cannot decode image " + file + ": the file is empty (0 bytes)");
     }
-    Pixels p = TurboJpeg.decode(bytes, minShortSide);
+    Pixels p = null;
+    long[] jpeg = TurboJpeg.declaredSize(bytes);
+    if (jpeg != null) {
+      // the frame header read by a walk over the markers: the limit holds before libjpeg-turbo allocates
+      checkLimit(file, jpeg[0], jpeg[1], maxPixels);
+      p = TurboJpeg.decode(bytes, minShortSide);
+    }
     if (p == null) {
-      BufferedImage img;
-      try {
-        img = ImageIO.read(new java.io.ByteArrayInputStream(bytes));
-      } catch (IOException | RuntimeException e) {
-        throw new IOException("cannot decode image " + file + ": " + e.getMessage(), e);
-      }
-      if (img == null) {
-        throw new IOException("cannot decode image " + file + ": not an image format this JVM reads (JPEG, PNG, GIF, BMP)");
-      }
-      p = pixels(img);
+      p = viaImageIo(file, bytes, minShortSide, maxPixels);
     }
     // a JPEG without an EXIF block has no orientation to read: the metadata reader is spared
     int segments = TurboJpeg.segments(bytes);
     return (segments & TurboJpeg.JPEG) != 0 && (segments & TurboJpeg.EXIF) == 0 ? p : orient(p, orientation(bytes));
+  }
+
+  private static void checkLimit(Path file, long w, long h, long maxPixels) throws IOException {
+    if (w * h > maxPixels) {
+      throw new IOException(String.format(java.util.Locale.ROOT, "cannot decode image %s: it declares %d x %d "
+          + "pixels (%.0f megapixels), more than the limit of %.0f megapixels", file, w, h, w * h / 1e6, maxPixels / 1e6));
+    }
+  }
+
+  /** Through ImageIO: the header read first, then every s-th row and column decoded. */
+  private static Pixels viaImageIo(Path file, byte[] bytes, int minShortSide, long maxPixels) throws IOException {
+    try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
+      java.util.Iterator<javax.imageio.ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw new IOException("cannot decode image " + file + ": not an image format this JVM reads (JPEG, PNG, GIF, BMP)");
+      }
+      javax.imageio.ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        long w;
+        long h;
+        try {
+          w = reader.getWidth(0);
+          h = reader.getHeight(0);
+        } catch (IOException | RuntimeException e) {
+          throw new IOException("cannot decode image " + file + ": its header cannot be read (" + e.getMessage() + ")", e);
+        }
+        checkLimit(file, w, h, maxPixels);
+        javax.imageio.ImageReadParam param = reader.getDefaultReadParam();
+        // every s-th row and column, the short side kept at minShortSide or more
+        int step = minShortSide > 0 ? (int) Math.max(1, Math.min(w, h) / minShortSide) : 1;
+        if (step > 1) {
+          param.setSourceSubsampling(step, step, 0, 0);
+        }
+        try {
+          return pixels(reader.read(0, param));
+        } catch (IOException | RuntimeException e) {
+          throw new IOException("cannot decode image " + file + ": " + e.getMessage(), e);
+        }
+      } finally {
+        reader.dispose();
+      }
+    }
   }
 
   /** The pixels of an already decoded image, read without colour conversion where the layout allows. */

@@ -205,6 +205,45 @@ final class TurboJpeg {
     return 0;
   }
 
+  /**
+   * The width and height a JPEG's frame header declares, found by walking its markers (no
+   * decoding); null when the bytes are not a JPEG or the header is not found before the scan.
+   */
+  static long[] declaredSize(byte[] b) {
+    if (b.length < 4 || (b[0] & 0xFF) != 0xFF || (b[1] & 0xFF) != 0xD8) {
+      return null;
+    }
+    int at = 2;
+    while (at + 4 <= b.length) {
+      if ((b[at] & 0xFF) != 0xFF) {
+        return null;
+      }
+      int marker = b[at + 1] & 0xFF;
+      if (marker == 0xFF) {
+        at++;
+        continue;
+      }
+      if (marker == 0xDA || marker == 0xD9) {
+        return null;
+      }
+      int len = (b[at + 2] & 0xFF) << 8 | (b[at + 3] & 0xFF);
+      if (len < 2) {
+        return null;
+      }
+      // SOF0..SOF15 but DHT (C4), JPG (C8) and DAC (CC): precision, height, width
+      if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
+        if (at + 9 > b.length) {
+          return null;
+        }
+        long h = (b[at + 5] & 0xFF) << 8 | (b[at + 6] & 0xFF);
+        long w = (b[at + 7] & 0xFF) << 8 | (b[at + 8] & 0xFF);
+        return new long[] {w, h};
+      }
+      at += 2 + len;
+    }
+    return null;
+  }
+
   private static boolean startsWith(byte[] b, int from, int length, byte[] tag) {
     return length >= tag.length && from + tag.length <= b.length
         && java.util.Arrays.equals(b, from, from + tag.length, tag, 0, tag.length);
