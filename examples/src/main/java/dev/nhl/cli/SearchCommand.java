@@ -82,12 +82,16 @@ final class SearchCommand implements Callable<Integer> {
       java.util.Map<String, String> data = PhotoIndex.commitData(reader);
       Path m = model != null ? model : Path.of(data.getOrDefault(PhotoIndex.MODEL_KEY, ""));
       String built = data.get(PhotoIndex.MODEL_HASH_KEY);
-      if (model != null && built != null && !built.equals(PhotoIndex.sha256(model.toAbsolutePath().normalize()))) {
-        // codes of two models cannot be compared
-        throw new IllegalArgumentException("the index was built with another model (" + data.get(PhotoIndex.MODEL_KEY)
-            + ") than " + model + ": search with that model, or index the photos again with --rebuild");
-      }
       try (ImageEncoder enc = ImageEncoder.open(m, ImageEncoder.Options.defaults().withBatchSize(1))) {
+        if (enc.spec() == null) {
+          throw new IllegalArgumentException(m + " gives no codes (no nhl.spec in its metadata): it is not a model from "
+              + "'nhl train'; search with the model that built the index");
+        }
+        if (model != null && built != null && !built.equals(PhotoIndex.sha256(model.toAbsolutePath().normalize()))) {
+          // codes of two models cannot be compared
+          throw new IllegalArgumentException("the index was built with another model (" + data.get(PhotoIndex.MODEL_KEY)
+              + ") than " + model + ": search with that model, or index the photos again with --rebuild");
+        }
         ImageEncoder.Result res = enc.encode(List.of(file)).get(0);
         if (!res.ok()) {
           throw new IllegalArgumentException(res.error());

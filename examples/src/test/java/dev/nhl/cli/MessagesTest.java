@@ -52,6 +52,13 @@ class MessagesTest {
     assertTrue(mismatch.err().contains("built with another model (" + model.toAbsolutePath().normalize() + ") than "
         + other), mismatch.err());
 
+    // the backbone alone as the search's model: not an nhl model, said before anything else
+    CliTestSupport.Run backbone = nhl("search", queries.get(0).toString(), "-i", index.toString(), "-m",
+        CliTestSupport.MOBILENET.toString());
+    assertEquals(2, backbone.code(), backbone.out());
+    assertTrue(backbone.err().contains("gives no codes (no nhl.spec in its metadata): it is not a model from 'nhl "
+        + "train'"), backbone.err());
+
     // an empty folder: said, and no index made
     Path none = Files.createDirectories(tmp.resolve("none"));
     Path index2 = tmp.resolve("index2");
