@@ -330,13 +330,19 @@ public final class LabelFreeExperiment {
     int n = d.length / dim;
     int[][] top = new int[q.length / dim][];
     IntStream.range(0, top.length).parallel().forEach(i -> {
-      float[] sim = similarities(q, i, d, n, dim);
-      Integer[] idx = new Integer[n];
-      Arrays.setAll(idx, j -> j);
-      Arrays.sort(idx, (a, b) -> sim[a] != sim[b] ? Float.compare(sim[b], sim[a]) : Integer.compare(a, b));
+      Integer[] idx = ranking(q, i, d, n, dim);
       top[i] = Arrays.stream(idx, 0, Math.min(k, n)).mapToInt(Integer::intValue).toArray();
     });
     return top;
+  }
+
+  /** The database by decreasing cosine to query {@code row} (unit rows), ties by index. */
+  private static Integer[] ranking(float[] q, int row, float[] d, int n, int dim) {
+    float[] sim = similarities(q, row, d, n, dim);
+    Integer[] idx = new Integer[n];
+    Arrays.setAll(idx, j -> j);
+    Arrays.sort(idx, (a, b) -> sim[a] != sim[b] ? Float.compare(sim[b], sim[a]) : Integer.compare(a, b));
+    return idx;
   }
 
   private static float[] similarities(float[] q, int row, float[] d, int n, int dim) {
@@ -360,10 +366,7 @@ public final class LabelFreeExperiment {
     int n = p.dbSize();
     double[][] ap = new double[q.length / dim][];
     IntStream.range(0, ap.length).parallel().forEach(i -> {
-      float[] sim = similarities(q, i, d, n, dim);
-      Integer[] idx = new Integer[n];
-      Arrays.setAll(idx, j -> j);
-      Arrays.sort(idx, (a, b) -> sim[a] != sim[b] ? Float.compare(sim[b], sim[a]) : Integer.compare(a, b));
+      Integer[] idx = ranking(q, i, d, n, dim);
       ap[i] = new double[] {averagePrecision(p, i, idx, TOP_K), averagePrecision(p, i, idx, n)};
     });
     return new double[] {Arrays.stream(ap).mapToDouble(a -> a[0]).average().orElse(0),
