@@ -41,6 +41,8 @@ public final class Nhl implements Runnable {
   static int run(String[] args, PrintWriter out, PrintWriter err) {
     Logs.configure(false);
     CommandLine cl = new CommandLine(new Nhl());
+    // --labels backbone as well as BACKBONE, --objective dsh as DSH
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler((e, line, parse) -> {

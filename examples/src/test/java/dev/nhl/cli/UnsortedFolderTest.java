@@ -76,7 +76,7 @@ class UnsortedFolderTest {
     Path index = tmp.resolve("index");
     // the backbone's labels stay an option for unsorted folders
     CliTestSupport.Run train = nhl("train", "--images", photos.toString(), "--backbone",
-        CliTestSupport.MOBILENET.toString(), "--out", model.toString(), "--epochs", "2", "--labels", "BACKBONE");
+        CliTestSupport.MOBILENET.toString(), "--out", model.toString(), "--epochs", "2", "--labels", "backbone");
     assertEquals(0, train.code(), train.err());
     assertTrue(train.out().contains("labelled by the backbone's classifier"), train.out());
     assertEquals(0, nhl("index", photos.toString(), "-m", model.toString(), "-i", index.toString()).code());
