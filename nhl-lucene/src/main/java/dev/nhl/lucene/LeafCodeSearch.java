@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.FilterLeafReader;
+import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.search.DocIdSetIterator;
@@ -60,11 +62,23 @@ final class LeafCodeSearch {
     }
   }
 
+  /** Copies made of segments whose values are not the codec's columns (read by tests). */
+  static final java.util.concurrent.atomic.AtomicLong COPIES = new java.util.concurrent.atomic.AtomicLong();
+
+  // copies kept per segment core, field and length: made once, dropped with the segment
+  private static final java.util.Map<IndexReader.CacheKey, java.util.Map<String, FieldCodes>> COPIED =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
+
   /**
    * The field's codes for a search at {@code bits}: the codec's own segment when the field was
-   * written by {@link NhlDocValuesFormat}'s column layout with that length, else a copy of the
-   * values read one document at a time (another codec, or values of mixed lengths), each value's
-   * first {@code bits} bits; null when the segment has no values.
+   * written by {@link NhlDocValuesFormat}'s column layout with that length, also under readers
+   * that wrap the segment's (a wrapper that exposes the field is read through to the codec's
+   * columns: wrappers hide documents, through the live documents that the search reads from the
+   * wrapper, not rewrite codes); else a copy of the values read one document at a time (another
+   * codec, or values of mixed lengths), each value's first {@code bits} bits, made once per
+   * segment; null when the segment has no values.
    */
   private static FieldCodes codes(LeafReader leaf, String field, int bits) throws IOException {
     BinaryDocValues values = leaf.getBinaryDocValues(field);
@@ -73,6 +87,32 @@ final class LeafCodeSearch {
     }
     if (values instanceof ColumnarBinaryDocValues cbv && cbv.segment().spec().hasLength(bits)) {
       return new FieldCodes(cbv.segment(), cbv.ordToDoc());
+    }
+    LeafReader inner = FilterLeafReader.unwrap(leaf);
+    if (inner != leaf && inner.maxDoc() == leaf.maxDoc()
+        && inner.getBinaryDocValues(field) instanceof ColumnarBinaryDocValues cbv && cbv.segment().spec().hasLength(bits)) {
+      return new FieldCodes(cbv.segment(), cbv.ordToDoc());
+    }
+    IndexReader.CacheHelper helper = leaf.getCoreCacheHelper();
+    if (helper == null) {
+      return copy(leaf, values, field, bits);
+    }
+    java.util.Map<String, FieldCodes> perField = COPIED.computeIfAbsent(helper.getKey(),
+        k -> new java.util.concurrent.ConcurrentHashMap<>());
+    FieldCodes cached = perField.get(field + "/" + bits);
+    if (cached == null) {
+      cached = copy(leaf, values, field, bits);
+      perField.put(field + "/" + bits, cached);
+    }
+    return cached;
+  }
+
+  private static FieldCodes copy(LeafReader leaf, BinaryDocValues values, String field, int bits) throws IOException {
+    COPIES.incrementAndGet();
+    if (WARNED.compareAndSet(false, true)) {
+      System.getLogger("dev.nhl.lucene").log(System.Logger.Level.WARNING, "nhl: field " + field + " of a segment is not "
+          + "stored in NhlCodec's columns (another codec, or values of other lengths): its codes are copied into "
+          + "memory, once per segment; index with NhlCodec to search them in place");
     }
     CodeSpec spec = specOf(leaf.getFieldInfos().fieldInfo(field), bits);
     int bytes = spec.maxBytes();

@@ -613,4 +613,97 @@ public class TestNestedHammingQuery extends LuceneTestCase {
       assertTrue("searches checked: " + checks.get(), checks.get() >= 20);
     }
   }
+
+  /** A reader whose every leaf is wrapped, binary doc values included, as security and timeout layers wrap them. */
+  static DirectoryReader wrapped(DirectoryReader in) throws IOException {
+    return new org.apache.lucene.index.FilterDirectoryReader(in, new org.apache.lucene.index.FilterDirectoryReader.SubReaderWrapper() {
+      @Override
+      public org.apache.lucene.index.LeafReader wrap(org.apache.lucene.index.LeafReader leaf) {
+        return new org.apache.lucene.index.FilterLeafReader(leaf) {
+          @Override
+          public org.apache.lucene.index.BinaryDocValues getBinaryDocValues(String field) throws IOException {
+            org.apache.lucene.index.BinaryDocValues v = super.getBinaryDocValues(field);
+            return v == null ? null : new org.apache.lucene.index.FilterBinaryDocValues(v) {};
+          }
+
+          @Override
+          public CacheHelper getCoreCacheHelper() {
+            return in.getCoreCacheHelper();
+          }
+
+          @Override
+          public CacheHelper getReaderCacheHelper() {
+            return null;
+          }
+        };
+      }
+    }) {
+      @Override
+      protected DirectoryReader doWrapDirectoryReader(DirectoryReader reader) throws IOException {
+        return wrapped(reader);
+      }
+
+      @Override
+      public CacheHelper getReaderCacheHelper() {
+        return null;
+      }
+    };
+  }
+
+  /**
+   * Wrapped leaves keep the codec's columns: the same hits as the plain reader, and no copy of
+   * any segment's values; under another codec the copy is made once per segment, not per search.
+   */
+  public void testWrappedLeavesKeepTheColumnsAndCopiesAreMadeOnce() throws IOException {
+    Random r = random();
+    try (Directory dir = new MMapDirectory(createTempDir())) {
+      Map<String, Doc> docs = build(dir, r, 2000);
+      try (DirectoryReader plain = DirectoryReader.open(dir); DirectoryReader wrapped = wrapped(DirectoryReader.open(dir))) {
+        IndexSearcher ps = newSearcher(plain);
+        IndexSearcher ws = new IndexSearcher(wrapped);
+        long copies = LeafCodeSearch.COPIES.get();
+        for (int iter = 0; iter < 10; iter++) {
+          byte[] q = new byte[16];
+          r.nextBytes(q);
+          int bits = SPEC.length(r.nextInt(SPEC.stages()));
+          int k = 1 + r.nextInt(50);
+          List<int[]> expected = oracle(wrapped, docs, q, bits, null, k);
+          assertSameHits("wrapped exact", expected, hits(ws, NestedHammingQuery.exact("code", q, k, bits), k));
+          assertSameHits("wrapped default", expected,
+              hits(ws, NestedHammingQuery.progressive("code", java.util.Arrays.copyOf(q, bits / 8), k), k));
+          assertSameHits("plain exact", expected, hits(ps, NestedHammingQuery.exact("code", q, k, bits), k));
+        }
+        assertEquals("copies of columnar segments", copies, LeafCodeSearch.COPIES.get());
+      }
+    }
+    try (Directory dir = newDirectory()) {
+      Map<String, Doc> docs = new ConcurrentHashMap<>();
+      IndexWriterConfig cfg = new IndexWriterConfig().setCodec(org.apache.lucene.codecs.Codec.forName("Lucene104"));
+      try (IndexWriter w = new IndexWriter(dir, cfg)) {
+        byte[][] centres = new byte[4][16];
+        for (byte[] c : centres) {
+          r.nextBytes(c);
+        }
+        for (int i = 0; i < 300; i++) {
+          Doc d = randomDoc(r, "d" + i, centres, 8);
+          docs.put(d.id(), d);
+          w.addDocument(toDocument(d));
+          if (i % 100 == 99) {
+            w.commit();
+          }
+        }
+      }
+      try (DirectoryReader reader = DirectoryReader.open(dir)) {
+        IndexSearcher searcher = new IndexSearcher(reader);
+        long before = LeafCodeSearch.COPIES.get();
+        for (int iter = 0; iter < 5; iter++) {
+          byte[] q = new byte[16];
+          r.nextBytes(q);
+          List<int[]> expected = oracle(reader, docs, q, 128, null, 10);
+          assertSameHits("another codec", expected, hits(searcher, NestedHammingQuery.exact("code", q, 10), 10));
+        }
+        assertEquals("one copy per segment", reader.leaves().size(), LeafCodeSearch.COPIES.get() - before);
+      }
+    }
+  }
 }
