@@ -46,8 +46,9 @@ import org.apache.lucene.search.Weight;
  * </ul>
  *
  * <p>Segments of {@link NhlCodec} are searched over their columns in place (mapped, or read into
- * memory once per segment reader when the directory does not map files); values of other codecs
- * are read document by document into memory for each search.
+ * memory once per segment reader when the directory does not map files), also under readers that
+ * wrap their leaves ({@code FilterLeafReader}: the wrapper's live documents apply); values of other
+ * codecs are read document by document into memory, once per segment.
  */
 public final class NestedHammingQuery extends Query {
 
