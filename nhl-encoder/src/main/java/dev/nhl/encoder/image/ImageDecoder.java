@@ -98,6 +98,11 @@ public final class ImageDecoder {
     if (jpeg != null) {
       // the frame header read by a walk over the markers: the limit holds before libjpeg-turbo allocates
       checkLimit(file, jpeg[0], jpeg[1], maxPixels);
+      // a cut-short JPEG decodes to a grey or smeared lower part, whose code would mislead: refused
+      if (!TurboJpeg.hasEnd(bytes)) {
+        throw new IOException("cannot decode image " + file + ": the JPEG is truncated (it ends before its "
+            + "end-of-image marker, after " + bytes.length + " bytes)");
+      }
       p = TurboJpeg.decode(bytes, minShortSide);
     }
     if (p == null) {

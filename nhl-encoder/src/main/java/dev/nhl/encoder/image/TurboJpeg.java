@@ -244,6 +244,20 @@ final class TurboJpeg {
     return null;
   }
 
+  /**
+   * Whether a JPEG's bytes hold its end-of-image marker: entropy-coded data never contains {@code
+   * FF D9} (a data byte FF is followed by 00), so a file without one was cut short. Trailing bytes
+   * after the marker, as some cameras write, are allowed.
+   */
+  static boolean hasEnd(byte[] b) {
+    for (int i = b.length - 2; i >= 2; i--) {
+      if ((b[i] & 0xFF) == 0xFF && (b[i + 1] & 0xFF) == 0xD9) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean startsWith(byte[] b, int from, int length, byte[] tag) {
     return length >= tag.length && from + tag.length <= b.length
         && java.util.Arrays.equals(b, from, from + tag.length, tag, 0, tag.length);

@@ -73,4 +73,22 @@ class LargeImagesTest {
     assertThrows(IllegalArgumentException.class, () -> ImageDecoder.decode(png, 256, 0));
   }
 
+
+  /** A JPEG cut short is refused with what is wrong; one with bytes after its end is read. */
+  @Test
+  void aTruncatedJpegIsRefusedAndATrailerIsNot(@TempDir Path tmp) throws IOException {
+    Path whole = tmp.resolve("whole.jpg");
+    TestImages.writeGrayJpeg(whole, 640, 480);
+    byte[] bytes = Files.readAllBytes(whole);
+    Path cut = tmp.resolve("cut.jpg");
+    Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    IOException e = assertThrows(IOException.class, () -> ImageDecoder.decode(cut, 256));
+    assertTrue(e.getMessage().contains("the JPEG is truncated (it ends before its end-of-image marker, after "
+        + bytes.length / 2 + " bytes)"), e.getMessage());
+    Path trailer = tmp.resolve("trailer.jpg");
+    byte[] longer = java.util.Arrays.copyOf(bytes, bytes.length + 100);
+    Files.write(trailer, longer);
+    assertEquals(640, ImageDecoder.decode(trailer, 0).width());
+    assertEquals(640, ImageDecoder.decode(whole, 0).width());
+  }
 }
