@@ -7,8 +7,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import dev.nhl.encoder.onnx.OnnxModels;
-import dev.nhl.encoder.training.NhlHead;
+import dev.nhl.encoder.model.ModelContract;
 import dev.nhl.index.CodeSpec;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -18,7 +17,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Runs a head model ({@link OnnxModels#head}: features {@code [N, D]} in, outputs out) in ONNX
+ * Runs a head model ({@code OnnxModels.head}: features {@code [N, D]} in, outputs out) in ONNX
  * Runtime and binarises its outputs into nested codes: for features computed elsewhere, or raw
  * pixels. Thread-safe; close it to free the session.
  */
@@ -47,10 +46,10 @@ public final class FeatureEncoder implements AutoCloseable {
     }
     this.inputName = in.getName();
     this.inputDim = (int) shape[1];
-    this.spec = OnnxModels.spec(session.getMetadata().getCustomMetadata());
-    if (spec == null || !session.getOutputNames().contains(OnnxModels.OUTPUTS)) {
-      throw new IllegalArgumentException(name + ": not an NHL head model (needs output " + OnnxModels.OUTPUTS
-          + " and metadata " + OnnxModels.SPEC_KEY + "), outputs " + session.getOutputNames());
+    this.spec = ModelContract.spec(session.getMetadata().getCustomMetadata());
+    if (spec == null || !session.getOutputNames().contains(ModelContract.OUTPUTS)) {
+      throw new IllegalArgumentException(name + ": not an NHL head model (needs output " + ModelContract.OUTPUTS
+          + " and metadata " + ModelContract.SPEC_KEY + "), outputs " + session.getOutputNames());
     }
   }
 
@@ -97,7 +96,7 @@ public final class FeatureEncoder implements AutoCloseable {
       int n = Math.min(BATCH, rows - from);
       float[] chunk = Arrays.copyOfRange(features, from * inputDim, (from + n) * inputDim);
       try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(chunk), new long[] {n, inputDim});
-          OrtSession.Result r = session.run(Map.of(inputName, t), Set.of(OnnxModels.OUTPUTS))) {
+          OrtSession.Result r = session.run(Map.of(inputName, t), Set.of(ModelContract.OUTPUTS))) {
         ((OnnxTensor) r.get(0)).getFloatBuffer().get(result, from * out, n * out);
       } catch (OrtException e) {
         throw new IllegalStateException("inference failed: " + e.getMessage(), e);
@@ -108,7 +107,7 @@ public final class FeatureEncoder implements AutoCloseable {
 
   /** The nested codes of the rows, in nhl-index's layout. */
   public byte[][] encode(float[] features) {
-    return NhlHead.codes(outputs(features), spec.maxBits());
+    return ModelContract.codes(outputs(features), spec.maxBits());
   }
 
   @Override

@@ -11,8 +11,7 @@ import ai.onnxruntime.TensorInfo;
 import dev.nhl.encoder.image.ImageDecoder;
 import dev.nhl.encoder.image.PerceptualHash;
 import dev.nhl.encoder.image.Preprocessing;
-import dev.nhl.encoder.onnx.OnnxModels;
-import dev.nhl.encoder.training.NhlHead;
+import dev.nhl.encoder.model.ModelContract;
 import dev.nhl.index.CodeSpec;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -34,9 +33,9 @@ import java.util.function.Consumer;
 
 /**
  * Encodes images with an ONNX model in ONNX Runtime: a pool of worker threads, each decoding,
- * preprocessing and running a batch at a time. With a model that carries a code spec ({@link OnnxModels#compose})
+ * preprocessing and running a batch at a time. With a model that carries a code spec ({@code OnnxModels.compose})
  * every result has its nested code; with any other model of one image input and one {@code [N,
- * D]} output (such as {@link OnnxModels#featureExtractor}) results have the outputs only.
+ * D]} output (such as {@code OnnxModels.featureExtractor}) results have the outputs only.
  *
  * <p>The execution provider is CUDA when the GPU build of ONNX Runtime ({@code onnxruntime_gpu},
  * Maven profile {@code gpu}) is on the class path and a GPU answers, CPU otherwise; {@link
@@ -169,13 +168,13 @@ public final class ImageEncoder implements AutoCloseable {
     this.preprocessing = shape[2] > 0 && shape[2] != options.preprocessing().cropSize()
         ? options.preprocessing().withCrop((int) shape[2])
         : options.preprocessing();
-    this.spec = OnnxModels.spec(session.getMetadata().getCustomMetadata());
+    this.spec = ModelContract.spec(session.getMetadata().getCustomMetadata());
     Map<String, NodeInfo> outputs = session.getOutputInfo();
-    String out = spec != null ? OnnxModels.OUTPUTS : outputs.size() == 1 ? outputs.keySet().iterator().next() : null;
+    String out = spec != null ? ModelContract.OUTPUTS : outputs.size() == 1 ? outputs.keySet().iterator().next() : null;
     NodeInfo oi = out == null ? null : outputs.get(out);
     long[] oshape = oi != null && oi.getInfo() instanceof TensorInfo t ? t.getShape() : null;
     if (oshape == null || oshape.length != 2 || oshape[1] <= 0) {
-      throw new IllegalArgumentException("expected " + (spec != null ? "output " + OnnxModels.OUTPUTS : "one output")
+      throw new IllegalArgumentException("expected " + (spec != null ? "output " + ModelContract.OUTPUTS : "one output")
           + " of shape [N, D], got outputs " + describe(outputs));
     }
     if (spec != null && oshape[1] != spec.maxBits()) {
@@ -362,7 +361,7 @@ public final class ImageEncoder implements AutoCloseable {
       if (pixels.get(k) != null) {
         float[] o = Arrays.copyOfRange(outputs, i * outputDim, (i + 1) * outputDim);
         i++;
-        results.add(new Result(paths.get(k), o, spec == null ? null : NhlHead.codes(o, spec.maxBits())[0], hashes[k],
+        results.add(new Result(paths.get(k), o, spec == null ? null : ModelContract.codes(o, spec.maxBits())[0], hashes[k],
             null));
       } else {
         results.add(new Result(paths.get(k), null, null, errors[k]));

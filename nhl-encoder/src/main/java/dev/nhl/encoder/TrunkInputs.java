@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtSession;
 import dev.nhl.encoder.image.Augmentation;
 import dev.nhl.encoder.image.ImageDecoder;
 import dev.nhl.encoder.image.Preprocessing;
+import dev.nhl.encoder.model.ModelContract;
 import dev.nhl.encoder.onnx.OnnxModels;
 import dev.nhl.encoder.training.TrunkMaps;
 import java.io.IOException;
@@ -115,7 +116,7 @@ public final class TrunkInputs {
     try (OnnxTensor t = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), FloatBuffer.wrap(batch),
             new long[] {n, 3, s, s});
         OrtSession.Result r = session.run(Map.of(input, t))) {
-      ByteBuffer out = ((OnnxTensor) r.get(OnnxModels.TRUNK_INPUT).orElseThrow()).getByteBuffer();
+      ByteBuffer out = ((OnnxTensor) r.get(ModelContract.TRUNK_INPUT).orElseThrow()).getByteBuffer();
       if (out.remaining() != (long) n * mapSize) {
         throw new IOException("the trunk input model gave " + out.remaining() + " values for " + n + " maps of " + mapSize);
       }

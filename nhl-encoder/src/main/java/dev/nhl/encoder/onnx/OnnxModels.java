@@ -7,7 +7,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
-import dev.nhl.encoder.ImageEncoder;
+import dev.nhl.encoder.model.ModelContract;
 import dev.nhl.encoder.training.BackboneLabels;
 import dev.nhl.encoder.training.NhlHead;
 import dev.nhl.encoder.training.Trunk;
@@ -31,35 +31,41 @@ import java.util.Set;
  * ONNX models of NHL heads, alone or composed with a backbone, read and written in Java.
  *
  * <ul>
- *   <li>{@link #head}: input {@value #FEATURES} {@code float[N, D]}, output {@value #OUTPUTS}
+ *   <li>{@link #head}: input {@value ModelContract#FEATURES} {@code float[N, D]}, output {@value ModelContract#OUTPUTS}
  *       {@code float[N, maxBits]}, the head's continuous outputs (a code bit is 1 where its output
  *       is positive).
  *   <li>{@link #featureExtractor}: a backbone cut at one of its internal tensors, pooled when
- *       spatial; output {@value #FEATURES} {@code float[N, C]}. What a head is trained on.
+ *       spatial; output {@value ModelContract#FEATURES} {@code float[N, C]}. What a head is trained on.
  *   <li>{@link #featureExtractor(byte[], String, String)}: the same with the backbone's class
- *       scores appended, output {@value #FEATURES_AND_SCORES} {@code float[N, C + S]}: what
+ *       scores appended, output {@value ModelContract#FEATURES_AND_SCORES} {@code float[N, C + S]}: what
  *       {@link BackboneLabels} derives labels from when photos carry none.
- *   <li>{@link #compose}: the two joined, from the backbone's image input to {@value #OUTPUTS}.
+ *   <li>{@link #compose}: the two joined, from the backbone's image input to {@value ModelContract#OUTPUTS}.
  * </ul>
  *
- * <p>Models with a head record its code spec in the metadata property {@value #SPEC_KEY} (for
- * example {@code 8,16,32,64,128}), which {@link ImageEncoder} reads. The backbone's nodes that
+ * <p>Models with a head record its code spec in the metadata property {@value ModelContract#SPEC_KEY} (for
+ * example {@code 8,16,32,64,128}), which {@code ImageEncoder} reads. The backbone's nodes that
  * the feature tensor does not depend on are dropped, and so are its original outputs.
  */
 public final class OnnxModels {
 
-  /** Name of a head's input and of a feature extractor's output. */
-  public static final String FEATURES = "features";
-  /** Name of the continuous outputs of a model with a head. */
-  public static final String OUTPUTS = "nhl_outputs";
-  /** Metadata property holding the code spec. */
-  public static final String SPEC_KEY = "nhl.spec";
-  /** Metadata property naming the backbone tensor the features come from. */
-  public static final String FEATURE_TENSOR_KEY = "nhl.feature_tensor";
-  /** Name of the output of a feature extractor that also gives the backbone's class scores. */
-  public static final String FEATURES_AND_SCORES = "nhl_features_scores";
-  /** Metadata property naming the backbone tensor the class scores come from. */
-  public static final String SCORE_TENSOR_KEY = "nhl.score_tensor";
+  /** @deprecated use {@link ModelContract#FEATURES}. */
+  @Deprecated(since = "0.2")
+  public static final String FEATURES = ModelContract.FEATURES;
+  /** @deprecated use {@link ModelContract#OUTPUTS}. */
+  @Deprecated(since = "0.2")
+  public static final String OUTPUTS = ModelContract.OUTPUTS;
+  /** @deprecated use {@link ModelContract#SPEC_KEY}. */
+  @Deprecated(since = "0.2")
+  public static final String SPEC_KEY = ModelContract.SPEC_KEY;
+  /** @deprecated use {@link ModelContract#FEATURE_TENSOR_KEY}. */
+  @Deprecated(since = "0.2")
+  public static final String FEATURE_TENSOR_KEY = ModelContract.FEATURE_TENSOR_KEY;
+  /** @deprecated use {@link ModelContract#FEATURES_AND_SCORES}. */
+  @Deprecated(since = "0.2")
+  public static final String FEATURES_AND_SCORES = ModelContract.FEATURES_AND_SCORES;
+  /** @deprecated use {@link ModelContract#SCORE_TENSOR_KEY}. */
+  @Deprecated(since = "0.2")
+  public static final String SCORE_TENSOR_KEY = ModelContract.SCORE_TENSOR_KEY;
 
   static final long HEAD_OPSET = 13;
   static final long HEAD_IR_VERSION = 7;
@@ -68,22 +74,22 @@ public final class OnnxModels {
 
   private OnnxModels() {}
 
-  /** The head alone: {@value #FEATURES} {@code [N, inputDim]} to {@value #OUTPUTS}. */
+  /** The head alone: {@value ModelContract#FEATURES} {@code [N, inputDim]} to {@value ModelContract#OUTPUTS}. */
   public static byte[] head(NhlHead head) {
     List<Proto.Msg> nodes = new ArrayList<>();
     List<Proto.Msg> inits = new ArrayList<>();
-    appendHead(head, FEATURES, nodes, inits);
+    appendHead(head, ModelContract.FEATURES, nodes, inits);
     Proto.Msg graph = new Proto.Msg().str(Proto.GRAPH_NAME, "nhl_head");
     nodes.forEach(n -> graph.msg(Proto.GRAPH_NODE, n));
     inits.forEach(i -> graph.msg(Proto.GRAPH_INITIALIZER, i));
-    graph.msg(Proto.GRAPH_INPUT, Proto.floatValueInfo(FEATURES, null, (long) head.inputDim()));
-    graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(OUTPUTS, null, (long) head.spec().maxBits()));
+    graph.msg(Proto.GRAPH_INPUT, Proto.floatValueInfo(ModelContract.FEATURES, null, (long) head.inputDim()));
+    graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(ModelContract.OUTPUTS, null, (long) head.spec().maxBits()));
     Proto.Msg model = new Proto.Msg()
         .num(Proto.MODEL_IR_VERSION, HEAD_IR_VERSION)
         .str(Proto.MODEL_PRODUCER_NAME, "nhl")
         .msg(Proto.MODEL_OPSET_IMPORT, new Proto.Msg().str(Proto.OPSET_DOMAIN, "").num(Proto.OPSET_VERSION, HEAD_OPSET))
         .msg(Proto.MODEL_GRAPH, graph);
-    metadata(model, Map.of(SPEC_KEY, head.spec().toString()));
+    metadata(model, Map.of(ModelContract.SPEC_KEY, head.spec().toString()));
     return model.build().toByteArray();
   }
 
@@ -101,7 +107,7 @@ public final class OnnxModels {
     CodeSpec spec = spec(meta);
     List<ByteString> graphs = Proto.messages(m, Proto.MODEL_GRAPH);
     if (spec == null || graphs.isEmpty()) {
-      throw new IllegalArgumentException("not an NHL head model: no " + SPEC_KEY + " metadata or no graph");
+      throw new IllegalArgumentException("not an NHL head model: no " + ModelContract.SPEC_KEY + " metadata or no graph");
     }
     Map<String, float[]> tensors = new HashMap<>();
     for (UnknownFieldSet t : Proto.parsedMessages(Proto.parse(graphs.get(0), "graph"), Proto.GRAPH_INITIALIZER, "initializer")) {
@@ -129,7 +135,7 @@ public final class OnnxModels {
   }
 
   /**
-   * A backbone cut at an internal tensor: its output {@value #FEATURES} is that tensor, global
+   * A backbone cut at an internal tensor: its output {@value ModelContract#FEATURES} is that tensor, global
    * average pooled when it is a feature map {@code [N, C, H, W]}.
    *
    * @param backbone the backbone's ONNX model
@@ -139,13 +145,13 @@ public final class OnnxModels {
    */
   public static byte[] featureExtractor(byte[] backbone, String featureTensor) {
     Cut cut = cut(backbone, featureTensor, null);
-    cut.graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(FEATURES, null, cut.channels));
-    return cut.finish(Map.of(FEATURE_TENSOR_KEY, featureTensor)).toByteArray();
+    cut.graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(ModelContract.FEATURES, null, cut.channels));
+    return cut.finish(Map.of(ModelContract.FEATURE_TENSOR_KEY, featureTensor)).toByteArray();
   }
 
   /**
    * The number of features a backbone cut at {@code featureTensor} gives: the channels of that
-   * tensor, which is where {@value #FEATURES_AND_SCORES} splits into features and scores.
+   * tensor, which is where {@value ModelContract#FEATURES_AND_SCORES} splits into features and scores.
    *
    * @throws IllegalArgumentException as {@link #featureExtractor(byte[], String)}
    */
@@ -155,7 +161,7 @@ public final class OnnxModels {
 
   /**
    * A backbone cut at an internal tensor that also keeps its class scores: output
-   * {@value #FEATURES_AND_SCORES} is {@code [N, C + S]}, the {@code C} features of
+   * {@value ModelContract#FEATURES_AND_SCORES} is {@code [N, C + S]}, the {@code C} features of
    * {@link #featureExtractor(byte[], String)} followed by the {@code S} values of
    * {@code scoreTensor} (for MobileNetV2, its output {@code output}: 1000 ImageNet logits). One
    * pass over the photos gives both what a head is trained on and what its labels are derived
@@ -167,15 +173,15 @@ public final class OnnxModels {
    */
   public static byte[] featureExtractor(byte[] backbone, String featureTensor, String scoreTensor) {
     Cut cut = cut(backbone, featureTensor, scoreTensor);
-    cut.checkFree(List.of(FEATURES_AND_SCORES));
-    cut.graph.msg(Proto.GRAPH_NODE, Proto.node("Concat", "nhl_concat", List.of(FEATURES, scoreTensor),
-        List.of(FEATURES_AND_SCORES)).msg(Proto.NODE_ATTRIBUTE, Proto.intAttribute("axis", 1)));
-    cut.graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(FEATURES_AND_SCORES, null, cut.channels + cut.scores));
-    return cut.finish(Map.of(FEATURE_TENSOR_KEY, featureTensor, SCORE_TENSOR_KEY, scoreTensor)).toByteArray();
+    cut.checkFree(List.of(ModelContract.FEATURES_AND_SCORES));
+    cut.graph.msg(Proto.GRAPH_NODE, Proto.node("Concat", "nhl_concat", List.of(ModelContract.FEATURES, scoreTensor),
+        List.of(ModelContract.FEATURES_AND_SCORES)).msg(Proto.NODE_ATTRIBUTE, Proto.intAttribute("axis", 1)));
+    cut.graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(ModelContract.FEATURES_AND_SCORES, null, cut.channels + cut.scores));
+    return cut.finish(Map.of(ModelContract.FEATURE_TENSOR_KEY, featureTensor, ModelContract.SCORE_TENSOR_KEY, scoreTensor)).toByteArray();
   }
 
   /**
-   * A backbone and a head in one model: the backbone's input to {@value #OUTPUTS}.
+   * A backbone and a head in one model: the backbone's input to {@value ModelContract#OUTPUTS}.
    *
    * @throws IllegalArgumentException as {@link #featureExtractor}, or if the tensor's channels
    *     differ from the head's input dimension
@@ -188,13 +194,13 @@ public final class OnnxModels {
     }
     List<Proto.Msg> nodes = new ArrayList<>();
     List<Proto.Msg> inits = new ArrayList<>();
-    appendHead(head, FEATURES, nodes, inits);
+    appendHead(head, ModelContract.FEATURES, nodes, inits);
     cut.checkFree(List.of("nhl_mean", "nhl_inv_scale", "nhl_centred", "nhl_standardised", "nhl_w1", "nhl_b1",
-        "nhl_hidden_linear", "nhl_hidden", "nhl_w", "nhl_b", OUTPUTS));
+        "nhl_hidden_linear", "nhl_hidden", "nhl_w", "nhl_b", ModelContract.OUTPUTS));
     nodes.forEach(n -> cut.graph.msg(Proto.GRAPH_NODE, n));
     inits.forEach(i -> cut.graph.msg(Proto.GRAPH_INITIALIZER, i));
-    cut.graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(OUTPUTS, null, (long) head.spec().maxBits()));
-    return cut.finish(Map.of(SPEC_KEY, head.spec().toString(), FEATURE_TENSOR_KEY, featureTensor)).toByteArray();
+    cut.graph.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(ModelContract.OUTPUTS, null, (long) head.spec().maxBits()));
+    return cut.finish(Map.of(ModelContract.SPEC_KEY, head.spec().toString(), ModelContract.FEATURE_TENSOR_KEY, featureTensor)).toByteArray();
   }
 
   /**
@@ -306,26 +312,27 @@ public final class OnnxModels {
         Proto.varint(xZp, Proto.TENSOR_DATA_TYPE, 0) == Proto.DATA_TYPE_INT8, trunk);
   }
 
-  /** Name of the output of a trunk input model ({@link #trunkInputs}). */
-  public static final String TRUNK_INPUT = "nhl_trunk_input";
+  /** @deprecated use {@link ModelContract#TRUNK_INPUT}. */
+  @Deprecated(since = "0.2")
+  public static final String TRUNK_INPUT = ModelContract.TRUNK_INPUT;
 
   /**
-   * The backbone cut before its trunk: output {@value #TRUNK_INPUT} is the quantized map the trunk
+   * The backbone cut before its trunk: output {@value ModelContract#TRUNK_INPUT} is the quantized map the trunk
    * reads, {@code [N, in, H, W]} as stored (uint8 or int8; {@link TrunkSite#dequantize} turns it
    * into floats). What a trunk is trained on.
    */
   public static byte[] trunkInputs(byte[] backbone, TrunkSite site) {
     Cut cut = cut(backbone, site.inputTensor(), null, false);
-    cut.checkFree(List.of(TRUNK_INPUT));
-    cut.graph.msg(Proto.GRAPH_NODE, Proto.node("Identity", "nhl_trunk_input", List.of(site.inputTensor()), List.of(TRUNK_INPUT)));
-    cut.graph.msg(Proto.GRAPH_OUTPUT, Proto.valueInfo(TRUNK_INPUT,
+    cut.checkFree(List.of(ModelContract.TRUNK_INPUT));
+    cut.graph.msg(Proto.GRAPH_NODE, Proto.node("Identity", "nhl_trunk_input", List.of(site.inputTensor()), List.of(ModelContract.TRUNK_INPUT)));
+    cut.graph.msg(Proto.GRAPH_OUTPUT, Proto.valueInfo(ModelContract.TRUNK_INPUT,
         site.signed() ? Proto.DATA_TYPE_INT8 : Proto.DATA_TYPE_UINT8, null, cut.shape[1], cut.shape[2], cut.shape[3]));
-    return cut.finish(Map.of(FEATURE_TENSOR_KEY, site.featureTensor())).toByteArray();
+    return cut.finish(Map.of(ModelContract.FEATURE_TENSOR_KEY, site.featureTensor())).toByteArray();
   }
 
   /**
    * A backbone, a trained trunk in place of its own and a head in one model: the backbone's input
-   * to {@value #OUTPUTS}. The trunk runs in float: the map is dequantized, then the trunk's 1x1
+   * to {@value ModelContract#OUTPUTS}. The trunk runs in float: the map is dequantized, then the trunk's 1x1
    * convolution, clip and pooling, then the head; its outputs equal {@link Trunk#features} followed
    * by {@link NhlHead#outputs} up to float rounding.
    *
@@ -342,9 +349,9 @@ public final class OnnxModels {
           + head.inputDim());
     }
     List<String> names = new ArrayList<>(List.of("nhl_trunk_scale", "nhl_trunk_zero_point", "nhl_trunk_in", "nhl_trunk_w",
-        "nhl_trunk_b", "nhl_trunk_conv", "nhl_trunk_low", "nhl_trunk_high", "nhl_trunk_act", "nhl_trunk_pooled", FEATURES,
+        "nhl_trunk_b", "nhl_trunk_conv", "nhl_trunk_low", "nhl_trunk_high", "nhl_trunk_act", "nhl_trunk_pooled", ModelContract.FEATURES,
         "nhl_mean", "nhl_inv_scale", "nhl_centred", "nhl_standardised", "nhl_w1", "nhl_b1", "nhl_hidden_linear",
-        "nhl_hidden", "nhl_w", "nhl_b", OUTPUTS));
+        "nhl_hidden", "nhl_w", "nhl_b", ModelContract.OUTPUTS));
     cut.checkFree(names);
     Proto.Msg g = cut.graph;
     g.msg(Proto.GRAPH_INITIALIZER, Proto.floatTensor("nhl_trunk_scale", new float[] {site.inputScale()}));
@@ -363,20 +370,21 @@ public final class OnnxModels {
         List.of("nhl_trunk_act")));
     g.msg(Proto.GRAPH_NODE, Proto.node("GlobalAveragePool", "nhl_trunk_pool", List.of("nhl_trunk_act"),
         List.of("nhl_trunk_pooled")));
-    g.msg(Proto.GRAPH_NODE, Proto.node("Flatten", "nhl_trunk_flatten", List.of("nhl_trunk_pooled"), List.of(FEATURES))
+    g.msg(Proto.GRAPH_NODE, Proto.node("Flatten", "nhl_trunk_flatten", List.of("nhl_trunk_pooled"), List.of(ModelContract.FEATURES))
         .msg(Proto.NODE_ATTRIBUTE, Proto.intAttribute("axis", 1)));
     List<Proto.Msg> nodes = new ArrayList<>();
     List<Proto.Msg> inits = new ArrayList<>();
-    appendHead(head, FEATURES, nodes, inits);
+    appendHead(head, ModelContract.FEATURES, nodes, inits);
     nodes.forEach(n -> g.msg(Proto.GRAPH_NODE, n));
     inits.forEach(i -> g.msg(Proto.GRAPH_INITIALIZER, i));
-    g.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(OUTPUTS, null, (long) head.spec().maxBits()));
-    return cut.finish(Map.of(SPEC_KEY, head.spec().toString(), FEATURE_TENSOR_KEY, site.featureTensor(),
-        TRUNK_INPUT_KEY, site.inputTensor())).toByteArray();
+    g.msg(Proto.GRAPH_OUTPUT, Proto.floatValueInfo(ModelContract.OUTPUTS, null, (long) head.spec().maxBits()));
+    return cut.finish(Map.of(ModelContract.SPEC_KEY, head.spec().toString(), ModelContract.FEATURE_TENSOR_KEY, site.featureTensor(),
+        ModelContract.TRUNK_INPUT_KEY, site.inputTensor())).toByteArray();
   }
 
-  /** Metadata property naming the backbone tensor a trained trunk reads, in a model composed with one. */
-  public static final String TRUNK_INPUT_KEY = "nhl.trunk_input";
+  /** @deprecated use {@link ModelContract#TRUNK_INPUT_KEY}. */
+  @Deprecated(since = "0.2")
+  public static final String TRUNK_INPUT_KEY = ModelContract.TRUNK_INPUT_KEY;
 
   /**
    * Writes a model atomically: to a temporary file beside the target, then moved into place, so
@@ -395,12 +403,13 @@ public final class OnnxModels {
   }
 
   /**
-   * The code spec recorded in a model's metadata ({@link #SPEC_KEY}), or null when the model
-   * carries none (a plain feature extractor).
+   * The code spec recorded in a model's metadata, or null when the model carries none.
+   *
+   * @deprecated use {@link ModelContract#spec}.
    */
+  @Deprecated(since = "0.2")
   public static CodeSpec spec(Map<String, String> metadata) {
-    String s = metadata.get(SPEC_KEY);
-    return s == null ? null : CodeSpec.parse(s);
+    return ModelContract.spec(metadata);
   }
 
   private static void appendHead(NhlHead head, String input, List<Proto.Msg> nodes, List<Proto.Msg> inits) {
@@ -423,7 +432,7 @@ public final class OnnxModels {
     int k = head.spec().maxBits();
     inits.add(Proto.floatTensor("nhl_w", head.outputWeights(), k, head.width()));
     inits.add(Proto.floatTensor("nhl_b", head.outputBias(), k));
-    nodes.add(Proto.node("Gemm", "nhl_nested_gemm", List.of(x, "nhl_w", "nhl_b"), List.of(OUTPUTS))
+    nodes.add(Proto.node("Gemm", "nhl_nested_gemm", List.of(x, "nhl_w", "nhl_b"), List.of(ModelContract.OUTPUTS))
         .msg(Proto.NODE_ATTRIBUTE, Proto.intAttribute("transB", 1)));
   }
 
@@ -432,7 +441,7 @@ public final class OnnxModels {
         new Proto.Msg().str(Proto.ENTRY_KEY, e.getKey()).str(Proto.ENTRY_VALUE, e.getValue())));
   }
 
-  /** A backbone graph cut at its feature tensor, with {@value #FEATURES} computed but no outputs yet. */
+  /** A backbone graph cut at its feature tensor, with {@value ModelContract#FEATURES} computed but no outputs yet. */
   private static final class Cut {
     final UnknownFieldSet model;
     final Proto.Msg graph;
@@ -479,7 +488,7 @@ public final class OnnxModels {
   }
 
   /**
-   * The backbone cut at {@code tensor}; with {@code features} the cut computes {@value #FEATURES}
+   * The backbone cut at {@code tensor}; with {@code features} the cut computes {@value ModelContract#FEATURES}
    * from it (pooled when it is a map), without it the tensor is left as it is for the caller.
    */
   private static Cut cut(byte[] backbone, String tensor, String scoreTensor, boolean features) {
@@ -520,7 +529,7 @@ public final class OnnxModels {
             + " and it has " + producer.size() + " node outputs");
       }
     }
-    for (String n : List.of(FEATURES, "nhl_pooled")) {
+    for (String n : List.of(ModelContract.FEATURES, "nhl_pooled")) {
       if (names.contains(n)) {
         throw new IllegalArgumentException("the backbone already has a tensor named '" + n + "'");
       }
@@ -589,10 +598,10 @@ public final class OnnxModels {
     }
     if (shape.length == 4) {
       g.msg(Proto.GRAPH_NODE, Proto.node("GlobalAveragePool", "nhl_pool", List.of(tensor), List.of("nhl_pooled")));
-      g.msg(Proto.GRAPH_NODE, Proto.node("Flatten", "nhl_flatten", List.of("nhl_pooled"), List.of(FEATURES))
+      g.msg(Proto.GRAPH_NODE, Proto.node("Flatten", "nhl_flatten", List.of("nhl_pooled"), List.of(ModelContract.FEATURES))
           .msg(Proto.NODE_ATTRIBUTE, Proto.intAttribute("axis", 1)));
     } else if (shape.length == 2) {
-      g.msg(Proto.GRAPH_NODE, Proto.node("Identity", "nhl_features", List.of(tensor), List.of(FEATURES)));
+      g.msg(Proto.GRAPH_NODE, Proto.node("Identity", "nhl_features", List.of(tensor), List.of(ModelContract.FEATURES)));
     } else {
       throw new IllegalArgumentException("feature tensor '" + tensor + "' has shape " + Arrays.toString(shape)
           + "; expected [N, C] or [N, C, H, W]");

@@ -1,6 +1,5 @@
 package dev.nhl.encoder.training;
 
-import dev.nhl.encoder.onnx.OnnxModels;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -115,7 +114,7 @@ public final class BackboneLabels {
    *
    * @param rows {@code n} rows of {@code rowDim} values; each row's scores are the
    *     {@code classes} values starting at {@code offset} (so the rows of a
-   *     {@link OnnxModels#FEATURES_AND_SCORES} output are read in place, features first)
+   *     {@link dev.nhl.encoder.model.ModelContract#FEATURES_AND_SCORES} output are read in place, features first)
    * @throws IllegalArgumentException if the sizes do not fit the array, or a score is not finite
    */
   public static BackboneLabels derive(float[] rows, int n, int rowDim, int offset, int classes, Options options) {

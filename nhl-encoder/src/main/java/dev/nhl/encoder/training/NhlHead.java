@@ -1,8 +1,7 @@
 package dev.nhl.encoder.training;
 
-import dev.nhl.encoder.onnx.OnnxModels;
+import dev.nhl.encoder.model.ModelContract;
 import dev.nhl.index.CodeSpec;
-import dev.nhl.index.Codes;
 
 /**
  * A trained Nested Hash Layer head: features in, nested codes out. One linear layer {@code W f +
@@ -11,8 +10,8 @@ import dev.nhl.index.Codes;
  * {@code K} outputs, so every shorter code is a prefix of the longer ones. Inputs are standardised
  * first ({@code (f - mean) / scale}, from the training data).
  *
- * <p>Immutable and thread-safe. Export with {@link OnnxModels#head}; a model composed with a
- * backbone by {@link OnnxModels#compose} gives the same outputs from images.
+ * <p>Immutable and thread-safe. Export with {@code OnnxModels.head}; a model composed with a
+ * backbone by {@code OnnxModels.compose} gives the same outputs from images.
  */
 public final class NhlHead {
 
@@ -29,7 +28,7 @@ public final class NhlHead {
   private final float[] b;
 
   /**
-   * A head from its parameters, as a model file stores them (see {@link OnnxModels#head}); arrays
+   * A head from its parameters, as a model file stores them (see {@code OnnxModels.head}); arrays
    * are copied.
    *
    * @param spec the nested code lengths; {@code spec.maxBits()} outputs
@@ -143,19 +142,17 @@ public final class NhlHead {
    * @param features {@code rows x inputDim()} row-major
    */
   public byte[][] encode(float[] features) {
-    return codes(outputs(features), spec.maxBits());
+    return ModelContract.codes(outputs(features), spec.maxBits());
   }
 
-  /** Binarises continuous outputs, {@code bits} per row, into codes (bit i set when output i is positive). */
+  /**
+   * Binarises continuous outputs, {@code bits} per row, into codes (bit i set when output i is positive).
+   *
+   * @deprecated use {@link ModelContract#codes}, the one binarisation runtime and training share.
+   */
+  @Deprecated(since = "0.2")
   public static byte[][] codes(float[] outputs, int bits) {
-    int rows = outputs.length / bits;
-    byte[][] codes = new byte[rows][];
-    float[] row = new float[bits];
-    for (int r = 0; r < rows; r++) {
-      System.arraycopy(outputs, r * bits, row, 0, bits);
-      codes[r] = Codes.fromFloats(row);
-    }
-    return codes;
+    return ModelContract.codes(outputs, bits);
   }
 
   /** The per-feature input mean (a copy). */

@@ -11,6 +11,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
 import dev.nhl.encoder.Device;
 import dev.nhl.encoder.FeatureEncoder;
+import dev.nhl.encoder.model.ModelContract;
 import dev.nhl.encoder.training.NhlHead;
 import dev.nhl.index.CodeSpec;
 import dev.nhl.index.Seeded;
@@ -33,10 +34,10 @@ class OnnxModelsTest {
       int rows = 9;
       float[] x = gaussian(r, rows * dim, 5);
       byte[] model = OnnxModels.head(head);
-      float[] onnx = run(model, OnnxModels.FEATURES, x, new long[] {rows, dim}, OnnxModels.OUTPUTS);
+      float[] onnx = run(model, ModelContract.FEATURES, x, new long[] {rows, dim}, ModelContract.OUTPUTS);
       assertClose(head.outputs(x), onnx, 1e-5, "hidden=" + hidden);
       try (OrtSession s = ENV.createSession(model, new OrtSession.SessionOptions())) {
-        assertEquals("8,16,32", s.getMetadata().getCustomMetadata().get(OnnxModels.SPEC_KEY));
+        assertEquals("8,16,32", s.getMetadata().getCustomMetadata().get(ModelContract.SPEC_KEY));
       }
     }
   }
@@ -88,7 +89,7 @@ class OnnxModelsTest {
       assertEquals(1, files.count(), "no temporary file is left behind");
     }
     try (OrtSession s = ENV.createSession(file.toString(), new OrtSession.SessionOptions())) {
-      assertTrue(s.getOutputNames().contains(OnnxModels.OUTPUTS));
+      assertTrue(s.getOutputNames().contains(ModelContract.OUTPUTS));
     }
   }
 
@@ -108,7 +109,7 @@ class OnnxModelsTest {
       pooled[i] = (float) (s / 49);
     }
     byte[] extractor = OnnxModels.featureExtractor(backbone, "627");
-    assertClose(pooled, run(extractor, "input", images, shape, OnnxModels.FEATURES), 1e-5, "pooled features");
+    assertClose(pooled, run(extractor, "input", images, shape, ModelContract.FEATURES), 1e-5, "pooled features");
     assertTrue(extractor.length < backbone.length, "the classifier after the feature map is dropped");
   }
 
@@ -119,20 +120,20 @@ class OnnxModelsTest {
     NhlHead head = randomHead(r, CodeSpec.of(8, 16, 32, 64, 128), 1280, 0);
     float[] images = gaussian(r, 3 * 3 * 224 * 224, 1);
     long[] shape = {3, 3, 224, 224};
-    float[] features = run(OnnxModels.featureExtractor(backbone, "627"), "input", images, shape, OnnxModels.FEATURES);
+    float[] features = run(OnnxModels.featureExtractor(backbone, "627"), "input", images, shape, ModelContract.FEATURES);
     byte[] composed = OnnxModels.compose(backbone, "627", head);
-    float[] outputs = run(composed, "input", images, shape, OnnxModels.OUTPUTS);
+    float[] outputs = run(composed, "input", images, shape, ModelContract.OUTPUTS);
     float[] javaOutputs = head.outputs(features);
     assertClose(javaOutputs, outputs, 1e-4, "outputs");
     byte[][] expected = head.encode(features);
-    byte[][] actual = NhlHead.codes(outputs, 128);
+    byte[][] actual = ModelContract.codes(outputs, 128);
     for (int i = 0; i < 3; i++) {
       assertArrayEquals(expected[i], actual[i], "code of image " + i);
     }
     try (OrtSession s = ENV.createSession(composed, new OrtSession.SessionOptions())) {
-      assertEquals(java.util.Set.of(OnnxModels.OUTPUTS), s.getOutputNames());
-      assertEquals("8,16,32,64,128", s.getMetadata().getCustomMetadata().get(OnnxModels.SPEC_KEY));
-      assertEquals("627", s.getMetadata().getCustomMetadata().get(OnnxModels.FEATURE_TENSOR_KEY));
+      assertEquals(java.util.Set.of(ModelContract.OUTPUTS), s.getOutputNames());
+      assertEquals("8,16,32,64,128", s.getMetadata().getCustomMetadata().get(ModelContract.SPEC_KEY));
+      assertEquals("627", s.getMetadata().getCustomMetadata().get(ModelContract.FEATURE_TENSOR_KEY));
     }
   }
 

@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
+import dev.nhl.encoder.model.ModelContract;
 import dev.nhl.encoder.training.NhlHead;
 import dev.nhl.index.CodeSpec;
 import java.io.IOException;
@@ -85,7 +86,7 @@ public final class TestModels {
     com.google.protobuf.UnknownFieldSet m = Proto.parse(com.google.protobuf.ByteString.copyFrom(OnnxModels.head(head)), "model");
     com.google.protobuf.UnknownFieldSet g = Proto.parse(Proto.messages(m, Proto.MODEL_GRAPH).get(0), "graph");
     Proto.Msg graph = new Proto.Msg(g).clear(Proto.GRAPH_INPUT).clear(Proto.GRAPH_NODE);
-    graph.msg(Proto.GRAPH_NODE, Proto.node("Flatten", "flat", List.of("image"), List.of(OnnxModels.FEATURES))
+    graph.msg(Proto.GRAPH_NODE, Proto.node("Flatten", "flat", List.of("image"), List.of(ModelContract.FEATURES))
         .msg(Proto.NODE_ATTRIBUTE, Proto.intAttribute("axis", 1)));
     for (com.google.protobuf.ByteString n : Proto.messages(g, Proto.GRAPH_NODE)) {
       graph.bytes(Proto.GRAPH_NODE, n);

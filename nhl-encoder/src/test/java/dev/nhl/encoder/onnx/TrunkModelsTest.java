@@ -13,6 +13,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.nhl.encoder.image.ImageDecoder;
 import dev.nhl.encoder.image.Preprocessing;
+import dev.nhl.encoder.model.ModelContract;
 import dev.nhl.encoder.training.NhlHead;
 import dev.nhl.encoder.training.Trunk;
 import dev.nhl.index.CodeSpec;
@@ -54,7 +55,7 @@ class TrunkModelsTest {
     try (OrtSession s = ENV.createSession(model, new OrtSession.SessionOptions());
         OnnxTensor t = tensor(images, n);
         OrtSession.Result r = s.run(Map.of("input", t))) {
-      ByteBuffer b = ((OnnxTensor) r.get(OnnxModels.TRUNK_INPUT).orElseThrow()).getByteBuffer();
+      ByteBuffer b = ((OnnxTensor) r.get(ModelContract.TRUNK_INPUT).orElseThrow()).getByteBuffer();
       byte[] out = new byte[b.remaining()];
       b.get(out);
       return out;
@@ -99,7 +100,7 @@ class TrunkModelsTest {
     int[] n = new int[1];
     float[] images = photos(n);
     float[] java = site.trunk().features(site.dequantize(maps(OnnxModels.trunkInputs(backbone, site), images, n[0])));
-    float[] own = run(OnnxModels.featureExtractor(backbone, "627"), images, n[0], OnnxModels.FEATURES);
+    float[] own = run(OnnxModels.featureExtractor(backbone, "627"), images, n[0], ModelContract.FEATURES);
     assertEquals(own.length, java.length);
     double step = site.trunk().high() / 255;
     double max = 0;
@@ -132,12 +133,12 @@ class TrunkModelsTest {
     float[] images = photos(n);
     float[] java = head.outputs(trained.features(site.dequantize(maps(OnnxModels.trunkInputs(backbone, site), images, n[0]))));
     byte[] composed = OnnxModels.compose(backbone, site, trained, head);
-    float[] ort = run(composed, images, n[0], OnnxModels.OUTPUTS);
+    float[] ort = run(composed, images, n[0], ModelContract.OUTPUTS);
     assertClose(java, ort, 1e-4, "composed trunk and head");
     try (OrtSession s = ENV.createSession(composed, new OrtSession.SessionOptions())) {
       Map<String, String> meta = s.getMetadata().getCustomMetadata();
-      assertEquals("8,16,32,64", meta.get(OnnxModels.SPEC_KEY));
-      assertEquals("624_quantized", meta.get(OnnxModels.TRUNK_INPUT_KEY));
+      assertEquals("8,16,32,64", meta.get(ModelContract.SPEC_KEY));
+      assertEquals("624_quantized", meta.get(ModelContract.TRUNK_INPUT_KEY));
     }
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> OnnxModels.compose(backbone, site, trained, randomHead(r, CodeSpec.of(8), 1000, 0)));
