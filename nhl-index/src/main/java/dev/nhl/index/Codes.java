@@ -217,6 +217,29 @@ public final class Codes {
   }
 
   /**
+   * Hamming distance of the first {@code bits} bits of two codes packed as {@link #toLongs} packs
+   * them, each starting at a word of a longer array (codes stored one after another).
+   *
+   * @throws IllegalArgumentException if {@code bits} is not positive or a code does not fit its array
+   */
+  public static int hamming(long[] a, int aWord, long[] b, int bWord, int bits) {
+    int words = (bits + 63) >>> 6;
+    if (bits <= 0 || aWord < 0 || bWord < 0 || aWord + words > a.length || bWord + words > b.length) {
+      throw new IllegalArgumentException("a " + bits + "-bit code at words " + aWord + " and " + bWord
+          + " does not fit arrays of " + a.length + " and " + b.length + " words");
+    }
+    int full = bits >>> 6;
+    int d = 0;
+    for (int w = 0; w < full; w++) {
+      d += Long.bitCount(a[aWord + w] ^ b[bWord + w]);
+    }
+    if ((bits & 63) != 0) {
+      d += Long.bitCount((a[aWord + full] ^ b[bWord + full]) & (-1L << (64 - (bits & 63))));
+    }
+    return d;
+  }
+
+  /**
    * Checks that {@code code} fits {@code spec}'s longest length.
    *
    * @throws IllegalArgumentException if it does not

@@ -88,7 +88,6 @@ public final class MultiIndex {
   public static final int MAX_WIDTH = 24;
 
   private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-  private static final ValueLayout.OfLong LE_LONG = ColumnLayout.LE_LONG;
 
   private final CodeSpec spec;
   private final int n;
@@ -403,14 +402,7 @@ public final class MultiIndex {
 
     /** The code at {@code rowOffset}'s distance from the query in substring {@code t}. */
     int substringDistance(long rowOffset, int t) {
-      long[] m = masks[t];
-      int d = 0;
-      for (int w = 0; w < m.length; w++) {
-        if (m[w] != 0) {
-          d += Long.bitCount((rows.get(LE_LONG, rowOffset + 8L * w) ^ words[w]) & m[w]);
-        }
-      }
-      return d;
+      return kernel.maskedXorBitCount(rows, rowOffset, words, masks[t]);
     }
   }
 

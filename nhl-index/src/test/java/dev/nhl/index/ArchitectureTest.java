@@ -38,6 +38,16 @@ class ArchitectureTest {
         .check(MAIN);
   }
 
+  /** A distance is computed by the kernels or by {@link Codes}; a set's size ({@link DeletedIds}) is no distance. */
+  @Test
+  void popcountOnlyInTheKernelsAndCodes() {
+    noClasses().that().resideOutsideOfPackage("dev.nhl.index.internal.vectorization..")
+        .and().doNotBelongToAnyOf(Codes.class, DeletedIds.class)
+        .should().callMethod(Long.class, "bitCount", long.class)
+        .orShould().callMethod(Integer.class, "bitCount", int.class)
+        .check(MAIN);
+  }
+
   @Test
   void theCoreKnowsNoOtherModule() {
     noClasses().should().dependOnClassesThat().resideInAnyPackage("dev.nhl.lucene..", "dev.nhl.encoder..",

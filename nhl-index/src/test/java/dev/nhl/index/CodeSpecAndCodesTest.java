@@ -92,4 +92,27 @@ class CodeSpecAndCodesTest {
     assertMessage(() -> Codes.prefix(new byte[2], 24), "got 24");
     assertMessage(() -> Codes.checkCode(new byte[3], CodeSpec.of(16, 32)), "got 3 bytes");
   }
+
+  @Test
+  void hammingOfPackedWordsEqualsHammingOfBytes() {
+    java.util.Random r = new java.util.Random(17);
+    for (int bits : new int[] {8, 56, 64, 72, 120, 128, 192, 256}) {
+      int bytes = bits / 8;
+      int words = (bytes + 7) / 8;
+      byte[][] codes = new byte[5][bytes];
+      long[] packed = new long[codes.length * words];
+      for (int i = 0; i < codes.length; i++) {
+        r.nextBytes(codes[i]);
+        System.arraycopy(Codes.toLongs(codes[i]), 0, packed, i * words, words);
+      }
+      for (int i = 0; i < codes.length; i++) {
+        for (int j = 0; j < codes.length; j++) {
+          for (int len = 8; len <= bits; len += 8) {
+            assertEquals(Codes.hamming(codes[i], codes[j], len), Codes.hamming(packed, i * words, packed, j * words, len));
+          }
+        }
+      }
+    }
+    assertThrows(IllegalArgumentException.class, () -> Codes.hamming(new long[2], 1, new long[2], 0, 128));
+  }
 }

@@ -131,17 +131,7 @@ public final class RetrievalMetrics {
 
   /** Hamming distance of query {@code q} and database item {@code j} over the first {@code bits}. */
   private int distance(int q, int j, int bits) {
-    int full = bits >>> 6;
-    int qo = q * words;
-    int o = j * words;
-    int d = 0;
-    for (int w = 0; w < full; w++) {
-      d += Long.bitCount(queries[qo + w] ^ database[o + w]);
-    }
-    if ((bits & 63) != 0) {
-      d += Long.bitCount((queries[qo + full] ^ database[o + full]) & (-1L << (64 - (bits & 63))));
-    }
-    return d;
+    return Codes.hamming(queries, q * words, database, j * words, bits);
   }
 
   /**

@@ -50,6 +50,14 @@ public interface HammingKernel {
   int xorBitCount(MemorySegment rows, long offset, long[] query, int fullWords, long tailMask);
 
   /**
+   * The Hamming distance over the bits {@code masks} selects, between a code stored row-wise at
+   * {@code offset} of {@code rows} and a query, words read as in {@link #xorBitCount}: {@code
+   * popcount((word_w ^ query[w]) & masks[w])} summed over the words whose mask is not 0. What a
+   * multi-index verifies a candidate's substring with.
+   */
+  int maskedXorBitCount(MemorySegment rows, long offset, long[] query, long[] masks);
+
+  /**
    * Writes to {@code out}, in increasing order, the positions {@code i in [0, count)} where {@code
    * dist[i] < bound}, and returns how many there are. {@code out} has room for {@code count}.
    */

@@ -316,4 +316,9 @@ final class PanamaHammingKernel implements HammingKernel {
   public int xorBitCount(MemorySegment rows, long offset, long[] query, int fullWords, long tailMask) {
     return ScalarHammingKernel.rowDistance(rows, offset, query, fullWords, tailMask);
   }
+
+  @Override
+  public int maskedXorBitCount(MemorySegment rows, long offset, long[] query, long[] masks) {
+    return ScalarHammingKernel.maskedRowDistance(rows, offset, query, masks);
+  }
 }

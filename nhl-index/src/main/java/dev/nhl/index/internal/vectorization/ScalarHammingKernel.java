@@ -108,6 +108,22 @@ final class ScalarHammingKernel implements HammingKernel {
     return rowDistance(rows, offset, query, fullWords, tailMask);
   }
 
+  @Override
+  public int maskedXorBitCount(MemorySegment rows, long offset, long[] query, long[] masks) {
+    return maskedRowDistance(rows, offset, query, masks);
+  }
+
+  /** The scalar masked row distance: a substring spans a word or two, too few for vectors. */
+  static int maskedRowDistance(MemorySegment rows, long offset, long[] query, long[] masks) {
+    int d = 0;
+    for (int w = 0; w < masks.length; w++) {
+      if (masks[w] != 0) {
+        d += Long.bitCount((rows.get(LONG, offset + 8L * w) ^ query[w]) & masks[w]);
+      }
+    }
+    return d;
+  }
+
   /** The scalar row distance; a popcount of two words needs no vectors, so both kernels use it. */
   static int rowDistance(MemorySegment rows, long offset, long[] query, int fullWords, long tailMask) {
     if (fullWords == 2 && tailMask == 0) {

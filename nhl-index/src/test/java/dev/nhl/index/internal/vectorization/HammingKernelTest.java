@@ -224,6 +224,38 @@ class HammingKernelTest {
   }
 
   @Test
+  void maskedRowDistanceMatchesOracle(Random r) {
+    for (int words : new int[] {1, 2, 3, 4}) {
+      int rowBytes = 8 * words;
+      int n = 200;
+      byte[] rows = new byte[n * rowBytes];
+      r.nextBytes(rows);
+      MemorySegment seg = MemorySegment.ofArray(rows);
+      byte[] q = new byte[rowBytes];
+      r.nextBytes(q);
+      long[] query = new long[words];
+      long[] masks = new long[words];
+      byte[] maskBytes = new byte[rowBytes];
+      for (int w = 0; w < words; w++) {
+        query[w] = queryWord(java.util.Arrays.copyOfRange(q, 8 * w, 8 * w + 8), 8);
+        // some words left out entirely, as a substring's masks leave them
+        masks[w] = r.nextInt(3) == 0 ? 0 : r.nextLong();
+        for (int b = 0; b < 8; b++) {
+          maskBytes[8 * w + b] = (byte) (masks[w] >>> (8 * b));
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        int expected = 0;
+        for (int b = 0; b < rowBytes; b++) {
+          expected += Integer.bitCount((rows[i * rowBytes + b] ^ q[b]) & maskBytes[b] & 0xFF);
+        }
+        assertEquals(expected, scalar.maskedXorBitCount(seg, (long) i * rowBytes, query, masks));
+        assertEquals(expected, panama.maskedXorBitCount(seg, (long) i * rowBytes, query, masks));
+      }
+    }
+  }
+
+  @Test
   void belowMatchesOracle(Random r) {
     for (int n : SIZES) {
       short[] d = new short[n];
