@@ -32,19 +32,6 @@ import java.util.Optional;
  */
 public final class CodeSegment {
 
-  /**
-   * The cost model, in nanoseconds of this kind of machine (2 cores, AVX-512; fitted by {@code
-   * bench}'s {@code CostModelFit}, see {@code bench/RESULTS.md}): a bucket probed is a random read
-   * of its start; a code ranked by the tables is a random read of its row (73 ns a code measured
-   * at 1M codes, 122 ns at 10M); a scan reads every code's bytes through the final length
-   * sequentially (0.96 ns a 128-bit code at 1M, 1.77 ns at 10M).
-   */
-  static final double BUCKET_COST = 30;
-
-  static final double CANDIDATE_COST = 100;
-  static final double SCAN_COST_PER_BYTE = 0.08;
-  static final double SCAN_COST_PER_CODE = 0.3;
-
   private final CodeSpec spec;
   private final ColumnLayout layout;
   private final int count;
@@ -229,7 +216,7 @@ public final class CodeSegment {
     long t0 = System.nanoTime();
     TopCollector top = TopCollector.unordered(k, q.length, maxDistance);
     MultiIndex.Work work = new MultiIndex.Work();
-    boolean done = tables.search(q, acc, top, minCandidates, maxCost, BUCKET_COST, CANDIDATE_COST, work);
+    boolean done = tables.search(q, acc, top, minCandidates, maxCost, CostModel.BUCKET, CostModel.CANDIDATE, work);
     long bytes = work.candidates * tables.bytesPerCandidate() + 8 * work.buckets;
     if (done) {
       Hits h = top.finishRanked(List.of());
@@ -242,7 +229,7 @@ public final class CodeSegment {
 
   /** The expected cost of scanning every code through {@code length} bits. */
   double scanCost(int length) {
-    return count * (SCAN_COST_PER_CODE + SCAN_COST_PER_BYTE * (length / 8));
+    return CostModel.scan(count, length);
   }
 
   /**
@@ -267,7 +254,7 @@ public final class CodeSegment {
     MultiIndex.Query q = usableTables(query, length, accept);
     if (q != null) {
       double[] w = tables.radiusWork(q, radius);
-      if (w[0] * BUCKET_COST + w[1] * CANDIDATE_COST < scanCost(length)) {
+      if (CostModel.tables(w[0], w[1]) < scanCost(length)) {
         long t0 = System.nanoTime();
         RadiusCollector out = new RadiusCollector(radius);
         MultiIndex.Work work = new MultiIndex.Work();

@@ -65,22 +65,6 @@ public final class MultiIndex {
     }
   }
 
-  /**
-   * A search gives up when the work it has done and still expects is this many times its budget
-   * (measured: 1 keeps the default's p99 at or below the scan's on every data kind of {@code
-   * bench/RESULTS.md}, and costs the kinds the tables serve well nothing).
-   */
-  static final double HOPELESS = 1;
-
-  /**
-   * Within radius 1 the search cannot yet project how far it must go. Having spent this share of
-   * its budget there while the bound of its collector is still more than a round of radii beyond
-   * what the tables cover means buckets crowded around the query (many equal or near-equal codes
-   * that are not its neighbours), and it gives up (measured on the real codes of {@code
-   * bench/RESULTS.md}, whose p99 came back under the scan's).
-   */
-  static final double UNSETTLED_SHARE = 0.5;
-
   /** The longest code that gets tables. */
   public static final int MAX_TABLE_BITS = 512;
 
@@ -517,7 +501,7 @@ public final class MultiIndex {
     for (int t = 0; t < m; t++) {
       maxWidth = Math.max(maxWidth, substrings.get(t).width());
     }
-    return probe(q, accept, top, maxWidth, UNSETTLED_SHARE * maxCost, maxCost, bucketCost, candidateCost, work,
+    return probe(q, accept, top, maxWidth, CostModel.UNSETTLED_SHARE * maxCost, maxCost, bucketCost, candidateCost, work,
         (done, t, r) -> {
       int worst = top.worst();
       if (worst == Integer.MAX_VALUE) {
@@ -533,7 +517,7 @@ public final class MultiIndex {
       // then the k-th distance may come from codes that merely share a bucket with the query
       boolean settled = r >= 2 || (r == 1 && t == m - 1);
       double spent = work.buckets * bucketCost + work.candidates * candidateCost;
-      return settled && spent + costToCover(done, t, worst, bucketCost, candidateCost) > HOPELESS * maxCost
+      return settled && spent + costToCover(done, t, worst, bucketCost, candidateCost) > CostModel.HOPELESS * maxCost
           ? Next.GIVE_UP
           : Next.GO_ON;
     });

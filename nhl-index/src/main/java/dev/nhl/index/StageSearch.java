@@ -15,9 +15,6 @@ final class StageSearch {
   /** Codes per block: the block's distances stay in L1 between the planes of a stage. */
   static final int BLOCK = 2048;
 
-  /** A filter that allows at most one id in this many starts from its ids instead of a scan. */
-  static final int SPARSE_FILTER_RATIO = 64;
-
   private final ColumnLayout layout;
   private final MemorySegment[] planes;
   private final int n;
@@ -32,7 +29,7 @@ final class StageSearch {
 
   /** Whether so few ids are accepted that visiting them one by one beats a scan. */
   boolean sparse(AcceptedIds accept) {
-    return !accept.acceptsAll() && accept.estimatedCount() <= n / SPARSE_FILTER_RATIO;
+    return !accept.acceptsAll() && accept.estimatedCount() <= n / CostModel.SPARSE_FILTER_RATIO;
   }
 
   Hits search(byte[] query, ProgressivePlan plan, AcceptedIds filter) {
@@ -107,14 +104,6 @@ final class StageSearch {
 
   /** Codes sampled to estimate the bound of a scan: 32 blocks spread over the index. */
   static final int SAMPLE_BLOCKS = 32;
-
-  /**
-   * What reading one word of a plane at random costs, in bytes scanned sequentially: a survivor
-   * of a pruned scan reads its word of each remaining plane at random within its block. Set from
-   * {@code SearchCurves} runs at 1M codes (flip0.10, flip0.15, clustered; 100 against 20, 300 and
-   * 1,000, see {@code bench/RESULTS.md}).
-   */
-  static final double GATHER_COST_PER_PLANE = 100;
 
   /**
    * Scans every code at {@code stage}'s length and collects the best {@code keep} accepted ones.
@@ -217,7 +206,7 @@ final class StageSearch {
         for (int d = 0; d < Math.min(bound, hist[p - 1].length); d++) {
           survive += hist[p - 1][d];
         }
-        double cost = codeBytes[p - 1] + (survive / (double) prefixSampled) * GATHER_COST_PER_PLANE * (planes - p);
+        double cost = codeBytes[p - 1] + (survive / (double) prefixSampled) * CostModel.GATHER_PER_PLANE * (planes - p);
         if (cost < bestCost) {
           bestCost = cost;
           best = p;
