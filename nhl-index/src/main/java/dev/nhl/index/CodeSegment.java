@@ -86,11 +86,16 @@ public final class CodeSegment {
    * @throws IllegalArgumentException if a code does not have the spec's longest length
    */
   public static CodeSegment copyOf(CodeSpec spec, List<byte[]> codes) {
-    NestedCodeIndex.Builder b = NestedCodeIndex.builder(spec).multiIndexFrom(Integer.MAX_VALUE);
     for (byte[] c : codes) {
-      b.add(c);
+      Codes.checkCode(c, spec);
     }
-    return b.build().segment();
+    int n = codes.size();
+    MemorySegment data = ColumnWriter.inMemory(ColumnLayout.of(spec), n, visitor -> {
+      for (int i = 0; i < n; i++) {
+        visitor.visit(i, codes.get(i), 0);
+      }
+    });
+    return new CodeSegment(spec, n, data, null);
   }
 
   private static int checkColumns(CodeSpec spec, int count, MemorySegment data) {

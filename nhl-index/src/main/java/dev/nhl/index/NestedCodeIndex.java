@@ -630,32 +630,19 @@ public final class NestedCodeIndex implements AutoCloseable {
     /** Writes the tables into {@code out}, of {@link MultiIndex#regionBytes} bytes. */
     private MemorySegment tables(MemorySegment out, List<MultiIndex.Substring> substrings) throws IOException {
       long[] at = {0};
-      MultiIndex.write(spec, substrings, size, visitor -> {
-        for (int i = 0; i < size; i++) {
-          visitor.visit(i, chunks.get(i / CHUNK_CODES), (i % CHUNK_CODES) * codeBytes);
-        }
-      }, (b, off, len) -> {
+      MultiIndex.write(spec, substrings, size, rows(), (b, off, len) -> {
         MemorySegment.copy(b, off, out, ValueLayout.JAVA_BYTE, at[0], len);
         at[0] += len;
       }, 1 << 24);
       return out;
     }
 
-    private MemorySegment columns(MemorySegment data) {
-      ColumnLayout layout = new ColumnLayout(spec);
-      for (int c = 0; c < chunks.size(); c++) {
-        int count = Math.min(CHUNK_CODES, size - c * CHUNK_CODES);
-        MemorySegment rows = MemorySegment.ofArray(chunks.get(c));
-        for (int p = 0; p < layout.planes(); p++) {
-          int w = layout.planeWordBytes[p];
-          long dst = layout.planeOffset(p, size) + (long) c * CHUNK_CODES * w;
-          long src = layout.planeCodeOffset[p];
-          for (int j = 0; j < count; j++) {
-            MemorySegment.copy(rows, src + (long) j * codeBytes, data, dst + (long) j * w, w);
-          }
+    private MultiIndex.CodeSource rows() {
+      return visitor -> {
+        for (int i = 0; i < size; i++) {
+          visitor.visit(i, chunks.get(i / CHUNK_CODES), (i % CHUNK_CODES) * codeBytes);
         }
-      }
-      return data;
+      };
     }
 
     /**
@@ -664,10 +651,7 @@ public final class NestedCodeIndex implements AutoCloseable {
      */
     public NestedCodeIndex build() {
       ColumnLayout layout = new ColumnLayout(spec);
-      long bytes = layout.dataBytes(size);
-      // off-heap and 64-byte aligned: C2 does not intrinsify Vector API loads from heap segments
-      // reached through a MemorySegment parameter, which made the SIMD kernels 20x slower
-      MemorySegment data = Arena.ofAuto().allocate(Math.max(1, bytes), ColumnLayout.ALIGN).asSlice(0, bytes);
+      MemorySegment data = ColumnWriter.inMemory(layout, size, rows());
       List<MultiIndex.Substring> substrings = substrings();
       MemorySegment table = null;
       if (!substrings.isEmpty()) {
@@ -678,7 +662,7 @@ public final class NestedCodeIndex implements AutoCloseable {
           throw new java.io.UncheckedIOException(e); // memory sinks do not throw
         }
       }
-      return new NestedCodeIndex(spec, size, columns(data), new DeletedIds(size), null, substrings, table);
+      return new NestedCodeIndex(spec, size, data, new DeletedIds(size), null, substrings, table);
     }
 
     /**
@@ -692,7 +676,8 @@ public final class NestedCodeIndex implements AutoCloseable {
         List<MultiIndex.Substring> substrings = substrings();
         MemorySegment table = substrings.isEmpty() ? null
             : tables(a.allocate(MultiIndex.regionBytes(spec, substrings, size), ColumnLayout.ALIGN), substrings);
-        writeFile(file, spec, size, columns(data).asSlice(0, layout.dataBytes(size)), null, substrings, table);
+        ColumnWriter.into(data, layout, size, rows());
+        writeFile(file, spec, size, data.asSlice(0, layout.dataBytes(size)), null, substrings, table);
       }
     }
   }

@@ -10,6 +10,7 @@ import static dev.nhl.lucene.NhlDocValuesFormat.VERSION_CURRENT;
 
 import dev.nhl.index.CodeSpec;
 import dev.nhl.index.ColumnLayout;
+import dev.nhl.index.ColumnWriter;
 import dev.nhl.index.MultiIndex;
 import java.util.List;
 import java.io.IOException;
@@ -156,20 +157,9 @@ final class NhlDocValuesConsumer extends DocValuesConsumer {
     }
     long start = data.alignFilePointer(ColumnLayout.ALIGN);
     meta.writeLong(start);
-    byte[] pad = new byte[ColumnLayout.ALIGN];
     // one pass over the values per plane: no buffer of the whole field, whatever its size
-    for (int p = 0; p < layout.planes(); p++) {
-      assert data.getFilePointer() == start + layout.planeOffset(p, count);
-      int w = layout.wordBytes(p);
-      int off = layout.codeOffset(p);
-      BinaryDocValues it = values.getBinary(field);
-      for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
-        BytesRef v = it.binaryValue();
-        data.writeBytes(v.bytes, v.offset + off, w);
-      }
-      long written = (long) count * w;
-      data.writeBytes(pad, 0, (int) (layout.planeBytes(p, count) - written));
-    }
+    ColumnWriter.write(layout, count, rows(field, values), data::writeBytes);
+    assert data.getFilePointer() == start + layout.dataBytes(count);
     meta.writeLong(layout.dataBytes(count));
     // a table serves NestedHammingQuery: the fields NestedCodeField made, not every fixed-length one
     boolean codeField = spec.toString().equals(field.getAttribute(NestedCodeField.SPEC_ATTRIBUTE));
@@ -194,16 +184,21 @@ final class NhlDocValuesConsumer extends DocValuesConsumer {
     }
     long start = data.alignFilePointer(ColumnLayout.ALIGN);
     meta.writeLong(start);
-    MultiIndex.write(spec, substrings, count, visitor -> {
+    MultiIndex.write(spec, substrings, count, rows(field, values), data::writeBytes, TABLE_PASS_BYTES);
+    meta.writeLong(data.getFilePointer() - start);
+    assert data.getFilePointer() - start == MultiIndex.regionBytes(spec, substrings, count);
+  }
+
+  /** The field's values in document order, read anew each time they are visited: ordinal i is the i-th value. */
+  private static MultiIndex.CodeSource rows(FieldInfo field, DocValuesProducer values) {
+    return visitor -> {
       BinaryDocValues it = values.getBinary(field);
       int ord = 0;
       for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
         BytesRef v = it.binaryValue();
         visitor.visit(ord++, v.bytes, v.offset);
       }
-    }, data::writeBytes, TABLE_PASS_BYTES);
-    meta.writeLong(data.getFilePointer() - start);
-    assert data.getFilePointer() - start == MultiIndex.regionBytes(spec, substrings, count);
+    };
   }
 
   private void writeOffsets(FieldInfo field, DocValuesProducer values, int count, int minLength, int maxLength)
