@@ -4,16 +4,11 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
 import java.util.List;
-import java.util.zip.CRC32C;
 
 /**
  * An immutable set of nested codes, stored column-wise by prefix increment, searchable exactly, by
@@ -63,25 +58,11 @@ import java.util.zip.CRC32C;
  */
 public final class NestedCodeIndex implements AutoCloseable {
 
-  static final int VERSION = 3;
-  /** The first version, without tables: still read. */
-  static final int VERSION_NO_TABLE = 1;
-  /** The version with a prefix table: still read, its table unused. */
-  static final int VERSION_PREFIX_TABLE = 2;
-  private static final byte[] MAGIC = "NHLCODES".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] FOOTER_MAGIC =
-      "NHLFOOTR".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  static final int FOOTER_BYTES = 16;
-
   /**
    * The default of {@link Builder#multiIndexFrom}: below it a scan of every code takes a fraction
    * of a millisecond, and tables would not pay for their memory.
    */
   public static final int DEFAULT_TABLE_FROM = ProgressivePlan.EXACT_UP_TO + 1;
-  private static final ValueLayout.OfInt LE_INT =
-      ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-  private static final ValueLayout.OfLong LE_LONG = ColumnLayout.LE_LONG;
-
   private final CodeSpec spec;
   private final ColumnLayout layout;
   private final int size;
@@ -254,115 +235,7 @@ public final class NestedCodeIndex implements AutoCloseable {
    * @throws IOException if writing fails; the target is then left as it was
    */
   public void write(Path file) throws IOException {
-    writeFile(file, spec, size, data, deleted, substrings, tableData);
-  }
-
-  private static int headerBytes(int stages, int version, int tables) {
-    int tableFields = switch (version) {
-      case VERSION_NO_TABLE -> 0;
-      case VERSION_PREFIX_TABLE -> 4 + 8 + 8;
-      default -> 4 + 8 * tables + 8 + 8;
-    };
-    return 8 + 4 + 4 + 4 * stages + 8 + 8 + 8 + 8 + tableFields + 4;
-  }
-
-  private static void writeFile(Path file, CodeSpec spec, int n, MemorySegment data, DeletedIds deleted,
-      List<MultiIndex.Substring> substrings, MemorySegment tableData) throws IOException {
-    ColumnLayout layout = new ColumnLayout(spec);
-    int m = tableData == null ? 0 : substrings.size();
-    int headerBytes = headerBytes(spec.stages(), VERSION, m);
-    long dataOffset = ColumnLayout.align(headerBytes);
-    long dataBytes = layout.dataBytes(n);
-    long tableBytes = tableData == null ? 0 : tableData.byteSize();
-    assert tableData == null || tableBytes == MultiIndex.regionBytes(spec, substrings, n);
-    long deletedCount = deleted == null ? 0 : deleted.count();
-    ByteBuffer header = ByteBuffer.allocate((int) dataOffset).order(ByteOrder.LITTLE_ENDIAN);
-    header.put(MAGIC).putInt(VERSION).putInt(spec.stages());
-    for (int l : spec.lengths()) {
-      header.putInt(l);
-    }
-    header.putLong(n).putLong(deletedCount).putLong(dataOffset).putLong(dataBytes);
-    header.putInt(m);
-    for (int t = 0; t < m; t++) {
-      header.putInt(substrings.get(t).from()).putInt(substrings.get(t).width());
-    }
-    header.putLong(m == 0 ? 0 : dataOffset + dataBytes).putLong(tableBytes);
-    CRC32C hcrc = new CRC32C();
-    hcrc.update(header.array(), 0, header.position());
-    header.putInt((int) hcrc.getValue());
-    header.position(0);
-
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    removeLeftovers(dir, file.getFileName().toString());
-    Path tmp = Files.createTempFile(dir, file.getFileName().toString() + ".", ".tmp");
-    boolean ok = false;
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      CRC32C crc = new CRC32C();
-      writeFully(ch, header, crc);
-      // copied through a buffer, one MiB at a time: a slice's ByteBuffer view is capped at 2 GiB
-      byte[] buf = new byte[1 << 20];
-      copy(ch, data, dataBytes, buf, crc);
-      if (tableData != null) {
-        copy(ch, tableData, tableBytes, buf, crc);
-      }
-      if (deletedCount > 0) {
-        ByteBuffer bits = ByteBuffer.allocate(deleted.wordCount() * 8).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < deleted.wordCount(); i++) {
-          bits.putLong(deleted.word(i));
-        }
-        bits.flip();
-        writeFully(ch, bits, crc);
-      }
-      ByteBuffer footer = ByteBuffer.allocate(FOOTER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-      footer.put(FOOTER_MAGIC);
-      crc.update(FOOTER_MAGIC);
-      footer.putLong(crc.getValue()).flip();
-      writeFully(ch, footer, null);
-      ch.force(true);
-      ok = true;
-    } finally {
-      if (!ok) {
-        Files.deleteIfExists(tmp);
-      }
-    }
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    // the rename itself made durable, as Lucene syncs its directory after a commit
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // some file systems cannot sync a directory; the file itself is synced
-    }
-  }
-
-  /** Temporary files of earlier writes of {@code name} that a crash left behind. */
-  private static void removeLeftovers(Path dir, String name) throws IOException {
-    try (var files = Files.newDirectoryStream(dir)) {
-      for (Path f : files) {
-        String n = f.getFileName().toString();
-        if (n.length() > name.length() + 5 && n.startsWith(name + ".") && n.endsWith(".tmp")
-            && n.substring(name.length() + 1, n.length() - 4).chars().allMatch(Character::isDigit)) {
-          Files.deleteIfExists(f);
-        }
-      }
-    }
-  }
-
-  private static void copy(FileChannel ch, MemorySegment from, long bytes, byte[] buf, CRC32C crc) throws IOException {
-    for (long off = 0; off < bytes; off += buf.length) {
-      int len = (int) Math.min(buf.length, bytes - off);
-      MemorySegment.copy(from, ValueLayout.JAVA_BYTE, off, buf, 0, len);
-      writeFully(ch, ByteBuffer.wrap(buf, 0, len), crc);
-    }
-  }
-
-  private static void writeFully(FileChannel ch, ByteBuffer buf, CRC32C crc) throws IOException {
-    if (crc != null) {
-      crc.update(buf.duplicate());
-    }
-    while (buf.hasRemaining()) {
-      ch.write(buf);
-    }
+    IndexFileWriter.write(file, new IndexFileFormat.Contents(spec, size, data, deleted, substrings, tableData));
   }
 
   /** Opens an index file, verifying its whole-file checksum first. */
@@ -384,7 +257,13 @@ public final class NestedCodeIndex implements AutoCloseable {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long fileSize = ch.size();
       MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, fileSize, arena);
-      NestedCodeIndex index = parse(file, seg, fileSize, verifyChecksum, arena);
+      IndexFileFormat.Contents c = IndexFileReader.read(file, seg, fileSize, verifyChecksum);
+      NestedCodeIndex index;
+      try {
+        index = new NestedCodeIndex(c.spec(), c.size(), c.data(), c.deleted(), arena, c.substrings(), c.tableData());
+      } catch (IllegalArgumentException e) {
+        throw new CorruptIndexFileException("invalid multi-index tables: " + e.getMessage(), file);
+      }
       ok = true;
       return index;
     } finally {
@@ -393,172 +272,6 @@ public final class NestedCodeIndex implements AutoCloseable {
       }
     }
   }
-
-  private static NestedCodeIndex parse(Path file, MemorySegment seg, long fileSize, boolean verify, Arena arena)
-      throws CorruptIndexFileException {
-    if (fileSize < 16 + FOOTER_BYTES) {
-      throw new CorruptIndexFileException("file has " + fileSize + " bytes, too short for an nhl code index", file);
-    }
-    byte[] magic = seg.asSlice(0, 8).toArray(ValueLayout.JAVA_BYTE);
-    if (!java.util.Arrays.equals(magic, MAGIC)) {
-      throw new CorruptIndexFileException("not an nhl code index: bad magic", file);
-    }
-    int version = seg.get(LE_INT, 8);
-    if (version < VERSION_NO_TABLE || version > VERSION) {
-      throw new CorruptIndexFileException(
-          "unsupported format version " + version + "; this build reads versions " + VERSION_NO_TABLE
-              + " to " + VERSION, file);
-    }
-    int stages = seg.get(LE_INT, 12);
-    if (stages < 1 || stages > CodeSpec.MAX_STAGES) {
-      throw new CorruptIndexFileException("invalid stage count " + stages, file);
-    }
-    int tableCount = 0;
-    if (version >= VERSION) {
-      long at = 16 + 4L * stages + 32;
-      if (fileSize < at + 4) {
-        throw new CorruptIndexFileException("file has " + fileSize + " bytes, shorter than its header", file);
-      }
-      tableCount = seg.get(LE_INT, at);
-      if (tableCount < 0 || tableCount > CodeSpec.MAX_BITS) {
-        throw new CorruptIndexFileException("invalid table count " + tableCount, file);
-      }
-    }
-    int headerBytes = headerBytes(stages, version, tableCount);
-    if (fileSize < headerBytes + FOOTER_BYTES) {
-      throw new CorruptIndexFileException("file has " + fileSize + " bytes, shorter than its header", file);
-    }
-    CRC32C hcrc = new CRC32C();
-    hcrc.update(seg.asSlice(0, headerBytes - 4).asByteBuffer());
-    if ((int) hcrc.getValue() != seg.get(LE_INT, headerBytes - 4)) {
-      throw new CorruptIndexFileException("header checksum mismatch", file);
-    }
-    int[] lengths = new int[stages];
-    for (int i = 0; i < stages; i++) {
-      lengths[i] = seg.get(LE_INT, 16 + 4L * i);
-    }
-    CodeSpec spec;
-    try {
-      spec = CodeSpec.of(lengths);
-    } catch (IllegalArgumentException e) {
-      throw new CorruptIndexFileException("invalid code spec in header: " + e.getMessage(), file);
-    }
-    long at = 16 + 4L * stages;
-    long n = seg.get(LE_LONG, at);
-    long deletedCount = seg.get(LE_LONG, at + 8);
-    long dataOffset = seg.get(LE_LONG, at + 16);
-    long dataBytes = seg.get(LE_LONG, at + 24);
-    ColumnLayout layout = new ColumnLayout(spec);
-    if (n < 0 || n > Integer.MAX_VALUE || deletedCount < 0 || deletedCount > n) {
-      throw new CorruptIndexFileException("invalid counts: " + n + " codes, " + deletedCount + " deleted", file);
-    }
-    if (dataOffset != ColumnLayout.align(headerBytes) || dataBytes != layout.dataBytes(n)) {
-      throw new CorruptIndexFileException(
-          "data region at " + dataOffset + " of " + dataBytes + " bytes does not match "
-              + n + " codes of spec " + spec, file);
-    }
-    List<MultiIndex.Substring> substrings = new java.util.ArrayList<>();
-    long tableOffset = 0;
-    long tableBytes = 0;
-    if (version == VERSION_PREFIX_TABLE) {
-      int keyBits = seg.get(LE_INT, at + 32);
-      tableOffset = seg.get(LE_LONG, at + 36);
-      tableBytes = seg.get(LE_LONG, at + 44);
-      // the records of a prefix table: the code, then its id, after 2^b + 1 bucket starts
-      long expected = keyBits == 0 ? 0
-          : ColumnLayout.align(4L * ((1L << Math.min(keyBits, 30)) + 1)) + n * (spec.maxBytes() + 4L);
-      if (keyBits == 0 ? tableOffset != 0 || tableBytes != 0
-          : keyBits < 0 || keyBits > Math.min(16, spec.maxBits()) || n == 0
-              || tableOffset != dataOffset + dataBytes || tableBytes != expected) {
-        throw new CorruptIndexFileException(
-            "prefix table of " + keyBits + " key bits at " + tableOffset + " of " + tableBytes
-                + " bytes does not match " + n + " codes of spec " + spec, file);
-      }
-    } else if (version >= VERSION) {
-      long p = at + 36;
-      try {
-        for (int t = 0; t < tableCount; t++) {
-          substrings.add(new MultiIndex.Substring(seg.get(LE_INT, p), seg.get(LE_INT, p + 4)));
-          p += 8;
-        }
-        if (tableCount > 0) {
-          MultiIndex.checkSubstrings(spec, substrings);
-        }
-      } catch (IllegalArgumentException e) {
-        throw new CorruptIndexFileException("invalid multi-index substrings: " + e.getMessage(), file);
-      }
-      tableOffset = seg.get(LE_LONG, p);
-      tableBytes = seg.get(LE_LONG, p + 8);
-      if (tableCount == 0 ? tableOffset != 0 || tableBytes != 0
-          : n == 0 || tableOffset != dataOffset + dataBytes
-              || tableBytes != MultiIndex.regionBytes(spec, substrings, n)) {
-        throw new CorruptIndexFileException(
-            tableCount + " multi-index tables at " + tableOffset + " of " + tableBytes
-                + " bytes do not match " + n + " codes of spec " + spec, file);
-      }
-    }
-    long deletedWords = deletedCount > 0 ? (n + 63) >>> 6 : 0;
-    long expected = dataOffset + dataBytes + tableBytes + 8 * deletedWords + FOOTER_BYTES;
-    if (fileSize != expected) {
-      throw new CorruptIndexFileException(
-          "file has " + fileSize + " bytes, its header implies " + expected
-              + (fileSize < expected ? " (truncated)" : " (trailing bytes)"), file);
-    }
-    long footerAt = fileSize - FOOTER_BYTES;
-    if (!java.util.Arrays.equals(seg.asSlice(footerAt, 8).toArray(ValueLayout.JAVA_BYTE), FOOTER_MAGIC)) {
-      throw new CorruptIndexFileException("bad footer magic", file);
-    }
-    if (verify) {
-      CRC32C crc = new CRC32C();
-      long end = fileSize - 8;
-      for (long off = 0; off < end; off += 1 << 30) {
-        crc.update(seg.asSlice(off, Math.min(1 << 30, end - off)).asByteBuffer());
-      }
-      long stored = seg.get(LE_LONG, end);
-      if (crc.getValue() != stored) {
-        throw new CorruptIndexFileException(
-            "checksum mismatch: stored " + Long.toHexString(stored) + ", computed "
-                + Long.toHexString(crc.getValue()), file);
-      }
-    }
-    DeletedIds deleted = new DeletedIds(n);
-    if (deletedWords > 0) {
-      long[] words = seg.asSlice(dataOffset + dataBytes + tableBytes, 8 * deletedWords)
-          .toArray(LE_LONG);
-      if ((n & 63) != 0 && (words[words.length - 1] >>> (n & 63)) != 0) {
-        throw new CorruptIndexFileException("deletion bits set past the last code", file);
-      }
-      long c = deleted.load(words);
-      if (c != deletedCount) {
-        throw new CorruptIndexFileException(
-            "header says " + deletedCount + " deleted codes, the bitset has " + c, file);
-      }
-    }
-    if (version == VERSION_PREFIX_TABLE && tableBytes > 0) {
-      checkPrefixTable(seg.asSlice(tableOffset, tableBytes), seg.get(LE_INT, at + 32), n, file);
-    }
-    MemorySegment tableData = substrings.isEmpty() ? null : seg.asSlice(tableOffset, tableBytes);
-    try {
-      return new NestedCodeIndex(spec, (int) n, seg.asSlice(dataOffset, dataBytes), deleted, arena, substrings, tableData);
-    } catch (IllegalArgumentException e) {
-      throw new CorruptIndexFileException("invalid multi-index tables: " + e.getMessage(), file);
-    }
-  }
-
-  /** A version 2 prefix table is not used, but a broken one still marks a damaged file. */
-  private static void checkPrefixTable(MemorySegment table, int keyBits, long n, Path file)
-      throws CorruptIndexFileException {
-    int prev = table.get(LE_INT, 0);
-    for (int key = 1; key <= 1 << keyBits && prev >= 0; key++) {
-      int v = table.get(LE_INT, 4L * key);
-      prev = v < prev || v > n ? -1 : v;
-    }
-    if (prev != n) {
-      throw new CorruptIndexFileException("invalid prefix table: its bucket starts do not run from 0 to " + n, file);
-    }
-  }
-
-  // ---------------------------------------------------------------- builder
 
   /**
    * Collects codes, then builds an in-memory index or writes an index file. Not thread-safe.
@@ -677,7 +390,8 @@ public final class NestedCodeIndex implements AutoCloseable {
         MemorySegment table = substrings.isEmpty() ? null
             : tables(a.allocate(MultiIndex.regionBytes(spec, substrings, size), ColumnLayout.ALIGN), substrings);
         ColumnWriter.into(data, layout, size, rows());
-        writeFile(file, spec, size, data.asSlice(0, layout.dataBytes(size)), null, substrings, table);
+        IndexFileWriter.write(file, new IndexFileFormat.Contents(spec, size, data.asSlice(0, layout.dataBytes(size)), null,
+            substrings, table));
       }
     }
   }

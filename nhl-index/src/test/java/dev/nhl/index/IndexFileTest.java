@@ -237,7 +237,7 @@ class IndexFileTest {
       // written again, it is a current file with the same content
       Path g = dir.resolve("v3.nhl");
       v1.write(g);
-      assertEquals(NestedCodeIndex.VERSION, Files.readAllBytes(g)[8]);
+      assertEquals(IndexFileFormat.VERSION, Files.readAllBytes(g)[8]);
       try (NestedCodeIndex v3 = NestedCodeIndex.open(g)) {
         assertEquals(pairs(v1.search(q, SearchOptions.exact(20))), pairs(v3.search(q, SearchOptions.exact(20))));
       }
