@@ -128,6 +128,16 @@ public final class ColumnLayout {
     return w;
   }
 
+  /**
+   * Bytes of the retired prefix table of the formats that had one (the index file's version 2,
+   * {@code NhlDocValuesFormat}'s version 1): {@code 2^keyBits + 1} bucket starts, padded, then
+   * each code with its id. Such tables are no longer used, but a file that has one is still
+   * checked against this size when it is read.
+   */
+  public static long legacyPrefixTableBytes(int keyBits, long n, int codeBytes) {
+    return align(4L * ((1L << keyBits) + 1)) + n * (codeBytes + 4L);
+  }
+
   /** Reads code {@code id} back from the planes. */
   byte[] readCode(MemorySegment data, long n, long id) {
     byte[] code = new byte[spec.maxBytes()];

@@ -122,7 +122,7 @@ final class IndexFileReader {
     long n = c.size();
     // the records of a prefix table: the code, then its id, after 2^b + 1 bucket starts
     long expected = keyBits == 0 ? 0
-        : ColumnLayout.align(4L * ((1L << Math.min(keyBits, 30)) + 1)) + n * (c.spec().maxBytes() + 4L);
+        : ColumnLayout.legacyPrefixTableBytes(Math.min(keyBits, 30), n, c.spec().maxBytes());
     if (keyBits == 0 ? tableOffset != 0 || tableBytes != 0
         : keyBits < 0 || keyBits > Math.min(16, c.spec().maxBits()) || n == 0
             || tableOffset != c.dataOffset() + c.dataBytes() || tableBytes != expected) {

@@ -190,7 +190,12 @@ public final class NestedCodeIndex implements AutoCloseable {
     return tableData != null;
   }
 
-  /** The same as {@link #hasMultiIndex()}: the tables took the place of the prefix table. */
+  /**
+   * The same as {@link #hasMultiIndex()}: the tables took the place of the prefix table.
+   *
+   * @deprecated use {@link #hasMultiIndex()}.
+   */
+  @Deprecated(since = "0.2")
   public boolean hasPrefixTable() {
     return hasMultiIndex();
   }
@@ -330,7 +335,12 @@ public final class NestedCodeIndex implements AutoCloseable {
       return this;
     }
 
-    /** The same as {@link #multiIndexFrom}: the tables took the place of the prefix table. */
+    /**
+     * The same as {@link #multiIndexFrom}: the tables took the place of the prefix table.
+     *
+     * @deprecated use {@link #multiIndexFrom}.
+     */
+    @Deprecated(since = "0.2")
     public Builder prefixTableFrom(int codes) {
       return multiIndexFrom(codes);
     }

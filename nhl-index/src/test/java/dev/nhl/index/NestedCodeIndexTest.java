@@ -227,6 +227,7 @@ class NestedCodeIndexTest {
   }
 
   @Test
+  @SuppressWarnings("deprecation") // the deprecated aliases keep working
   void noTablesBelowTheThreshold(Random r) {
     NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPECS[0]);
     for (byte[] c : TestCodes.random(r, 1000, 16)) {

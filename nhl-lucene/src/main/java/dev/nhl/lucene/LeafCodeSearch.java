@@ -133,16 +133,9 @@ final class LeafCodeSearch {
 
   /** The field's recorded spec when it has the length, else the one length {@code bits}. */
   private static CodeSpec specOf(FieldInfo info, int bits) {
-    String attr = info == null ? null : info.getAttribute(NestedCodeField.SPEC_ATTRIBUTE);
-    if (attr != null) {
-      try {
-        CodeSpec spec = CodeSpec.parse(attr);
-        if (spec.hasLength(bits)) {
-          return spec.maxBits() == bits ? spec : CodeSpec.of(java.util.Arrays.stream(spec.lengths()).filter(l -> l <= bits).toArray());
-        }
-      } catch (IllegalArgumentException e) {
-        // not a spec of ours
-      }
+    CodeSpec spec = NestedCodeField.recordedSpec(info);
+    if (spec != null && spec.hasLength(bits)) {
+      return spec.maxBits() == bits ? spec : CodeSpec.of(java.util.Arrays.stream(spec.lengths()).filter(l -> l <= bits).toArray());
     }
     return CodeSpec.of(bits);
   }

@@ -65,6 +65,23 @@ public final class NestedCodeField extends Field {
     });
   }
 
+  /**
+   * The spec a field's codes were indexed with ({@link #SPEC_ATTRIBUTE}), or null when the field
+   * records none or something that is not a spec (a field another application made): the one
+   * place the attribute is read.
+   */
+  static CodeSpec recordedSpec(org.apache.lucene.index.FieldInfo info) {
+    String attr = info == null ? null : info.getAttribute(SPEC_ATTRIBUTE);
+    if (attr == null) {
+      return null;
+    }
+    try {
+      return CodeSpec.parse(attr);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
   /** The code spec of this field. */
   public CodeSpec spec() {
     return spec;

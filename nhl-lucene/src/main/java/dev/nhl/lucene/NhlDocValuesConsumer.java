@@ -132,17 +132,11 @@ final class NhlDocValuesConsumer extends DocValuesConsumer {
     if (length == 0 || length > CodeSpec.MAX_BITS / 8) {
       return null;
     }
-    String attr = field.getAttribute(NestedCodeField.SPEC_ATTRIBUTE);
-    if (attr != null) {
-      try {
-        CodeSpec spec = CodeSpec.parse(attr);
-        if (spec.maxBytes() == length) {
-          return spec;
-        }
-      } catch (IllegalArgumentException e) {
-        // not a spec of ours: the values are still columns of one increment
-      }
+    CodeSpec spec = NestedCodeField.recordedSpec(field);
+    if (spec != null && spec.maxBytes() == length) {
+      return spec;
     }
+    // not a spec of ours, or another length: the values are still columns of one increment
     return CodeSpec.of(length * 8);
   }
 
@@ -162,7 +156,7 @@ final class NhlDocValuesConsumer extends DocValuesConsumer {
     assert data.getFilePointer() == start + layout.dataBytes(count);
     meta.writeLong(layout.dataBytes(count));
     // a table serves NestedHammingQuery: the fields NestedCodeField made, not every fixed-length one
-    boolean codeField = spec.toString().equals(field.getAttribute(NestedCodeField.SPEC_ATTRIBUTE));
+    boolean codeField = spec.equals(NestedCodeField.recordedSpec(field));
     List<MultiIndex.Substring> substrings =
         count >= minTableCodes && (codeField || tableForEveryColumnField) ? MultiIndex.substrings(spec, count) : List.of();
     meta.writeVInt(substrings.size());

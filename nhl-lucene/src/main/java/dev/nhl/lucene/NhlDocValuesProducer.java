@@ -214,7 +214,7 @@ final class NhlDocValuesProducer extends DocValuesProducer {
     }
     long tableStart = meta.readLong();
     long tableLength = meta.readLong();
-    long expected = ColumnLayout.align(4L * ((1 << keyBits) + 1)) + (long) count * (valueLength + 4);
+    long expected = ColumnLayout.legacyPrefixTableBytes(keyBits, count, valueLength);
     if (tableStart % ColumnLayout.ALIGN != 0 || tableLength != expected) {
       throw new CorruptIndexException("invalid prefix table region " + tableStart + "+" + tableLength, meta);
     }
