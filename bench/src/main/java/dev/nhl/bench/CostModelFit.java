@@ -38,8 +38,8 @@ public final class CostModelFit {
       CodeGenerator gen = new CodeGenerator(args[a], n, 7);
       NestedCodeIndex.Builder b = gen.addTo(NestedCodeIndex.builder(SPEC).multiIndexFrom(1), n);
       try (NestedCodeIndex index = b.build()) {
-        SearchOptions tables = SearchOptions.probing(10, Long.MAX_VALUE);
-        SearchOptions scan = SearchOptions.progressive(ProgressivePlan.exact(128, 10));
+        SearchOptions tables = SearchOptions.approximate(10, Long.MAX_VALUE);
+        SearchOptions scan = SearchOptions.approximate(ProgressivePlan.exact(128, 10));
         byte[][] qs = new byte[queries][];
         for (int q = 0; q < queries; q++) {
           qs[q] = gen.next();

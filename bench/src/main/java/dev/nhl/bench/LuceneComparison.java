@@ -134,18 +134,18 @@ public final class LuceneComparison {
             q -> nhl.search(NestedHammingQuery.exact("code", q, K), K));
         int segments = nhlReader.leaves().size();
         report(rows, "nhl default (exact: multi-index tables or scan)", segments, qs, exact, codes, pos,
-            q -> nhl.search(NestedHammingQuery.progressive("code", q, K), K));
+            q -> nhl.search(NestedHammingQuery.defaults("code", q, K), K));
         int largest = 0;
         for (LeafReaderContext ctx : nhlReader.leaves()) {
           largest = Math.max(largest, ctx.reader().maxDoc());
         }
         for (long c : new long[] {1_000, 10_000, 100_000}) {
           report(rows, String.format(Locale.ROOT, "nhl probing, %,d candidates", c), segments, qs, exact, codes, pos,
-              q -> nhl.search(NestedHammingQuery.probing("code", q, K, c), K));
+              q -> nhl.search(NestedHammingQuery.approximate("code", q, K, c), K));
         }
         ProgressivePlan columnPlan = ProgressivePlan.defaultPlan(SPEC, largest, K, 128);
         report(rows, "nhl progressive over the columns (plan " + columnPlan.stages() + ")", segments, qs, exact, codes,
-            pos, q -> nhl.search(NestedHammingQuery.progressive("code", q, columnPlan), K));
+            pos, q -> nhl.search(NestedHammingQuery.approximate("code", q, columnPlan), K));
       }
       // Lucene's default codec with the bit-vector HNSW format per field: readable without config
       Codec hnswCodec = new Lucene104Codec() {

@@ -63,8 +63,8 @@ public class RadiusBenchmark {
     long hits = 0;
     for (int i = 0; i < QUERY_POOL; i++) {
       queries[i] = gen.next();
-      Hits a = withTable.radius(queries[i], LENGTH, radius, null);
-      Hits b = withoutTable.radius(queries[i], LENGTH, radius, null);
+      Hits a = withTable.radius(queries[i], LENGTH, radius);
+      Hits b = withoutTable.radius(queries[i], LENGTH, radius);
       if (!java.util.Arrays.equals(a.ids(), b.ids())) {
         throw new IllegalStateException("table and columns disagree on query " + i);
       }
@@ -86,11 +86,11 @@ public class RadiusBenchmark {
 
   @Benchmark
   public Hits table() {
-    return withTable.radius(query(), LENGTH, radius, null);
+    return withTable.radius(query(), LENGTH, radius);
   }
 
   @Benchmark
   public Hits columns() {
-    return withoutTable.radius(query(), LENGTH, radius, null);
+    return withoutTable.radius(query(), LENGTH, radius);
   }
 }

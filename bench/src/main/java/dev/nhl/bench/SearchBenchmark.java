@@ -67,8 +67,8 @@ public class SearchBenchmark {
     CodeGenerator gen = new CodeGenerator(data, n, 42);
     NestedCodeIndex.Builder b = gen.addTo(NestedCodeIndex.builder(SPEC).multiIndexFrom(1), n);
     index = b.build();
-    columns = SearchOptions.progressive(ProgressivePlan.defaultPlan(SPEC, n, K, 128));
-    scan = SearchOptions.progressive(ProgressivePlan.exact(128, K));
+    columns = SearchOptions.approximate(ProgressivePlan.defaultPlan(SPEC, n, K, 128));
+    scan = SearchOptions.approximate(ProgressivePlan.exact(128, K));
     queries = new byte[QUERY_POOL][];
     for (int i = 0; i < QUERY_POOL; i++) {
       queries[i] = gen.next();
@@ -87,7 +87,7 @@ public class SearchBenchmark {
     for (int q = 0; q < QUALITY_QUERIES; q++) {
       byte[] query = queries[q % QUERY_POOL];
       Hits exact = index.search(query, scan);
-      Hits probe = index.search(query, SearchOptions.progressive(K));
+      Hits probe = index.search(query, SearchOptions.defaults(K));
       Hits cols = index.search(query, columns);
       exactBytes += exact.bytesRead();
       probeBytes += probe.bytesRead();
@@ -131,7 +131,7 @@ public class SearchBenchmark {
 
   @Benchmark
   public Hits progressive() {
-    return index.search(query(), SearchOptions.progressive(K));
+    return index.search(query(), SearchOptions.defaults(K));
   }
 
   @Benchmark

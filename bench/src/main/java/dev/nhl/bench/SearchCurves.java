@@ -60,17 +60,17 @@ public final class SearchCurves {
     for (int q = 0; q < queries; q++) {
       qs[q] = gen.next();
     }
-    SearchOptions scan = SearchOptions.progressive(ProgressivePlan.exact(128, K));
+    SearchOptions scan = SearchOptions.approximate(ProgressivePlan.exact(128, K));
     int[][] exact = new int[queries][];
     for (int q = 0; q < queries; q++) {
       exact[q] = index.search(qs[q], scan).distances();
     }
     List<Point> points = new ArrayList<>();
     points.add(measure("exact scan", index, qs, exact, scan));
-    points.add(measure("default", index, qs, exact, SearchOptions.progressive(K)));
-    points.add(measure("exact multi-index (no cost cap)", index, qs, exact, SearchOptions.probing(K, Long.MAX_VALUE)));
+    points.add(measure("default", index, qs, exact, SearchOptions.defaults(K)));
+    points.add(measure("exact multi-index (no cost cap)", index, qs, exact, SearchOptions.approximate(K, Long.MAX_VALUE)));
     for (long c : new long[] {100, 1_000, 10_000, 100_000}) {
-      points.add(measure(String.format(Locale.ROOT, "probe %,d", c), index, qs, exact, SearchOptions.probing(K, c)));
+      points.add(measure(String.format(Locale.ROOT, "probe %,d", c), index, qs, exact, SearchOptions.approximate(K, c)));
     }
     if (n > ProgressivePlan.EXACT_UP_TO) {
       ProgressivePlan plan = ProgressivePlan.defaultPlan(SPEC, n, K, 128);
@@ -78,7 +78,7 @@ public final class SearchCurves {
       for (ProgressivePlan.Stage st : plan.stages()) {
         lengths.append(lengths.isEmpty() ? "" : "/").append(st.length());
       }
-      points.add(measure("column plan " + lengths, index, qs, exact, SearchOptions.progressive(plan)));
+      points.add(measure("column plan " + lengths, index, qs, exact, SearchOptions.approximate(plan)));
     }
     index.close();
     String title = String.format(Locale.ROOT, "%,d %s codes, top %d, %d queries", n, kind, K, queries);

@@ -64,14 +64,14 @@ public final class SmallHeapSearch {
           (System.nanoTime() - t0) / 1e9, Runtime.getRuntime().maxMemory() >> 20,
           Runtime.getRuntime().availableProcessors(), Runtime.version());
       // the exact answer by a scan of the columns at the full length, not through the tables
-      SearchOptions scanning = SearchOptions.progressive(ProgressivePlan.exact(SPEC.maxBits(), K));
+      SearchOptions scanning = SearchOptions.approximate(ProgressivePlan.exact(SPEC.maxBits(), K));
       int[][] exact = new int[queries][];
       for (int q = 0; q < queries; q++) {
         exact[q] = distances(index.search(qs[q], scanning));
       }
       QueryTiming.Result scan = QueryTiming.measure(queries, exact, q -> distances(index.search(qs[q], scanning)));
       QueryTiming.Result def = QueryTiming.measure(queries, exact,
-          q -> distances(index.search(qs[q], SearchOptions.progressive(K))));
+          q -> distances(index.search(qs[q], SearchOptions.defaults(K))));
       System.out.printf(Locale.ROOT, "| search | p50 | p99 | recall@%d |%n| --- | ---: | ---: | ---: |%n", K);
       System.out.printf(Locale.ROOT, "| default | %.3f ms | %.3f ms | %.4f |%n", def.p50(), def.p99(), def.recall());
       System.out.printf(Locale.ROOT, "| exact scan | %.3f ms | %.3f ms | %.4f |%n", scan.p50(), scan.p99(), scan.recall());

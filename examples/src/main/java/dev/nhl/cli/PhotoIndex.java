@@ -5,6 +5,7 @@ import dev.nhl.index.CodeSpec;
 import dev.nhl.index.Codes;
 import dev.nhl.index.Hits;
 import dev.nhl.index.ProgressivePlan;
+import dev.nhl.index.SearchOptions;
 import dev.nhl.lucene.NestedCodeField;
 import dev.nhl.lucene.NestedHammingQuery;
 import dev.nhl.lucene.NestedHammingRadiusQuery;
@@ -168,16 +169,6 @@ final class PhotoIndex {
     return new ArrayList<>(tags);
   }
 
-  /** How a search runs. */
-  enum Plan {
-    /** The library's default: exact results, by the multi-index tables or a scan, whichever costs less. */
-    DEFAULT,
-    /** A scan of every code at the full length: the same results, always the same work. */
-    EXACT,
-    /** The {@link #ladder}: a stage at every length, to show the nested lengths at work; approximate. */
-    STAGES
-  }
-
   /**
    * A plan over every length of the spec, each stage keeping a quarter of the one before it (at
    * least k): on a small collection it costs next to nothing and shows the candidates narrowing.
@@ -198,15 +189,25 @@ final class PhotoIndex {
   /** A search's hits and its stages. */
   record Result(List<Hit> hits, List<Hits.StageStats> stages, long nanos) {}
 
-  /** Top k by the nested code, run as {@code plan} says, optionally among one tag's photos. */
-  static Result search(DirectoryReader reader, byte[] code, int k, String tag, Plan plan) throws IOException {
+  /** The default search: exact results. */
+  static Result search(DirectoryReader reader, byte[] code, int k, String tag) throws IOException {
+    return search(reader, code, k, tag, SearchOptions.Mode.DEFAULT, 0);
+  }
+
+  /**
+   * Top k by the nested code in {@code mode} (nhl's modes: {@code PLAN} is the {@link #ladder};
+   * {@code PROBE} ranks {@code candidates} codes), optionally among one tag's photos.
+   */
+  static Result search(DirectoryReader reader, byte[] code, int k, String tag, SearchOptions.Mode mode,
+      long candidates) throws IOException {
     CodeSpec spec = spec(reader);
     Codes.checkCode(code, spec);
     IndexSearcher searcher = new IndexSearcher(reader);
-    NestedHammingQuery q = switch (plan) {
-      case DEFAULT -> NestedHammingQuery.progressive(CODE, code, k);
+    NestedHammingQuery q = switch (mode) {
+      case DEFAULT -> NestedHammingQuery.defaults(CODE, code, k);
       case EXACT -> NestedHammingQuery.exact(CODE, code, k);
-      case STAGES -> NestedHammingQuery.progressive(CODE, code, ladder(spec, reader.maxDoc(), k));
+      case PROBE -> NestedHammingQuery.approximate(CODE, code, k, candidates);
+      case PLAN -> NestedHammingQuery.approximate(CODE, code, ladder(spec, reader.maxDoc(), k));
     };
     if (tag != null && !tag.isBlank()) {
       q = q.withFilter(new TermQuery(new Term(TAG, tag)));

@@ -4,6 +4,7 @@ import dev.nhl.encoder.ImageEncoder;
 import dev.nhl.index.CodeSpec;
 import dev.nhl.index.Codes;
 import dev.nhl.index.Hits;
+import dev.nhl.index.SearchOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -43,12 +44,20 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--tag", description = "only photos with this tag (their folder name)")
   String tag;
 
-  @Option(names = "--exact", description = "scan every code at the full length (the default search returns the same "
-      + "results, from the multi-index tables where they cost less)")
+  @Option(names = "--mode", description = "how to search, nhl's modes: default (exact results, from the multi-index "
+      + "tables where they cost less than a scan), exact (a scan of every code at the full length: the same results), "
+      + "probe (approximate: the tables until --candidates codes were ranked), plan (approximate: a stage at every "
+      + "length, each keeping a quarter of the candidates before it, to show the nested lengths at work) "
+      + "(default: ${DEFAULT-VALUE})", defaultValue = "default")
+  SearchOptions.Mode mode;
+
+  @Option(names = "--candidates", description = "codes a probe ranks before it stops (with --mode probe)")
+  Long candidates;
+
+  @Option(names = "--exact", description = "the same as --mode exact")
   boolean exact;
 
-  @Option(names = "--stages", description = "an approximate plan with a stage at every length, each keeping a "
-      + "quarter of the candidates before it, to show the nested lengths at work; it may miss results")
+  @Option(names = "--stages", description = "the same as --mode plan")
   boolean stages;
 
   @Override
@@ -57,8 +66,11 @@ final class SearchCommand implements Callable<Integer> {
     if (k < 1) {
       throw new IllegalArgumentException("-k must be at least 1, got " + k);
     }
-    if (exact && stages) {
-      throw new IllegalArgumentException("--exact and --stages are two ways to search: give one of them");
+    SearchOptions.Mode m = mode(spec.commandLine().getParseResult().hasMatchedOption("--mode"));
+    if (m == SearchOptions.Mode.PROBE ? candidates == null || candidates < 1 : candidates != null) {
+      throw new IllegalArgumentException(m == SearchOptions.Mode.PROBE
+          ? "--mode probe needs --candidates, the codes to rank (at least 1), got " + candidates
+          : "--candidates is for --mode probe, not --mode " + m.name().toLowerCase(java.util.Locale.ROOT));
     }
     if (!PhotoIndex.exists(index)) {
       throw new IllegalArgumentException("no index in " + index + ": build one with 'nhl index'");
@@ -66,8 +78,7 @@ final class SearchCommand implements Callable<Integer> {
     try (Directory dir = PhotoIndex.open(index); DirectoryReader reader = DirectoryReader.open(dir)) {
       CodeSpec codeSpec = PhotoIndex.spec(reader);
       byte[] code = code(reader, codeSpec);
-      PhotoIndex.Plan plan = exact ? PhotoIndex.Plan.EXACT : stages ? PhotoIndex.Plan.STAGES : PhotoIndex.Plan.DEFAULT;
-      PhotoIndex.Result r = PhotoIndex.search(reader, code, k, tag, plan);
+      PhotoIndex.Result r = PhotoIndex.search(reader, code, k, tag, m, candidates == null ? 0 : candidates);
       print(out, codeSpec, code, r);
     }
     return 0;
@@ -130,5 +141,14 @@ final class SearchCommand implements Callable<Integer> {
       }
       out.println(line + "  " + h.tag() + "  " + h.path());
     }
+  }
+
+  /** The one mode the options name: --mode, or one of its shortcuts, never two. */
+  private SearchOptions.Mode mode(boolean modeGiven) {
+    int named = (modeGiven ? 1 : 0) + (exact ? 1 : 0) + (stages ? 1 : 0);
+    if (named > 1) {
+      throw new IllegalArgumentException("--mode, --exact and --stages are ways to name one mode: give one of them");
+    }
+    return exact ? SearchOptions.Mode.EXACT : stages ? SearchOptions.Mode.PLAN : mode;
   }
 }

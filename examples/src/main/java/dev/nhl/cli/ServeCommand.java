@@ -114,7 +114,7 @@ final class ServeCommand implements Callable<Integer> {
     IndexSearcher s = manager.acquire();
     try {
       DirectoryReader reader = (DirectoryReader) s.getIndexReader();
-      PhotoIndex.search(reader, new byte[PhotoIndex.spec(reader).maxBytes()], 1, null, PhotoIndex.Plan.DEFAULT);
+      PhotoIndex.search(reader, new byte[PhotoIndex.spec(reader).maxBytes()], 1, null);
     } finally {
       manager.release(s);
     }
@@ -227,7 +227,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         throw new BadRequest(400, "the upload is not an image this server can read (JPEG, PNG, GIF, BMP)");
       }
-      PhotoIndex.Result res = PhotoIndex.search(reader, r.code(), k, tag, PhotoIndex.Plan.DEFAULT);
+      PhotoIndex.Result res = PhotoIndex.search(reader, r.code(), k, tag);
       PhotoIndex.DuplicateRule rule = PhotoIndex.DuplicateRule.defaults(spec);
       // copies of the upload come first, found by the perceptual hash as nhl dups finds them
       List<PhotoIndex.Hit> hits = PhotoIndex.copiesFirst(reader, res.hits(), r.code(),

@@ -50,9 +50,9 @@ public final class Demo {
       byte[] query = new byte[16];
       noisy(r, centres[r.nextInt(centres.length)], query);
       long a = System.nanoTime();
-      Hits exact = index.search(query, SearchOptions.progressive(ProgressivePlan.exact(128, 10)));
+      Hits exact = index.search(query, SearchOptions.approximate(ProgressivePlan.exact(128, 10)));
       long c = System.nanoTime();
-      Hits prog = index.search(query, SearchOptions.progressive(10));
+      Hits prog = index.search(query, SearchOptions.defaults(10));
       long d = System.nanoTime();
       if (q >= warmup) {
         exactNanos += c - a;

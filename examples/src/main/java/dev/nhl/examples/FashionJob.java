@@ -166,9 +166,9 @@ public final class FashionJob {
         + "progressive: %s%n", queries, K, stages);
     // warm-up: the JIT compiles the kernels before anything is timed
     for (int q = 0; q < Math.min(200, queries); q++) {
-      searcher.search(NestedHammingQuery.progressive("code", queryCodes[q], K), K);
+      searcher.search(NestedHammingQuery.defaults("code", queryCodes[q], K), K);
       searcher.search(NestedHammingQuery.exact("code", queryCodes[q], K), K);
-      NestedHammingQuery.progressive("code", queryCodes[q], plan).profile(searcher);
+      NestedHammingQuery.approximate("code", queryCodes[q], plan).profile(searcher);
     }
     long defaultNanos = 0;
     double defaultRecall = 0;
@@ -180,13 +180,13 @@ public final class FashionJob {
     double recall = 0;
     for (int q = 0; q < queries; q++) {
       long t0 = System.nanoTime();
-      TopDocs byDefault = searcher.search(NestedHammingQuery.progressive("code", queryCodes[q], K), K);
+      TopDocs byDefault = searcher.search(NestedHammingQuery.defaults("code", queryCodes[q], K), K);
       defaultNanos += System.nanoTime() - t0;
       t0 = System.nanoTime();
       TopDocs exact = searcher.search(NestedHammingQuery.exact("code", queryCodes[q], K), K);
       exactNanos += System.nanoTime() - t0;
       defaultRecall += recall(exact, byDefault);
-      NestedHammingQuery.Profile p = NestedHammingQuery.progressive("code", queryCodes[q], plan).profile(searcher);
+      NestedHammingQuery.Profile p = NestedHammingQuery.approximate("code", queryCodes[q], plan).profile(searcher);
       progNanos += p.nanos();
       for (Hits.StageStats s : p.stages()) {
         double[] a = perStage.computeIfAbsent(s.length(), x -> new double[3]);
@@ -199,7 +199,7 @@ public final class FashionJob {
       recall += recall(exact, p.topDocs());
     }
     System.out.println();
-    System.out.printf(Locale.ROOT, "  the default search (NestedHammingQuery.progressive(field, code, k)): %.3f ms a query, "
+    System.out.printf(Locale.ROOT, "  the default search (NestedHammingQuery.defaults(field, code, k)): %.3f ms a query, "
         + "recall@%d %.3f against exact%n", defaultNanos / 1e6 / queries, K, defaultRecall / queries);
     System.out.println("  (at this size it is one exact pass; progressive stages pay off from millions of codes a "
         + "segment: bench/RESULTS.md)");

@@ -66,7 +66,7 @@ public final class LuceneEmbedding {
         queryCode[15] ^= 0x01;                          // a near-duplicate of photo-42
 
         // the 10 nearest codes among photos tagged "beach", widening 8 -> 128 bits progressively
-        NestedHammingQuery nearest = NestedHammingQuery.progressive("code", queryCode, 10)
+        NestedHammingQuery nearest = NestedHammingQuery.defaults("code", queryCode, 10)
             .withFilter(new TermQuery(new Term("tag", "beach")));
         // ...and, like any Lucene query, it composes: here the caption must mention "day" too
         Query query = new BooleanQuery.Builder()

@@ -102,7 +102,17 @@ class CliEndToEndTest {
         .filter(l -> l.trim().matches("(8|16|32|64|128)\\s+[0-9,]+\\s+[0-9,]+\\s+[0-9.]+ ms")).count(), staged.out());
     CliTestSupport.Run both = nhl("search", queries.get(0).toString(), "-i", index.toString(), "--stages", "--exact");
     assertEquals(2, both.code(), both.out());
-    assertTrue(both.err().contains("--exact and --stages"), both.err());
+    assertTrue(both.err().contains("give one of them"), both.err());
+    // nhl's modes by name: --mode exact is --exact; a probe with more candidates than photos is exact too
+    String probeQuery = queries.get(0).toString();
+    List<String> byDefault = hitLines(nhl("search", probeQuery, "-i", index.toString()).out());
+    assertEquals(byDefault, hitLines(nhl("search", probeQuery, "-i", index.toString(), "--mode", "exact").out()));
+    CliTestSupport.Run probe = nhl("search", probeQuery, "-i", index.toString(), "--mode", "probe", "--candidates", "1000000");
+    assertEquals(0, probe.code(), probe.err());
+    assertEquals(byDefault, hitLines(probe.out()));
+    CliTestSupport.Run noBudget = nhl("search", probeQuery, "-i", index.toString(), "--mode", "probe");
+    assertEquals(2, noBudget.code(), noBudget.out());
+    assertTrue(noBudget.err().contains("--mode probe needs --candidates"), noBudget.err());
     precision /= queries.size();
     System.out.printf(Locale.ROOT, "mean precision@10 over %d held-out photos: %.2f%n", queries.size(), precision);
     assertTrue(precision >= 0.7, "mean precision@10 " + precision);

@@ -171,7 +171,7 @@ public final class CodeSegment {
     }
     int length = options.length(spec);
     checkQuery(spec, query, length);
-    AcceptedIds acc = options.filter().map(f -> accept.and(AcceptedIds.of(f))).orElse(accept);
+    AcceptedIds acc = options.acceptedIds().map(accept::and).orElse(accept);
     int k = options.k();
     return switch (options.mode()) {
       case PLAN -> columns.search(query, options.plan().orElseThrow(), acc);

@@ -204,13 +204,34 @@ public final class NestedCodeIndex implements AutoCloseable {
    * Every live code within Hamming distance {@code radius} of {@code query} at {@code length}
    * bits, closest first, ties by increasing id. Exact.
    *
-   * @param filter ids allowed, or null for all
    * @throws IllegalArgumentException if the length is not in the spec, the radius is negative or
    *     above the length, or the query is too short
    */
+  public Hits radius(byte[] query, int length, int radius) {
+    return segment.radius(query, length, radius, live());
+  }
+
+  /**
+   * The same as {@link #radius(byte[], int, int)}, among the ids {@code accepted} accepts.
+   *
+   * @throws IllegalArgumentException as {@link #radius(byte[], int, int)}, or if {@code accepted} is null
+   */
+  public Hits radius(byte[] query, int length, int radius, AcceptedIds accepted) {
+    if (accepted == null) {
+      throw new IllegalArgumentException("accepted ids are null; use radius(query, length, radius) for every id");
+    }
+    return segment.radius(query, length, radius, live().and(accepted));
+  }
+
+  /**
+   * The same as {@link #radius(byte[], int, int)}, among the ids set in {@code filter} (null for all).
+   *
+   * @deprecated use {@link #radius(byte[], int, int, AcceptedIds)} with {@link AcceptedIds#of(BitSet)},
+   *     or {@link #radius(byte[], int, int)}.
+   */
+  @Deprecated(since = "0.2")
   public Hits radius(byte[] query, int length, int radius, BitSet filter) {
-    AcceptedIds live = live();
-    return segment.radius(query, length, radius, filter == null ? live : live.and(AcceptedIds.of(filter)));
+    return filter == null ? radius(query, length, radius) : radius(query, length, radius, AcceptedIds.of(filter));
   }
 
   /** Releases a mapped file; an in-memory index ignores it (the collector frees it). */

@@ -11,10 +11,10 @@ import java.util.OptionalLong;
  * #withFilter} returns a copy.
  *
  * <pre>{@code
- * index.search(query, SearchOptions.progressive(10));              // the default: exact results
+ * index.search(query, SearchOptions.defaults(10));                 // the default: exact results
  * index.search(query, SearchOptions.exact(10));                    // exact, at the longest length
- * index.search(query, SearchOptions.probing(10, 20_000));          // approximate, bounded work
- * index.search(query, SearchOptions.progressive(plan).withFilter(allowed));
+ * index.search(query, SearchOptions.approximate(10, 20_000));      // approximate, bounded work
+ * index.search(query, SearchOptions.approximate(plan).withFilter(AcceptedIds.of(allowed)));
  * }</pre>
  *
  * <p>Only {@link Mode#PROBE} and {@link Mode#PLAN} can return approximate results, and only
@@ -25,7 +25,7 @@ public final class SearchOptions {
   /** How a search finds its hits. */
   public enum Mode {
     /**
-     * The default ({@link #progressive(int)}): exact results, by whichever route {@link
+     * The default ({@link #defaults(int)}): exact results, by whichever route {@link
      * CodeSegment#search} expects to be fastest; today the same as {@link #EXACT}.
      */
     DEFAULT,
@@ -49,9 +49,15 @@ public final class SearchOptions {
   private final int length; // 0: the spec's longest
   private final ProgressivePlan plan; // PLAN only
   private final long candidates; // PROBE only
-  private final BitSet filter; // null: every id
+  private final AcceptedIds filter; // null: every id
+  private final BitSet legacyFilter; // what the deprecated withFilter(BitSet) was given, for filter()
 
-  private SearchOptions(Mode mode, int k, int length, ProgressivePlan plan, long candidates, BitSet filter) {
+  private SearchOptions(Mode mode, int k, int length, ProgressivePlan plan, long candidates, AcceptedIds filter) {
+    this(mode, k, length, plan, candidates, filter, null);
+  }
+
+  private SearchOptions(Mode mode, int k, int length, ProgressivePlan plan, long candidates, AcceptedIds filter,
+      BitSet legacyFilter) {
     if (k <= 0) {
       throw new IllegalArgumentException("k must be positive, got " + k);
     }
@@ -64,6 +70,7 @@ public final class SearchOptions {
     this.plan = plan;
     this.candidates = candidates;
     this.filter = filter;
+    this.legacyFilter = legacyFilter;
   }
 
   private static int checkLength(int length) {
@@ -85,14 +92,14 @@ public final class SearchOptions {
 
   /**
    * The default search for top {@code k} at the longest length: exact results ({@link
-   * Mode#DEFAULT}).
+   * Mode#DEFAULT}), by whichever route is expected to be fastest.
    */
-  public static SearchOptions progressive(int k) {
+  public static SearchOptions defaults(int k) {
     return new SearchOptions(Mode.DEFAULT, k, 0, null, 0, null);
   }
 
-  /** The default search for top {@code k} at {@code length} bits, one of the spec's lengths. */
-  public static SearchOptions progressive(int k, int length) {
+  /** The default search for top {@code k} at {@code length} bits, one of the spec's lengths: exact results. */
+  public static SearchOptions defaults(int k, int length) {
     return new SearchOptions(Mode.DEFAULT, k, checkLength(length), null, 0, null);
   }
 
@@ -103,19 +110,62 @@ public final class SearchOptions {
    *
    * @throws IllegalArgumentException if {@code candidates} is not positive
    */
-  public static SearchOptions probing(int k, long candidates) {
+  public static SearchOptions approximate(int k, long candidates) {
     if (candidates <= 0) {
       throw new IllegalArgumentException("candidates must be positive, got " + candidates);
     }
     return new SearchOptions(Mode.PROBE, k, 0, null, candidates, null);
   }
 
-  /** A search that runs {@code plan} over the columns; {@code k} is the plan's last keep. */
-  public static SearchOptions progressive(ProgressivePlan plan) {
+  /**
+   * A search that runs {@code plan} over the columns ({@link Mode#PLAN}); {@code k} is the plan's
+   * last keep. Approximate unless the plan's stages keep every code.
+   */
+  public static SearchOptions approximate(ProgressivePlan plan) {
     if (plan == null) {
       throw new IllegalArgumentException("plan is null");
     }
     return new SearchOptions(Mode.PLAN, plan.k(), plan.finalLength(), plan, 0, null);
+  }
+
+  /**
+   * The default search: exact results.
+   *
+   * @deprecated use {@link #defaults(int)}; the name said nothing of the results being exact.
+   */
+  @Deprecated(since = "0.2")
+  public static SearchOptions progressive(int k) {
+    return defaults(k);
+  }
+
+  /**
+   * The default search at {@code length} bits: exact results.
+   *
+   * @deprecated use {@link #defaults(int, int)}.
+   */
+  @Deprecated(since = "0.2")
+  public static SearchOptions progressive(int k, int length) {
+    return defaults(k, length);
+  }
+
+  /**
+   * An approximate search through the tables.
+   *
+   * @deprecated use {@link #approximate(int, long)}, which says the results may be approximate.
+   */
+  @Deprecated(since = "0.2")
+  public static SearchOptions probing(int k, long candidates) {
+    return approximate(k, candidates);
+  }
+
+  /**
+   * A search that runs {@code plan} over the columns.
+   *
+   * @deprecated use {@link #approximate(ProgressivePlan)}, which says the results may be approximate.
+   */
+  @Deprecated(since = "0.2")
+  public static SearchOptions progressive(ProgressivePlan plan) {
+    return approximate(plan);
   }
 
   /**
@@ -135,15 +185,33 @@ public final class SearchOptions {
       }
       return this;
     }
-    return new SearchOptions(mode, k, length, plan, candidates, filter);
+    return new SearchOptions(mode, k, length, plan, candidates, filter, legacyFilter);
+  }
+
+  /**
+   * The same search restricted to the ids {@code accepted} accepts (asked per id during the
+   * search, never copied: a view over a bit set, a deletion list, another store's filter). Searches
+   * combine it with the ids they accept themselves (an index's live ids).
+   *
+   * @throws IllegalArgumentException if {@code accepted} is null
+   */
+  public SearchOptions withFilter(AcceptedIds accepted) {
+    if (accepted == null) {
+      throw new IllegalArgumentException("accepted ids are null; options without withFilter accept every id");
+    }
+    return new SearchOptions(mode, k, length, plan, candidates, accepted, null);
   }
 
   /**
    * The same search restricted to the ids set in {@code allowed} (read, not copied: do not change
    * it during a search). {@code null} removes the filter.
+   *
+   * @deprecated use {@link #withFilter(AcceptedIds)} with {@link AcceptedIds#of(BitSet)}.
    */
+  @Deprecated(since = "0.2")
   public SearchOptions withFilter(BitSet allowed) {
-    return new SearchOptions(mode, k, length, plan, candidates, allowed);
+    return new SearchOptions(mode, k, length, plan, candidates, allowed == null ? null : AcceptedIds.of(allowed),
+        allowed);
   }
 
   /** The mode. */
@@ -171,9 +239,19 @@ public final class SearchOptions {
     return mode == Mode.PROBE ? OptionalLong.of(candidates) : OptionalLong.empty();
   }
 
-  /** The filter of allowed ids, if any. */
-  public Optional<BitSet> filter() {
+  /** The ids the search is restricted to, if any. */
+  public Optional<AcceptedIds> acceptedIds() {
     return Optional.ofNullable(filter);
+  }
+
+  /**
+   * The bit set given to {@link #withFilter(BitSet)}, if that is how the filter was set.
+   *
+   * @deprecated use {@link #acceptedIds()}, which also reports filters that are not bit sets.
+   */
+  @Deprecated(since = "0.2")
+  public Optional<BitSet> filter() {
+    return Optional.ofNullable(legacyFilter);
   }
 
   /** Whether the results are exact whatever the codes: every mode but a probe or a plan. */
@@ -212,11 +290,16 @@ public final class SearchOptions {
   public boolean equals(Object o) {
     return o instanceof SearchOptions s && mode == s.mode && k == s.k && length == s.length
         && java.util.Objects.equals(plan, s.plan) && candidates == s.candidates
-        && java.util.Objects.equals(filter, s.filter);
+        && java.util.Objects.equals(filterKey(), s.filterKey());
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(mode, k, length, plan, candidates, filter);
+    return java.util.Objects.hash(mode, k, length, plan, candidates, filterKey());
+  }
+
+  /** What two equal options filter by: the same accepted ids, or the same deprecated bit set. */
+  private Object filterKey() {
+    return legacyFilter != null ? legacyFilter : filter;
   }
 }

@@ -43,10 +43,10 @@ class IndexFileTest {
         }
         byte[] q = new byte[16];
         r.nextBytes(q);
-        for (SearchOptions o : new SearchOptions[] {SearchOptions.exact(20), SearchOptions.exact(7, 32), SearchOptions.progressive(5)}) {
+        for (SearchOptions o : new SearchOptions[] {SearchOptions.exact(20), SearchOptions.exact(7, 32), SearchOptions.defaults(5)}) {
           assertEquals(pairs(heap.search(q, o)), pairs(mapped.search(q, o)));
         }
-        assertEquals(pairs(heap.radius(q, 64, 30, null)), pairs(mapped.radius(q, 64, 30, null)));
+        assertEquals(pairs(heap.radius(q, 64, 30)), pairs(mapped.radius(q, 64, 30)));
       }
       // the builder writes the same bytes as a heap index without deletions
       NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPEC);
@@ -233,7 +233,7 @@ class IndexFileTest {
       }
       byte[] q = new byte[16];
       r.nextBytes(q);
-      assertEquals(TestCodes.bruteForce(codes, q, 128, null, deleted, 10, 128), pairs(v1.search(q, SearchOptions.progressive(10))));
+      assertEquals(TestCodes.bruteForce(codes, q, 128, null, deleted, 10, 128), pairs(v1.search(q, SearchOptions.defaults(10))));
       // written again, it is a current file with the same content
       Path g = dir.resolve("v3.nhl");
       v1.write(g);
@@ -273,9 +273,9 @@ class IndexFileTest {
         query[r.nextInt(16)] ^= 1;
         for (int len : spec.lengths()) {
           assertEquals(TestCodes.bruteForce(codes, query, len, null, deleted, 10, len),
-              pairs(v2.search(query, SearchOptions.progressive(10, len))));
+              pairs(v2.search(query, SearchOptions.defaults(10, len))));
           assertEquals(TestCodes.bruteForce(codes, query, len, null, deleted, 300, 3),
-              pairs(v2.radius(query, len, 3, null)));
+              pairs(v2.radius(query, len, 3)));
         }
       }
       // every byte of its table is still under the checksum
@@ -315,8 +315,8 @@ class IndexFileTest {
     q[0] ^= 1;
     try (NestedCodeIndex mapped = NestedCodeIndex.open(fromHeap)) {
       assertTrue(mapped.hasMultiIndex());
-      for (SearchOptions o : new SearchOptions[] {SearchOptions.progressive(10), SearchOptions.probing(10, 50),
-          SearchOptions.probing(10, Long.MAX_VALUE), SearchOptions.exact(3, 64)}) {
+      for (SearchOptions o : new SearchOptions[] {SearchOptions.defaults(10), SearchOptions.approximate(10, 50),
+          SearchOptions.approximate(10, Long.MAX_VALUE), SearchOptions.exact(3, 64)}) {
         assertEquals(pairs(heap.search(q, o)), pairs(mapped.search(q, o)));
       }
     }

@@ -15,6 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Every search type against the brute-force oracle. */
+// most searches here take their filter through the deprecated BitSet adapter, which must keep
+// working; filterAsAcceptedIdsOrBitSet checks that both routes agree
+@SuppressWarnings("deprecation")
 @ExtendWith(Seeded.class)
 class NestedCodeIndexTest {
 
@@ -89,16 +92,16 @@ class NestedCodeIndexTest {
               + " filter=" + (filter == null ? "none" : filter.cardinality());
           List<TestCodes.Pair> expected = bruteForce(codes, query, len, filter, deleted, k, len);
           // a probe without a candidate limit runs the tables to their exact end, never a scan
-          SearchOptions mih = SearchOptions.probing(k, Long.MAX_VALUE);
+          SearchOptions mih = SearchOptions.approximate(k, Long.MAX_VALUE);
           if (len == spec.maxBits()) {
             assertEquals(expected, pairs(index.search(query, mih.withFilter(filter))), msg);
           }
-          assertEquals(expected, pairs(index.search(query, SearchOptions.progressive(k, len).withFilter(filter))), msg);
+          assertEquals(expected, pairs(index.search(query, SearchOptions.defaults(k, len).withFilter(filter))), msg);
           assertEquals(expected, pairs(index.search(query, SearchOptions.exact(k, len).withFilter(filter))), msg);
         }
         if (filter == null) {
           // a probe for one candidate stops early: approximate, but every hit is a live code at its distance
-          Hits few = index.search(query, SearchOptions.probing(k, 1));
+          Hits few = index.search(query, SearchOptions.approximate(k, 1));
           assertEquals(1, few.stages().size());
           for (int i = 0; i < few.size(); i++) {
             assertEquals(Codes.hamming(codes[few.id(i)], query, spec.maxBits()), few.distance(i));
@@ -127,7 +130,7 @@ class NestedCodeIndexTest {
       int bound = r.nextInt(len / 2 + 1);
       List<TestCodes.Pair> expected = bruteForce(codes, query, len, null, null, k, bound);
       for (CodeSegment seg : new CodeSegment[] {withTables, without}) {
-        for (SearchOptions o : new SearchOptions[] {SearchOptions.exact(k, len), SearchOptions.progressive(k, len)}) {
+        for (SearchOptions o : new SearchOptions[] {SearchOptions.exact(k, len), SearchOptions.defaults(k, len)}) {
           assertEquals(expected, pairs(seg.search(query, o, AcceptedIds.all(n), bound)),
               "k=" + k + " len=" + len + " bound=" + bound + " tables=" + (seg == withTables));
         }
@@ -156,7 +159,7 @@ class NestedCodeIndexTest {
       byte[] query = codes[r.nextInt(n)].clone();
       int k = 1 + r.nextInt(300);
       List<TestCodes.Pair> expected = bruteForce(codes, query, 128, null, null, k, 128);
-      Hits hits = index.search(query, SearchOptions.probing(k, Long.MAX_VALUE));
+      Hits hits = index.search(query, SearchOptions.approximate(k, Long.MAX_VALUE));
       assertEquals(expected, pairs(hits), "k=" + k);
       assertEquals(1, hits.stages().size(), hits.stages().toString());
     }
@@ -171,7 +174,7 @@ class NestedCodeIndexTest {
     int viaTables = 0;
     for (int q = 0; q < 20; q++) {
       byte[] query = codes[r.nextInt(n)];
-      Hits hits = index.search(query, SearchOptions.progressive(10));
+      Hits hits = index.search(query, SearchOptions.defaults(10));
       assertEquals(bruteForce(codes, query, 128, null, null, 10, 128), pairs(hits));
       viaTables += answeredByTables(hits, n) ? 1 : 0;
     }
@@ -181,7 +184,7 @@ class NestedCodeIndexTest {
     NestedCodeIndex u = withTables(SPECS[0], uniform);
     for (int q = 0; q < 5; q++) {
       byte[] query = TestCodes.random(r, 1, 16)[0];
-      Hits hits = u.search(query, SearchOptions.progressive(10));
+      Hits hits = u.search(query, SearchOptions.defaults(10));
       assertEquals(bruteForce(uniform, query, 128, null, null, 10, 128), pairs(hits));
       assertEquals(2, hits.stages().size(), hits.stages().toString());
       assertTrue(hits.stages().getFirst().candidates() < n / 20, hits.stages().toString());
@@ -239,7 +242,7 @@ class NestedCodeIndexTest {
     assertTrue(b.prefixTableFrom(1000).build().hasPrefixTable());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.multiIndexFrom(0));
     assertTrue(e.getMessage().contains("got 0"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> SearchOptions.probing(10, 0));
+    e = assertThrows(IllegalArgumentException.class, () -> SearchOptions.approximate(10, 0));
     assertTrue(e.getMessage().contains("got 0"), e.getMessage());
   }
 
@@ -274,12 +277,12 @@ class NestedCodeIndexTest {
         int k = 1 + r.nextInt(50);
         for (int len : spec.lengths()) {
           Hits exact = index.search(query, SearchOptions.exact(k, len));
-          Hits prog = index.search(query, SearchOptions.progressive(ProgressivePlan.exhaustive(spec, len, k)));
+          Hits prog = index.search(query, SearchOptions.approximate(ProgressivePlan.exhaustive(spec, len, k)));
           assertEquals(pairs(exact), pairs(prog), spec + " n=" + n + " len=" + len);
           assertEquals(spec.stageOf(len) + 1, prog.stages().size());
           // keeping n candidates explicitly, too
           if (n > 0 && spec.stageOf(len) > 0) {
-            Hits keepN = index.search(query, SearchOptions.progressive(ProgressivePlan.of(
+            Hits keepN = index.search(query, SearchOptions.approximate(ProgressivePlan.of(
                 new ProgressivePlan.Stage(spec.length(0), Math.max(n, k)), new ProgressivePlan.Stage(len, k))));
             assertEquals(pairs(exact), pairs(keepN));
           }
@@ -305,7 +308,7 @@ class NestedCodeIndexTest {
         survivors.set(p.id());
       }
       if (s == 3) {
-        Hits hits = index.search(query, SearchOptions.progressive(ProgressivePlan.of(
+        Hits hits = index.search(query, SearchOptions.approximate(ProgressivePlan.of(
             new ProgressivePlan.Stage(16, 1500), new ProgressivePlan.Stage(32, 300),
             new ProgressivePlan.Stage(64, 60), new ProgressivePlan.Stage(128, 7))));
         assertEquals(top, pairs(hits));
@@ -332,7 +335,7 @@ class NestedCodeIndexTest {
         query[r.nextInt(16)] ^= (byte) (1 << r.nextInt(8));
       }
       Hits exact = index.search(query, SearchOptions.exact(10));
-      Hits prog = index.search(query, SearchOptions.progressive(plan));
+      Hits prog = index.search(query, SearchOptions.approximate(plan));
       assertEquals(3, prog.stages().size());
       // the k-th distance can only be worse, never better, than exact
       assertTrue(prog.distance(9) >= exact.distance(9));
@@ -430,7 +433,7 @@ class NestedCodeIndexTest {
         for (int k : new int[] {1, 10, 200}) {
           BitSet filter = r.nextBoolean() ? null : TestCodes.randomFilter(r, n);
           List<TestCodes.Pair> expected = bruteForce(codes, query, length, filter, null, k, length);
-          Hits scan = plain.search(query, SearchOptions.progressive(ProgressivePlan.exact(length, k)).withFilter(filter));
+          Hits scan = plain.search(query, SearchOptions.approximate(ProgressivePlan.exact(length, k)).withFilter(filter));
           assertEquals(expected, pairs(scan), spec + " k=" + k + (filter == null ? "" : " filtered"));
           assertEquals(bruteForce(codes, query, length, filter, deleted, k, length),
               pairs(tables.search(query, SearchOptions.exact(k).withFilter(filter))), spec + " k=" + k + " tables");
@@ -458,7 +461,7 @@ class NestedCodeIndexTest {
       }
     }
     NestedCodeIndex index = TestCodes.heapIndex(spec, codes);
-    Hits hits = index.search(query, SearchOptions.progressive(ProgressivePlan.exact(128, 10)));
+    Hits hits = index.search(query, SearchOptions.approximate(ProgressivePlan.exact(128, 10)));
     assertEquals(bruteForce(codes, query, 128, null, null, 10, 128), pairs(hits));
     long read = hits.stages().getFirst().bytesRead();
     assertTrue(read < (long) n * 4, "read " + read + " bytes, a full scan reads " + (long) n * spec.maxBytes());
@@ -507,9 +510,9 @@ class NestedCodeIndexTest {
         List<TestCodes.Pair> expected = bruteForce(codes, query, 128, filter, deleted, k, 999);
         assertEquals(expected, pairs(index.search(query, SearchOptions.exact(k).withFilter(filter))), "density " + density);
         assertEquals(expected, pairs(index.search(query,
-            SearchOptions.progressive(ProgressivePlan.exhaustive(spec, 128, k)).withFilter(filter))));
+            SearchOptions.approximate(ProgressivePlan.exhaustive(spec, 128, k)).withFilter(filter))));
         // a pruning plan never returns a deleted or filtered id
-        Hits prog = index.search(query, SearchOptions.progressive(k).withFilter(filter));
+        Hits prog = index.search(query, SearchOptions.defaults(k).withFilter(filter));
         for (int i = 0; i < prog.size(); i++) {
           assertTrue(!deleted.get(prog.id(i)) && (filter == null || filter.get(prog.id(i))));
         }
@@ -539,11 +542,11 @@ class NestedCodeIndexTest {
     assertMsg(() -> index.search(new byte[3], SearchOptions.exact(1)), "got 3 bytes");
     assertMsg(() -> index.search(new byte[4], SearchOptions.exact(1, 24)), "length 24 is not one of");
     assertMsg(() -> index.search(new byte[4], SearchOptions.exact(0)), "k must be positive, got 0");
-    assertMsg(() -> index.radius(new byte[4], 16, 17, null), "got 17");
-    assertMsg(() -> index.radius(new byte[4], 16, -1, null), "got -1");
+    assertMsg(() -> index.radius(new byte[4], 16, 17), "got 17");
+    assertMsg(() -> index.radius(new byte[4], 16, -1), "got -1");
     assertMsg(() -> index.code(2), "id 2 is out of range [0, 2)");
     assertMsg(() -> index.delete(-1), "id -1");
-    assertMsg(() -> index.search(new byte[4], SearchOptions.progressive(ProgressivePlan.of(
+    assertMsg(() -> index.search(new byte[4], SearchOptions.approximate(ProgressivePlan.of(
         new ProgressivePlan.Stage(8, 10), new ProgressivePlan.Stage(32, 1)))), "plan stage length 8");
     assertMsg(() -> ProgressivePlan.of(new ProgressivePlan.Stage(32, 10), new ProgressivePlan.Stage(16, 1)), "got 32 then 16");
     assertMsg(() -> ProgressivePlan.of(new ProgressivePlan.Stage(16, 10), new ProgressivePlan.Stage(32, 11)), "got 10 then 11");
@@ -588,7 +591,7 @@ class NestedCodeIndexTest {
             for (int i = 0; i < queries.length; i++) {
               assertEquals(expected.get(i), pairs(index.search(queries[i], SearchOptions.exact(10))));
               int before = deletedUpTo.get();
-              Hits h = deleting.search(queries[i], SearchOptions.progressive(10));
+              Hits h = deleting.search(queries[i], SearchOptions.defaults(10));
               for (int j = 0; j < h.size(); j++) {
                 int id = h.id(j);
                 assertTrue(id % 3 != 0 || id > before, "deleted id " + id + " returned");
@@ -609,7 +612,7 @@ class NestedCodeIndexTest {
   /** A search's final length is settled once; options that name one keep it and refuse another. */
   @Test
   void optionsSettleTheirLengthOnce() {
-    SearchOptions probe = SearchOptions.probing(5, 100);
+    SearchOptions probe = SearchOptions.approximate(5, 100);
     assertTrue(probe.length().isEmpty());
     assertEquals(64, probe.withLength(64).length().getAsInt());
     assertEquals(100, probe.withLength(64).probeCandidates().getAsLong());
@@ -632,8 +635,34 @@ class NestedCodeIndexTest {
     NestedCodeIndex index = b.build();
     byte[] q = java.util.Arrays.copyOf(codes.get(7), 8);
     Hits exact = index.search(q, SearchOptions.exact(10, 64));
-    Hits probed = index.search(q, SearchOptions.probing(10, Long.MAX_VALUE).withLength(64));
+    Hits probed = index.search(q, SearchOptions.approximate(10, Long.MAX_VALUE).withLength(64));
     assertArrayEquals(exact.ids(), probed.ids());
     assertArrayEquals(exact.distances(), probed.distances());
+  }
+
+  @Test
+  void filterAsAcceptedIdsOrBitSet(Random r) {
+    CodeSpec spec = SPECS[0];
+    int n = 3000;
+    byte[][] codes = TestCodes.random(r, n, spec.maxBytes());
+    NestedCodeIndex.Builder b = NestedCodeIndex.builder(spec);
+    for (byte[] c : codes) {
+      b.add(c);
+    }
+    NestedCodeIndex index = b.build();
+    BitSet allowed = TestCodes.randomFilter(r, n);
+    for (int q = 0; q < 20; q++) {
+      byte[] query = codes[r.nextInt(n)];
+      for (SearchOptions o : new SearchOptions[] {SearchOptions.defaults(10), SearchOptions.exact(10, 16)}) {
+        List<TestCodes.Pair> viaIds = pairs(index.search(query, o.withFilter(AcceptedIds.of(allowed))));
+        assertEquals(pairs(index.search(query, o.withFilter(allowed))), viaIds);
+        int len = o.length().orElse(spec.maxBits());
+        assertEquals(bruteForce(codes, query, len, allowed, new BitSet(), 10, len), viaIds);
+      }
+      assertEquals(pairs(index.radius(query, 16, 3, allowed)), pairs(index.radius(query, 16, 3, AcceptedIds.of(allowed))));
+    }
+    assertEquals(SearchOptions.defaults(5).withFilter(allowed), SearchOptions.defaults(5).withFilter(allowed));
+    assertTrue(SearchOptions.defaults(5).withFilter(allowed).filter().isPresent());
+    assertMsg(() -> SearchOptions.defaults(5).withFilter((AcceptedIds) null), "accepted ids are null");
   }
 }

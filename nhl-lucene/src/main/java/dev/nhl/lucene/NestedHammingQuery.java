@@ -38,10 +38,10 @@ import org.apache.lucene.search.Weight;
  * otherwise. The factories name the options:
  *
  * <ul>
- *   <li>{@link #progressive(String, byte[], int)}, the default, and {@link #exact}: exact top
+ *   <li>{@link #defaults(String, byte[], int)}, the default, and {@link #exact}: exact top
  *       {@code k}, ties included;
- *   <li>{@link #probing}: approximate, the tables probed until a number of codes was ranked;
- *   <li>{@link #progressive(String, byte[], ProgressivePlan)}: a plan over the columns;
+ *   <li>{@link #approximate(String, byte[], int, long)}: approximate, the tables probed until a number of codes was ranked;
+ *   <li>{@link #approximate(String, byte[], ProgressivePlan)}: a plan over the columns;
  *   <li>{@link #of}: any {@link SearchOptions}.
  * </ul>
  *
@@ -67,7 +67,7 @@ public final class NestedHammingQuery extends Query {
     if (options == null) {
       throw new IllegalArgumentException("search options are null");
     }
-    if (options.filter().isPresent()) {
+    if (options.acceptedIds().isPresent()) {
       throw new IllegalArgumentException("filter documents with withFilter(Query), not with a filter of ids");
     }
     int bits = options.length().orElse(code.length * 8);
@@ -122,10 +122,10 @@ public final class NestedHammingQuery extends Query {
 
   /**
    * The default search for the top {@code k} at the query code's full length: exact results
-   * ({@link SearchOptions#progressive(int)}).
+   * ({@link SearchOptions#defaults(int)}).
    */
-  public static NestedHammingQuery progressive(String field, byte[] code, int k) {
-    return of(field, code, SearchOptions.progressive(k, fullLength(code)));
+  public static NestedHammingQuery defaults(String field, byte[] code, int k) {
+    return of(field, code, SearchOptions.defaults(k, fullLength(code)));
   }
 
   /**
@@ -136,19 +136,51 @@ public final class NestedHammingQuery extends Query {
    *
    * @throws IllegalArgumentException if {@code candidates} is not positive
    */
-  public static NestedHammingQuery probing(String field, byte[] code, int k, long candidates) {
+  public static NestedHammingQuery approximate(String field, byte[] code, int k, long candidates) {
     fullLength(code);
-    SearchOptions o = SearchOptions.probing(k, candidates);
-    return of(field, code, o);
+    return of(field, code, SearchOptions.approximate(k, candidates));
   }
 
-  /** A search that runs {@code plan} over each segment's columns; {@code k} is the plan's last keep. */
-  public static NestedHammingQuery progressive(String field, byte[] code, ProgressivePlan plan) {
+  /**
+   * A search that runs {@code plan} over each segment's columns; {@code k} is the plan's last
+   * keep. Approximate unless the plan's stages keep every code.
+   */
+  public static NestedHammingQuery approximate(String field, byte[] code, ProgressivePlan plan) {
     if (plan == null) {
       throw new IllegalArgumentException("plan is null");
     }
     checkLength(code, plan.finalLength());
-    return of(field, code, SearchOptions.progressive(plan));
+    return of(field, code, SearchOptions.approximate(plan));
+  }
+
+  /**
+   * The default search: exact results.
+   *
+   * @deprecated use {@link #defaults(String, byte[], int)}.
+   */
+  @Deprecated(since = "0.2")
+  public static NestedHammingQuery progressive(String field, byte[] code, int k) {
+    return defaults(field, code, k);
+  }
+
+  /**
+   * An approximate search through the tables.
+   *
+   * @deprecated use {@link #approximate(String, byte[], int, long)}.
+   */
+  @Deprecated(since = "0.2")
+  public static NestedHammingQuery probing(String field, byte[] code, int k, long candidates) {
+    return approximate(field, code, k, candidates);
+  }
+
+  /**
+   * A plan over each segment's columns.
+   *
+   * @deprecated use {@link #approximate(String, byte[], ProgressivePlan)}.
+   */
+  @Deprecated(since = "0.2")
+  public static NestedHammingQuery progressive(String field, byte[] code, ProgressivePlan plan) {
+    return approximate(field, code, plan);
   }
 
   /** The same search among the documents that match {@code filter} (null: no filter). */

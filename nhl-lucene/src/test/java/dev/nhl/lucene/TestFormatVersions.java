@@ -136,13 +136,13 @@ public class TestFormatVersions extends LuceneTestCase {
         byte[] qb = java.util.Arrays.copyOf(query, bits / 8);
         List<int[]> expected = oracle(reader, idOf, codes.code(), qb, bits, k, bits);
         assertSame(expected, hits(searcher, NestedHammingQuery.exact("code", qb, k), k, idOf));
-        assertSame(expected, hits(searcher, NestedHammingQuery.progressive("code", qb, k), k, idOf));
+        assertSame(expected, hits(searcher, NestedHammingQuery.defaults("code", qb, k), k, idOf));
         List<int[]> within = oracle(reader, idOf, codes.code(), qb, bits, 300, bits / 4);
         assertSame(within, radius(searcher, new NestedHammingRadiusQuery("code", qb, bits, bits / 4), idOf, codes.code(), qb, bits));
       }
       byte[] small = codes.small()[r.nextInt(300)];
       List<int[]> expected = oracle(reader, idOf, codes.small(), small, 32, 7, 32);
-      assertSame(expected, hits(searcher, NestedHammingQuery.progressive("small", small, 7), 7, idOf));
+      assertSame(expected, hits(searcher, NestedHammingQuery.defaults("small", small, 7), 7, idOf));
     }
   }
 

@@ -232,23 +232,23 @@ public class TestNestedHammingQuery extends LuceneTestCase {
                 hits(searcher, NestedHammingQuery.exact("code", q, k, bits).withFilter(filter), k));
             ProgressivePlan all = ProgressivePlan.exhaustive(SPEC, bits, k);
             assertSameHits(msg + " exhaustive", expected,
-                hits(searcher, NestedHammingQuery.progressive("code", q, all).withFilter(filter), k));
+                hits(searcher, NestedHammingQuery.approximate("code", q, all).withFilter(filter), k));
             // a query code as long as the final length: every mode searches at that length
             byte[] shortQ = java.util.Arrays.copyOf(q, bits / 8);
             assertSameHits(msg + " probing all, short code", expected,
-                hits(searcher, NestedHammingQuery.probing("code", shortQ, k, Long.MAX_VALUE).withFilter(filter), k));
+                hits(searcher, NestedHammingQuery.approximate("code", shortQ, k, Long.MAX_VALUE).withFilter(filter), k));
             assertSameHits(msg + " default, short code", expected,
-                hits(searcher, NestedHammingQuery.progressive("code", shortQ, k).withFilter(filter), k));
+                hits(searcher, NestedHammingQuery.defaults("code", shortQ, k).withFilter(filter), k));
             assertSameHits(msg + " exact, short code", expected,
                 hits(searcher, NestedHammingQuery.exact("code", shortQ, k).withFilter(filter), k));
             assertSameHits(msg + " exhaustive, short code", expected,
-                hits(searcher, NestedHammingQuery.progressive("code", shortQ, all).withFilter(filter), k));
+                hits(searcher, NestedHammingQuery.approximate("code", shortQ, all).withFilter(filter), k));
             if (bits == 128) {
               // probing every code of a segment's table, and the default on segments this small
               assertSameHits(msg + " probing all", expected,
-                  hits(searcher, NestedHammingQuery.probing("code", q, k, Long.MAX_VALUE).withFilter(filter), k));
+                  hits(searcher, NestedHammingQuery.approximate("code", q, k, Long.MAX_VALUE).withFilter(filter), k));
               assertSameHits(msg + " default", expected,
-                  hits(searcher, NestedHammingQuery.progressive("code", q, k).withFilter(filter), k));
+                  hits(searcher, NestedHammingQuery.defaults("code", q, k).withFilter(filter), k));
             }
           }
         }
@@ -292,7 +292,7 @@ public class TestNestedHammingQuery extends LuceneTestCase {
           List<int[]> expected = oracle(reader, docs, d.code(), 128, null, 10);
           // the plan the default gives a million codes (these segments are small enough for exact)
           List<int[]> actual = hits(searcher,
-              NestedHammingQuery.progressive("code", d.code(), ProgressivePlan.defaultPlan(SPEC, 1_000_000, 10, 128)), 10);
+              NestedHammingQuery.approximate("code", d.code(), ProgressivePlan.defaultPlan(SPEC, 1_000_000, 10, 128)), 10);
           for (int[] e : expected) {
             for (int[] a : actual) {
               if (a[0] == e[0]) {
@@ -332,12 +332,12 @@ public class TestNestedHammingQuery extends LuceneTestCase {
           }
           byte[] q = d.code().clone();
           q[r.nextInt(16)] ^= (byte) (1 << r.nextInt(8));
-          NestedHammingQuery.Profile p = NestedHammingQuery.probing("code", q, 10, 200).profile(searcher);
+          NestedHammingQuery.Profile p = NestedHammingQuery.approximate("code", q, 10, 200).profile(searcher);
           if (total < 100) {
             // a code shorter than the field probes the tables at its own length; all candidates: exact
             byte[] half = java.util.Arrays.copyOf(q, 8);
             assertSameHits("probing a 64-bit code", oracle(reader, docs, q, 64, null, 10),
-                hits(searcher, NestedHammingQuery.probing("code", half, 10, Long.MAX_VALUE), 10));
+                hits(searcher, NestedHammingQuery.approximate("code", half, 10, Long.MAX_VALUE), 10));
           }
           long ranked = p.stages().stream().mapToLong(s -> s.candidates()).sum();
           assertTrue("ranked " + ranked + " of " + codes, ranked < codes);
@@ -380,8 +380,8 @@ public class TestNestedHammingQuery extends LuceneTestCase {
         IndexSearcher searcher = newSearcher(reader);
         byte[] q = new byte[16];
         r.nextBytes(q);
-        NestedHammingQuery.Profile code = NestedHammingQuery.probing("code", q, 10, 1).profile(searcher);
-        NestedHammingQuery.Profile plain = NestedHammingQuery.probing("plain", q, 10, 1).profile(searcher);
+        NestedHammingQuery.Profile code = NestedHammingQuery.approximate("code", q, 10, 1).profile(searcher);
+        NestedHammingQuery.Profile plain = NestedHammingQuery.approximate("plain", q, 10, 1).profile(searcher);
         assertTrue("the code field's table is probed", code.stages().getFirst().candidates() < n);
         assertEquals("the plain field is scanned", n, plain.stages().getFirst().candidates());
       }
@@ -399,7 +399,7 @@ public class TestNestedHammingQuery extends LuceneTestCase {
         r.nextBytes(q);
         ProgressivePlan plan = ProgressivePlan.of(new ProgressivePlan.Stage(16, 500), new ProgressivePlan.Stage(64, 100),
             new ProgressivePlan.Stage(128, 10));
-        NestedHammingQuery query = NestedHammingQuery.progressive("code", q, plan);
+        NestedHammingQuery query = NestedHammingQuery.approximate("code", q, plan);
         NestedHammingQuery.Profile p = query.profile(searcher);
         List<int[]> profiled = new ArrayList<>();
         for (ScoreDoc sd : p.topDocs().scoreDocs) {
@@ -514,13 +514,13 @@ public class TestNestedHammingQuery extends LuceneTestCase {
     Query a = NestedHammingQuery.exact("code", q, 5);
     QueryUtils.checkEqual(a, NestedHammingQuery.exact("code", q.clone(), 5));
     QueryUtils.checkUnequal(a, NestedHammingQuery.exact("code", q, 6));
-    QueryUtils.checkUnequal(a, NestedHammingQuery.progressive("code", q, 5));
-    QueryUtils.checkUnequal(NestedHammingQuery.progressive("code", q, 5), NestedHammingQuery.probing("code", q, 5, 100));
-    QueryUtils.checkUnequal(NestedHammingQuery.probing("code", q, 5, 100), NestedHammingQuery.probing("code", q, 5, 101));
-    QueryUtils.checkEqual(NestedHammingQuery.probing("code", q, 5, 100), NestedHammingQuery.probing("code", q, 5, 100));
+    QueryUtils.checkUnequal(a, NestedHammingQuery.defaults("code", q, 5));
+    QueryUtils.checkUnequal(NestedHammingQuery.defaults("code", q, 5), NestedHammingQuery.approximate("code", q, 5, 100));
+    QueryUtils.checkUnequal(NestedHammingQuery.approximate("code", q, 5, 100), NestedHammingQuery.approximate("code", q, 5, 101));
+    QueryUtils.checkEqual(NestedHammingQuery.approximate("code", q, 5, 100), NestedHammingQuery.approximate("code", q, 5, 100));
     assertEquals("NestedHammingQuery(code, 00112233445566778899aabbccddeeff, probe(k=5, length=128, candidates=100))",
-        NestedHammingQuery.probing("code", q, 5, 100).toString());
-    expectThrows(IllegalArgumentException.class, () -> NestedHammingQuery.probing("code", q, 5, 0));
+        NestedHammingQuery.approximate("code", q, 5, 100).toString());
+    expectThrows(IllegalArgumentException.class, () -> NestedHammingQuery.approximate("code", q, 5, 0));
     QueryUtils.checkUnequal(a, NestedHammingQuery.exact("code", q, 5).withFilter(new TermQuery(new Term("tag", "x"))));
     assertEquals("NestedHammingQuery(code, 00112233445566778899aabbccddeeff, exact(k=5, length=128))", a.toString());
     QueryUtils.checkEqual(new NestedHammingRadiusQuery("code", q, 32, 3), new NestedHammingRadiusQuery("code", q, 32, 3));
@@ -592,7 +592,7 @@ public class TestNestedHammingQuery extends LuceneTestCase {
                 List<int[]> expected = oracle(searcher.getIndexReader(), docs, q, 128, null, k);
                 assertSameHits("concurrent", expected, hits(searcher, NestedHammingQuery.exact("code", q, k), k));
                 assertSameHits("concurrent probing", expected,
-                    hits(searcher, NestedHammingQuery.probing("code", q, k, Long.MAX_VALUE), k));
+                    hits(searcher, NestedHammingQuery.approximate("code", q, k, Long.MAX_VALUE), k));
                 checks.incrementAndGet();
               } finally {
                 manager.release(searcher);
@@ -670,7 +670,7 @@ public class TestNestedHammingQuery extends LuceneTestCase {
           List<int[]> expected = oracle(wrapped, docs, q, bits, null, k);
           assertSameHits("wrapped exact", expected, hits(ws, NestedHammingQuery.exact("code", q, k, bits), k));
           assertSameHits("wrapped default", expected,
-              hits(ws, NestedHammingQuery.progressive("code", java.util.Arrays.copyOf(q, bits / 8), k), k));
+              hits(ws, NestedHammingQuery.defaults("code", java.util.Arrays.copyOf(q, bits / 8), k), k));
           assertSameHits("plain exact", expected, hits(ps, NestedHammingQuery.exact("code", q, k, bits), k));
         }
         assertEquals("copies of columnar segments", copies, LeafCodeSearch.COPIES.get());

@@ -336,7 +336,7 @@ public class TestNhlCodec extends LuceneTestCase {
         }
         org.apache.lucene.search.IndexSearcher searcher = new org.apache.lucene.search.IndexSearcher(reader);
         CorruptIndexException e = expectThrows(CorruptIndexException.class,
-            () -> searcher.search(NestedHammingQuery.probing("code", new byte[16], 10, 10), 10));
+            () -> searcher.search(NestedHammingQuery.approximate("code", new byte[16], 10, 10), 10));
         assertTrue(e.getMessage(), e.getMessage().contains("multi-index"));
       }
     }

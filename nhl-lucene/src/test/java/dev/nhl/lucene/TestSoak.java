@@ -230,7 +230,7 @@ public class TestSoak extends LuceneTestCase {
       }
       expected.sort(Comparator.<int[]>comparingInt(a -> a[1]).thenComparingInt(a -> a[0]));
       expected = expected.subList(0, Math.min(k, expected.size()));
-      NestedHammingQuery query = kind == 1 ? NestedHammingQuery.progressive("code", q, k)
+      NestedHammingQuery query = kind == 1 ? NestedHammingQuery.defaults("code", q, k)
           : NestedHammingQuery.exact("code", q, k);
       if (tag != null) {
         query = query.withFilter(new TermQuery(new Term("tag", tag)));

@@ -2,6 +2,7 @@ package dev.nhl.opensearch;
 
 import dev.nhl.index.CodeSpec;
 import dev.nhl.index.Codes;
+import dev.nhl.index.SearchOptions;
 import dev.nhl.lucene.NestedHammingQuery;
 import java.io.IOException;
 import java.util.Arrays;
@@ -38,16 +39,17 @@ import org.opensearch.index.query.QueryShardException;
  *   <li>{@code code}: hex, or an array of numbers whose signs are the bits; at least {@code
  *       length} bits long;
  *   <li>{@code k}: hits per shard (see below);
- *   <li>{@code mode}: {@code progressive} (the default, exact results), {@code exact}, or {@code
- *       probe} with {@code candidates}, the number of codes each segment's multi-index tables
- *       rank before they stop (approximate);
+ *   <li>{@code mode}, nhl's modes ({@code SearchOptions.Mode}): {@code default} (exact results;
+ *       {@code progressive} is read as {@code default}), {@code exact}, or {@code probe} with
+ *       {@code candidates}, the number of codes each segment's multi-index tables rank before
+ *       they stop (approximate);
  *   <li>{@code length}: one of the field's lengths (default: the query code's length);
  *   <li>{@code filter}: any query; only its documents are searched (the k nearest of them).
  * </ul>
  *
  * <p><b>k is per shard.</b> Each shard returns its own k nearest documents, and the coordinating
  * node merges the shards' hits by score and keeps the request's {@code size} best. With {@code
- * exact} or {@code progressive} and {@code size <= k}, the merged hits are the exact global top
+ * exact} or {@code default} and {@code size <= k}, the merged hits are the exact global top
  * {@code size}: every document of the global top is among its own shard's top k. Documents at
  * the same distance tie on score; which of them fill the last places follows OpenSearch's
  * merge order (shard, then document).
@@ -60,7 +62,13 @@ public final class NestedHammingQueryBuilder extends AbstractQueryBuilder<Nested
   /** The largest k: OpenSearch's default result window. */
   public static final int MAX_K = 10_000;
 
-  /** How the search runs. */
+  /**
+   * How the search runs.
+   *
+   * @deprecated the query runs in {@link SearchOptions.Mode}, nhl's one vocabulary of modes
+   *     (this enum's PROGRESSIVE is its DEFAULT); this one is no longer used.
+   */
+  @Deprecated(since = "0.2")
   public enum Mode {
     /** Exact results, as nhl's default search decides (tables or scan). */
     PROGRESSIVE,
@@ -73,22 +81,22 @@ public final class NestedHammingQueryBuilder extends AbstractQueryBuilder<Nested
   private final String field;
   private final byte[] code;
   private final int k;
-  private final Mode mode;
+  private final SearchOptions.Mode mode;
   private final OptionalLong candidates;
   private final OptionalInt length;
   private final QueryBuilder filter; // null: none
 
   /**
-   * An exact search (mode {@code progressive}) for the {@code k} nearest codes per shard.
+   * An exact search (mode {@code default}) for the {@code k} nearest codes per shard.
    *
    * @throws IllegalArgumentException if the field or code is null or empty, or k is outside
    *     {@code [1, MAX_K]}
    */
   public NestedHammingQueryBuilder(String field, byte[] code, int k) {
-    this(field, code, k, Mode.PROGRESSIVE, OptionalLong.empty(), OptionalInt.empty(), null);
+    this(field, code, k, SearchOptions.Mode.DEFAULT, OptionalLong.empty(), OptionalInt.empty(), null);
   }
 
-  private NestedHammingQueryBuilder(String field, byte[] code, int k, Mode mode, OptionalLong candidates,
+  private NestedHammingQueryBuilder(String field, byte[] code, int k, SearchOptions.Mode mode, OptionalLong candidates,
       OptionalInt length, QueryBuilder filter) {
     if (field == null || field.isEmpty()) {
       throw new IllegalArgumentException("[" + NAME + "] needs a [field]");
@@ -99,11 +107,11 @@ public final class NestedHammingQueryBuilder extends AbstractQueryBuilder<Nested
     if (k < 1 || k > MAX_K) {
       throw new IllegalArgumentException("[" + NAME + "] [k] must be in [1, " + MAX_K + "], got " + k);
     }
-    if (mode == Mode.PROBE && (candidates.isEmpty() || candidates.getAsLong() < 1)) {
+    if (mode == SearchOptions.Mode.PROBE && (candidates.isEmpty() || candidates.getAsLong() < 1)) {
       throw new IllegalArgumentException("[" + NAME + "] mode [probe] needs [candidates] >= 1, the codes to rank"
           + (candidates.isPresent() ? ", got " + candidates.getAsLong() : ""));
     }
-    if (mode != Mode.PROBE && candidates.isPresent()) {
+    if (mode != SearchOptions.Mode.PROBE && candidates.isPresent()) {
       throw new IllegalArgumentException("[" + NAME + "] [candidates] is for mode [probe], not [" + name(mode) + "]");
     }
     if (length.isPresent()) {
@@ -124,12 +132,12 @@ public final class NestedHammingQueryBuilder extends AbstractQueryBuilder<Nested
 
   /** The same search, exact. */
   public NestedHammingQueryBuilder exact() {
-    return new NestedHammingQueryBuilder(field, code, k, Mode.EXACT, OptionalLong.empty(), length, filter);
+    return new NestedHammingQueryBuilder(field, code, k, SearchOptions.Mode.EXACT, OptionalLong.empty(), length, filter);
   }
 
   /** The same search, approximate: each segment's tables until {@code candidates} codes were ranked. */
   public NestedHammingQueryBuilder probe(long candidates) {
-    return new NestedHammingQueryBuilder(field, code, k, Mode.PROBE, OptionalLong.of(candidates), length, filter);
+    return new NestedHammingQueryBuilder(field, code, k, SearchOptions.Mode.PROBE, OptionalLong.of(candidates), length, filter);
   }
 
   /** The same search at {@code bits}, one of the field's lengths. */
@@ -148,7 +156,12 @@ public final class NestedHammingQueryBuilder extends AbstractQueryBuilder<Nested
     field = in.readString();
     code = in.readByteArray();
     k = in.readVInt();
-    mode = in.readEnum(Mode.class);
+    // the wire carries the ordinal: DEFAULT, EXACT and PROBE are 0, 1 and 2, as the modes this
+    // query had before it took nhl's vocabulary
+    mode = in.readEnum(SearchOptions.Mode.class);
+    if (mode == SearchOptions.Mode.PLAN) {
+      throw new IOException("[" + NAME + "] received mode [plan], which OpenSearch does not run");
+    }
     Long c = in.readOptionalVLong();
     candidates = c == null ? OptionalLong.empty() : OptionalLong.of(c);
     Integer l = in.readOptionalVInt();
@@ -193,7 +206,7 @@ public final class NestedHammingQueryBuilder extends AbstractQueryBuilder<Nested
     builder.endObject();
   }
 
-  private static String name(Mode mode) {
+  private static String name(SearchOptions.Mode mode) {
     return mode.name().toLowerCase(Locale.ROOT);
   }
 
@@ -203,7 +216,7 @@ public final class NestedHammingQueryBuilder extends AbstractQueryBuilder<Nested
       String field;
       byte[] code;
       Integer k;
-      Mode mode = Mode.PROGRESSIVE;
+      SearchOptions.Mode mode = SearchOptions.Mode.DEFAULT;
       OptionalLong candidates = OptionalLong.empty();
       OptionalInt length = OptionalInt.empty();
       QueryBuilder filter;
@@ -234,13 +247,17 @@ public final class NestedHammingQueryBuilder extends AbstractQueryBuilder<Nested
     }
   }
 
-  private static Mode mode(String text) {
-    for (Mode m : Mode.values()) {
-      if (name(m).equals(text)) {
+  /** The mode named in JSON: nhl's modes but plan; {@code progressive}, this query's first name of the default, still reads. */
+  private static SearchOptions.Mode mode(String text) {
+    if ("progressive".equals(text)) {
+      return SearchOptions.Mode.DEFAULT;
+    }
+    for (SearchOptions.Mode m : SearchOptions.Mode.values()) {
+      if (m != SearchOptions.Mode.PLAN && name(m).equals(text)) {
         return m;
       }
     }
-    throw new IllegalArgumentException("[" + NAME + "] [mode] must be progressive, exact or probe, got [" + text + "]");
+    throw new IllegalArgumentException("[" + NAME + "] [mode] must be default, exact or probe, got [" + text + "]");
   }
 
   @Override
@@ -266,9 +283,10 @@ public final class NestedHammingQueryBuilder extends AbstractQueryBuilder<Nested
       return new MatchNoDocsQuery("no field [" + field + "] in this index");
     }
     NestedHammingQuery q = switch (mode) {
-      case PROGRESSIVE -> NestedHammingQuery.progressive(field, query, k);
+      case DEFAULT -> NestedHammingQuery.defaults(field, query, k);
       case EXACT -> NestedHammingQuery.exact(field, query, k);
-      case PROBE -> NestedHammingQuery.probing(field, query, k, candidates.getAsLong());
+      case PROBE -> NestedHammingQuery.approximate(field, query, k, candidates.getAsLong());
+      case PLAN -> throw new IllegalStateException("mode plan is refused where the query is built");
     };
     return filter == null ? q : q.withFilter(filter.toQuery(context));
   }

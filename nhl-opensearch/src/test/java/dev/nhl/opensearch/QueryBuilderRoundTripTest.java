@@ -85,6 +85,31 @@ public class QueryBuilderRoundTripTest extends OpenSearchTestCase {
     }
   }
 
+  /**
+   * The modes are nhl's ({@code SearchOptions.Mode}): {@code default} is written, {@code
+   * progressive} (the default's earlier name) still reads, and the wire carries the same ordinals
+   * as before (0 the default, 1 exact, 2 probe), so nodes of both builds understand each other.
+   */
+  public void testModeNamesAndWireOrdinals() throws IOException {
+    NestedHammingQueryBuilder byDefault = new NestedHammingQueryBuilder("code", new byte[8], 3);
+    assertTrue(json(byDefault), json(byDefault).contains("\"mode\":\"default\""));
+    assertEquals(byDefault, json("{\"nested_hamming\": {\"field\": \"code\", \"code\": \"0000000000000000\", \"k\": 3, "
+        + "\"mode\": \"progressive\"}}"));
+    assertEquals(byDefault, json("{\"nested_hamming\": {\"field\": \"code\", \"code\": \"0000000000000000\", \"k\": 3, "
+        + "\"mode\": \"default\"}}"));
+    NestedHammingQueryBuilder[] queries = {byDefault, byDefault.exact(), byDefault.probe(10)};
+    for (int ordinal = 0; ordinal < queries.length; ordinal++) {
+      try (BytesStreamOutput out = new BytesStreamOutput()) {
+        queries[ordinal].doWriteTo(out);
+        StreamInput in = out.bytes().streamInput();
+        in.readString();
+        in.readByteArray();
+        in.readVInt();
+        assertEquals(ordinal, in.readVInt());
+      }
+    }
+  }
+
   public void testRadiusRoundTrips() throws IOException {
     Random r = random();
     for (int i = 0; i < 30; i++) {
@@ -116,6 +141,7 @@ public class QueryBuilderRoundTripTest extends OpenSearchTestCase {
     String[][] cases = {
         {"{\"nested_hamming\": {\"field\": \"code\", \"code\": \"00ff\", \"k\": 3, \"mode\": \"probe\"}}", "candidates"},
         {"{\"nested_hamming\": {\"field\": \"code\", \"code\": \"00ff\", \"k\": 3, \"candidates\": 5}}", "candidates"},
+        {"{\"nested_hamming\": {\"field\": \"code\", \"code\": \"00ff\", \"k\": 3, \"mode\": \"plan\"}}", "default, exact or probe"},
         {"{\"nested_hamming\": {\"field\": \"code\", \"code\": \"00ff\", \"k\": 3, \"length\": 24}}", "length"},
         {"{\"nested_hamming\": {\"field\": \"code\", \"code\": \"0g\", \"k\": 3}}", "hex"},
         {"{\"nested_hamming\": {\"field\": \"code\", \"code\": [1, -1, 1], \"k\": 3}}", "multiple of 8"},

@@ -134,9 +134,9 @@ public class EngineOverheadBenchmark extends OpenSearchIntegTestCase {
         IndexSearcher searcher = new IndexSearcher(reader);
         int[][] exact = new int[queries][];
         for (int q = 0; q < queries; q++) {
-          exact[q] = distances(searcher.search(NestedHammingQuery.progressive("code", qs[q], K), K), reader, codes, qs[q]);
+          exact[q] = distances(searcher.search(NestedHammingQuery.defaults("code", qs[q], K), K), reader, codes, qs[q]);
         }
-        double[] plain = time(qs, q -> searcher.search(NestedHammingQuery.progressive("code", q, K), K));
+        double[] plain = time(qs, q -> searcher.search(NestedHammingQuery.defaults("code", q, K), K));
         long heap = usedHeap() - heapBefore;
         rows.add(row("nhl-lucene, 1 segment, 1 thread", plain));
         System.out.printf(Locale.ROOT, "%nplain nhl-lucene: indexed %,d codes in %.1f s (%,.0f codes/s, one thread), "
@@ -153,9 +153,9 @@ public class EngineOverheadBenchmark extends OpenSearchIntegTestCase {
           try (IndexReader thirds = new MultiReader(DirectoryReader.open(a), DirectoryReader.open(b), DirectoryReader.open(c))) {
             IndexSearcher parallel = new IndexSearcher(thirds, pool);
             for (int q = 0; q < queries; q++) {
-              assertArrayEquals(exact[q], distances(parallel.search(NestedHammingQuery.progressive("code", qs[q], K), K), thirds, codes, qs[q]));
+              assertArrayEquals(exact[q], distances(parallel.search(NestedHammingQuery.defaults("code", qs[q], K), K), thirds, codes, qs[q]));
             }
-            rows.add(row("nhl-lucene, 3 segments of n/3, 3 threads", time(qs, q -> parallel.search(NestedHammingQuery.progressive("code", q, K), K))));
+            rows.add(row("nhl-lucene, 3 segments of n/3, 3 threads", time(qs, q -> parallel.search(NestedHammingQuery.defaults("code", q, K), K))));
           }
         } finally {
           pool.shutdown();
