@@ -1,4 +1,4 @@
-package dev.nhl.cli;
+package dev.nhl.examples;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -9,14 +9,14 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@code nhl} command and the examples use the libraries as any application does: through
- * their public API, never their {@code internal} packages; and neither uses the other.
+ * The examples use the libraries as any application does: through their public API, never their
+ * {@code internal} packages, and never the {@code nhl} command's classes.
  */
 class ArchitectureTest {
 
   static final JavaClasses MAIN = new ClassFileImporter()
       .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-      .importPackages("dev.nhl.cli", "dev.nhl.examples");
+      .importPackages("dev.nhl.examples");
 
   @Test
   void noPackageCycles() {
@@ -26,14 +26,6 @@ class ArchitectureTest {
   @Test
   void onlyPublicApis() {
     noClasses().should().dependOnClassesThat().resideInAnyPackage("dev.nhl.index.internal..",
-        "dev.nhl.encoder.internal..").check(MAIN);
-  }
-
-  @Test
-  void theCommandAndTheExamplesStandApart() {
-    noClasses().that().resideInAPackage("dev.nhl.cli..").should().dependOnClassesThat()
-        .resideInAPackage("dev.nhl.examples..").check(MAIN);
-    noClasses().that().resideInAPackage("dev.nhl.examples..").should().dependOnClassesThat()
-        .resideInAPackage("dev.nhl.cli..").check(MAIN);
+        "dev.nhl.encoder.internal..", "dev.nhl.cli..").check(MAIN);
   }
 }
