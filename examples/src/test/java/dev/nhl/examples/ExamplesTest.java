@@ -62,7 +62,7 @@ class ExamplesTest {
     assertTrue(recall > 0.8, "recall " + recall);
     assertTrue(Pattern.compile("(?m)^\\s+128\\s+[0-9,]+\\s+100\\s").matcher(out).find(), "the last stage keeps 100: " + out);
     // the default search is exact at this size
-    Matcher d = Pattern.compile("the default search \\(NestedHammingQuery.progressive\\(field, code, k\\)\\): [0-9.]+ ms a "
+    Matcher d = Pattern.compile("the default search \\(NestedHammingQuery.defaults\\(field, code, k\\)\\): [0-9.]+ ms a "
         + "query, recall@100 ([0-9.]+) against exact").matcher(out);
     assertTrue(d.find(), out);
     assertEquals(1.0, Double.parseDouble(d.group(1)), 1e-9, out);

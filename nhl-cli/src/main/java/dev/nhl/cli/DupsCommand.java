@@ -52,10 +52,10 @@ final class DupsCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     if (minSize < 2) {
-      throw new IllegalArgumentException("--min-size must be at least 2, got " + minSize);
+      throw new BadInput("--min-size must be at least 2, got " + minSize);
     }
     if (!PhotoIndex.exists(index)) {
-      throw new IllegalArgumentException("no index in " + index + ": build one with 'nhl index'");
+      throw new BadInput("no index in " + index + ": build one with 'nhl index'");
     }
     try (Directory dir = PhotoIndex.open(index); DirectoryReader reader = DirectoryReader.open(dir)) {
       int codeBits = Math.min(64, PhotoIndex.spec(reader).maxBits());

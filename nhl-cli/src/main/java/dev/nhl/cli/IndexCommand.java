@@ -66,13 +66,13 @@ final class IndexCommand implements Callable<Integer> {
       throw new java.nio.file.NotDirectoryException(folder + " is not a folder");
     }
     if (commitEvery < 1) {
-      throw new IllegalArgumentException("--commit-every must be at least 1, got " + commitEvery);
+      throw new BadInput("--commit-every must be at least 1, got " + commitEvery);
     }
     Path modelPath = model.toAbsolutePath().normalize();
     List<Path> photos = Photos.list(folder);
     boolean fresh = !Files.exists(index);
     if (photos.isEmpty() && fresh) {
-      throw new IllegalArgumentException("no photos under " + folder + " (files ending in ." + String.join(", .",
+      throw new BadInput("no photos under " + folder + " (files ending in ." + String.join(", .",
           new java.util.TreeSet<>(Photos.EXTENSIONS)) + ", in it or its subfolders): nothing to index");
     }
     Files.createDirectories(index);
@@ -99,10 +99,11 @@ final class IndexCommand implements Callable<Integer> {
 
   private int index(PrintWriter out, PrintWriter err, Path modelPath, List<Path> photos) throws IOException {
     try (Directory dir = PhotoIndex.open(index);
-        ImageEncoder enc = ImageEncoder.open(modelPath, ImageEncoder.Options.defaults().withBatchSize(batch).withMaxPixels(maxPixels))) {
+        ImageEncoder enc = BadInput.of(() -> ImageEncoder.open(modelPath,
+            ImageEncoder.Options.defaults().withBatchSize(batch).withMaxPixels(maxPixels)))) {
       CodeSpec codeSpec = enc.spec();
       if (codeSpec == null) {
-        throw new IllegalArgumentException(model + " gives no codes (no nhl.spec in its metadata): use a model from 'nhl train'");
+        throw new BadInput(model + " gives no codes (no nhl.spec in its metadata): use a model from 'nhl train'");
       }
       String modelHash = PhotoIndex.sha256(modelPath);
       Map<String, PhotoIndex.Stamp> known = new HashMap<>();
@@ -111,12 +112,12 @@ final class IndexCommand implements Callable<Integer> {
           String oldSpec = reader.getIndexCommit().getUserData().get(PhotoIndex.SPEC_KEY);
           String oldHash = reader.getIndexCommit().getUserData().get(PhotoIndex.MODEL_HASH_KEY);
           if (oldSpec != null && !CodeSpec.parse(oldSpec).equals(codeSpec) && !rebuild) {
-            throw new IllegalArgumentException("the index holds " + oldSpec + "-bit codes but " + model + " gives "
+            throw new BadInput("the index holds " + oldSpec + "-bit codes but " + model + " gives "
                 + codeSpec + "; use a new index folder, or --rebuild to re-encode every photo");
           }
           if (oldHash != null && !oldHash.equals(modelHash) && !rebuild) {
             // codes of two models cannot be compared: one index, one model
-            throw new IllegalArgumentException("the index was built with another model ("
+            throw new BadInput("the index was built with another model ("
                 + reader.getIndexCommit().getUserData().get(PhotoIndex.MODEL_KEY) + "); use that model, a new index folder, "
                 + "or --rebuild to re-encode every photo with " + model);
           }

@@ -14,9 +14,17 @@ import java.util.logging.Logger;
  */
 final class Logs {
 
+  private static volatile boolean verbose;
+
   private Logs() {}
 
+  /** Whether {@code --verbose} was given: stack traces are shown. */
+  static boolean verbose() {
+    return verbose;
+  }
+
   static void configure(boolean verbose) {
+    Logs.verbose = verbose;
     LogManager.getLogManager().reset();
     Logger root = Logger.getLogger("");
     ConsoleHandler h = new ConsoleHandler();

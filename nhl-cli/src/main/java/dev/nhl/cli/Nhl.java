@@ -8,8 +8,9 @@ import picocli.CommandLine.Command;
  * The {@code nhl} command: train NHL heads, index photo folders into a Lucene index, search it by
  * photo or code, show its statistics, and serve a search page.
  *
- * <p>Exit codes: 0 done; 1 a failure while working (I/O, a model ONNX Runtime cannot load); 2
- * bad usage or input (unknown option, missing file, wrong model).
+ * <p>Exit codes: 0 done; 1 a failure while working (I/O, a model ONNX Runtime cannot load) or a
+ * defect, with its stack trace under {@code --verbose}; 2 the user's input (unknown option,
+ * missing file, wrong model, a value out of range).
  */
 @Command(
     name = "nhl",
@@ -19,7 +20,8 @@ import picocli.CommandLine.Command;
     subcommands = {TrainCommand.class, IndexCommand.class, SearchCommand.class, DupsCommand.class, StatsCommand.class,
         ServeCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:done", "1:failed while working (I/O, model)", "2:bad usage or input"})
+    exitCodeList = {"0:done", "1:failed while working (I/O, model) or a defect (--verbose: its stack trace)",
+        "2:bad usage or input"})
 public final class Nhl implements Runnable {
 
   @CommandLine.Spec
@@ -46,11 +48,21 @@ public final class Nhl implements Runnable {
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler((e, line, parse) -> {
-      boolean input = e instanceof IllegalArgumentException || e instanceof java.nio.file.NoSuchFileException
+      // the user's input: exit 2 and what is wrong; anything else is a failure while working or a
+      // defect: exit 1, with the stack trace under --verbose
+      boolean input = e instanceof BadInput || e instanceof java.nio.file.NoSuchFileException
           || e instanceof java.nio.file.NotDirectoryException;
       String msg = e instanceof java.nio.file.NoSuchFileException nf ? "no such file: " + nf.getFile()
           + (nf.getReason() == null ? "" : " (" + nf.getReason() + ")") : e.getMessage();
       line.getErr().println("nhl " + line.getCommandName() + ": " + (msg == null ? e.toString() : msg));
+      if (!input) {
+        if (Logs.verbose()) {
+          e.printStackTrace(line.getErr());
+        } else if (!(e instanceof java.io.IOException)) {
+          line.getErr().println("nhl " + line.getCommandName() + ": " + e.getClass().getName()
+              + " (--verbose shows where it was thrown)");
+        }
+      }
       return input ? 2 : 1;
     });
     return cl.execute(args);

@@ -151,7 +151,7 @@ final class PhotoIndex {
   static CodeSpec spec(DirectoryReader reader) throws IOException {
     String s = commitData(reader).get(SPEC_KEY);
     if (s == null) {
-      throw new IllegalArgumentException("the index records no code spec: was it written by 'nhl index'?");
+      throw new BadInput("the index records no code spec: was it written by 'nhl index'?");
     }
     return CodeSpec.parse(s);
   }
@@ -285,14 +285,14 @@ final class PhotoIndex {
 
     DuplicateRule {
       if (bits <= 0 || bits % 8 != 0 || bits > PerceptualHash.SPEC.maxBits()) {
-        throw new IllegalArgumentException("--bits must be a positive multiple of 8 of at most the perceptual hash's "
+        throw new BadInput("--bits must be a positive multiple of 8 of at most the perceptual hash's "
             + PerceptualHash.SPEC.maxBits() + " bits, got " + bits);
       }
       if (radius < 0 || radius > bits) {
-        throw new IllegalArgumentException("--radius must be in [0, " + bits + "], got " + radius);
+        throw new BadInput("--radius must be in [0, " + bits + "], got " + radius);
       }
       if (codeRadius.isPresent() && (codeRadius.getAsInt() < 0 || codeRadius.getAsInt() > codeBits)) {
-        throw new IllegalArgumentException("--code-radius must be in [0, " + codeBits + "], got " + codeRadius.getAsInt());
+        throw new BadInput("--code-radius must be in [0, " + codeBits + "], got " + codeRadius.getAsInt());
       }
     }
 
@@ -370,7 +370,7 @@ final class PhotoIndex {
   private static byte[] hashOf(DirectoryReader reader, int doc) throws IOException {
     byte[] h = value(reader, PHASH, doc);
     if (h == null) {
-      throw new IllegalArgumentException("photos of this index have no perceptual hash (indexed by an earlier nhl): "
+      throw new BadInput("photos of this index have no perceptual hash (indexed by an earlier nhl): "
           + "run 'nhl index' on their folder again, which adds them");
     }
     return h;
@@ -396,7 +396,7 @@ final class PhotoIndex {
   static List<Member> nearDuplicates(DirectoryReader reader, String path, DuplicateRule rule) throws IOException {
     ScoreDoc[] found = new IndexSearcher(reader).search(new TermQuery(new Term(PATH, path)), 1).scoreDocs;
     if (found.length == 0) {
-      throw new IllegalArgumentException("no indexed photo at " + path);
+      throw new BadInput("no indexed photo at " + path);
     }
     int self = found[0].doc;
     return nearDuplicates(reader, hashOf(reader, self), code(reader, self), rule, self);

@@ -64,16 +64,16 @@ final class SearchCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     if (k < 1) {
-      throw new IllegalArgumentException("-k must be at least 1, got " + k);
+      throw new BadInput("-k must be at least 1, got " + k);
     }
     SearchOptions.Mode m = mode(spec.commandLine().getParseResult().hasMatchedOption("--mode"));
     if (m == SearchOptions.Mode.PROBE ? candidates == null || candidates < 1 : candidates != null) {
-      throw new IllegalArgumentException(m == SearchOptions.Mode.PROBE
+      throw new BadInput(m == SearchOptions.Mode.PROBE
           ? "--mode probe needs --candidates, the codes to rank (at least 1), got " + candidates
           : "--candidates is for --mode probe, not --mode " + m.name().toLowerCase(java.util.Locale.ROOT));
     }
     if (!PhotoIndex.exists(index)) {
-      throw new IllegalArgumentException("no index in " + index + ": build one with 'nhl index'");
+      throw new BadInput("no index in " + index + ": build one with 'nhl index'");
     }
     try (Directory dir = PhotoIndex.open(index); DirectoryReader reader = DirectoryReader.open(dir)) {
       CodeSpec codeSpec = PhotoIndex.spec(reader);
@@ -87,38 +87,38 @@ final class SearchCommand implements Callable<Integer> {
   private byte[] code(DirectoryReader reader, CodeSpec codeSpec) throws IOException {
     Path file = Path.of(query);
     if (Files.isDirectory(file)) {
-      throw new IllegalArgumentException(query + " is a folder: search takes one photo file, or a code in hex");
+      throw new BadInput(query + " is a folder: search takes one photo file, or a code in hex");
     }
     if (Files.exists(file)) {
       java.util.Map<String, String> data = PhotoIndex.commitData(reader);
       Path m = model != null ? model : Path.of(data.getOrDefault(PhotoIndex.MODEL_KEY, ""));
       String built = data.get(PhotoIndex.MODEL_HASH_KEY);
-      try (ImageEncoder enc = ImageEncoder.open(m, ImageEncoder.Options.defaults().withBatchSize(1))) {
+      try (ImageEncoder enc = BadInput.of(() -> ImageEncoder.open(m, ImageEncoder.Options.defaults().withBatchSize(1)))) {
         if (enc.spec() == null) {
-          throw new IllegalArgumentException(m + " gives no codes (no nhl.spec in its metadata): it is not a model from "
+          throw new BadInput(m + " gives no codes (no nhl.spec in its metadata): it is not a model from "
               + "'nhl train'; search with the model that built the index");
         }
         if (model != null && built != null && !built.equals(PhotoIndex.sha256(model.toAbsolutePath().normalize()))) {
           // codes of two models cannot be compared
-          throw new IllegalArgumentException("the index was built with another model (" + data.get(PhotoIndex.MODEL_KEY)
+          throw new BadInput("the index was built with another model (" + data.get(PhotoIndex.MODEL_KEY)
               + ") than " + model + ": search with that model, or index the photos again with --rebuild");
         }
         ImageEncoder.Result res = enc.encode(List.of(file)).get(0);
         if (!res.ok()) {
-          throw new IllegalArgumentException(res.error());
+          throw new BadInput(res.error());
         }
         return res.code();
       }
     }
     if (query.matches("[0-9a-fA-F]+")) {
-      byte[] code = Codes.fromHex(query);
+      byte[] code = BadInput.of(() -> Codes.fromHex(query));
       if (code.length != codeSpec.maxBytes()) {
-        throw new IllegalArgumentException("a code of this index has " + codeSpec.maxBits() + " bits ("
+        throw new BadInput("a code of this index has " + codeSpec.maxBits() + " bits ("
             + codeSpec.maxBytes() * 2 + " hex digits), got " + query.length() + " digits");
       }
       return code;
     }
-    throw new IllegalArgumentException("'" + query + "' is neither a file nor a hex code");
+    throw new BadInput("'" + query + "' is neither a file nor a hex code");
   }
 
   static void print(PrintWriter out, CodeSpec spec, byte[] code, PhotoIndex.Result r) {
@@ -147,7 +147,7 @@ final class SearchCommand implements Callable<Integer> {
   private SearchOptions.Mode mode(boolean modeGiven) {
     int named = (modeGiven ? 1 : 0) + (exact ? 1 : 0) + (stages ? 1 : 0);
     if (named > 1) {
-      throw new IllegalArgumentException("--mode, --exact and --stages are ways to name one mode: give one of them");
+      throw new BadInput("--mode, --exact and --stages are ways to name one mode: give one of them");
     }
     return exact ? SearchOptions.Mode.EXACT : stages ? SearchOptions.Mode.PLAN : mode;
   }

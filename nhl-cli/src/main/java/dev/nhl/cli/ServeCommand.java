@@ -1,36 +1,35 @@
 package dev.nhl.cli;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nhl.encoder.ImageEncoder;
 import dev.nhl.index.CodeSpec;
 import dev.nhl.index.Codes;
 import dev.nhl.index.Hits;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import javax.imageio.ImageIO;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.store.Directory;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -67,15 +66,19 @@ final class ServeCommand implements Callable<Integer> {
   String bind;
 
   @Option(names = "--request-timeout", defaultValue = "30",
-      description = "seconds a client has to send its request, upload included, and to read the answer; a slower "
-          + "or abandoned one is cut off, so that it does not hold a server thread (default: ${DEFAULT-VALUE})")
+      description = "seconds a connection may stay silent while a client sends its request, upload included, or "
+          + "reads the answer; a stalled or abandoned one is cut off, so that it does not hold a server thread "
+          + "(default: ${DEFAULT-VALUE})")
   int requestTimeout = 30;
+
+  /** Threads that answer requests; uploads beyond them wait for one. */
+  static final int THREADS = 8;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     if (!PhotoIndex.exists(index)) {
-      throw new IllegalArgumentException("no index in " + index + ": build one with 'nhl index'");
+      throw new BadInput("no index in " + index + ": build one with 'nhl index'");
     }
     try (Directory dir = PhotoIndex.open(index); SearcherManager manager = new SearcherManager(dir, null)) {
       IndexSearcher first = manager.acquire();
@@ -87,29 +90,46 @@ final class ServeCommand implements Callable<Integer> {
       } finally {
         manager.release(first);
       }
-      try (ImageEncoder enc = ImageEncoder.open(m, ImageEncoder.Options.defaults().withBatchSize(1).withMaxPixels(maxPixels))) {
-        HttpServer server = start(manager, enc);
-        out.printf(Locale.ROOT, "serving %s (%,d photos) at http://%s:%d/%n", index, photos, bind,
-            server.getAddress().getPort());
+      try (ImageEncoder enc = BadInput.of(() -> ImageEncoder.open(m,
+              ImageEncoder.Options.defaults().withBatchSize(1).withMaxPixels(maxPixels)));
+          Page page = start(manager, enc)) {
+        out.printf(Locale.ROOT, "serving %s (%,d photos) at http://%s:%d/ (Ctrl-C stops)%n", index, photos, bind,
+            page.port());
         out.flush();
-        new CountDownLatch(1).await();
+        // Ctrl-C or a termination signal: the page stops taking requests, finishes those it has, then
+        // the encoder and the index are closed by the blocks above
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+          page.close();
+          stopped.countDown();
+        }, "nhl-serve-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        stopped.await();
       }
     }
     return 0;
   }
 
-  /** Starts the server; every request sees the index as last committed (a reopen when it changed). */
-  HttpServer start(SearcherManager manager, ImageEncoder enc) throws IOException {
-    if (requestTimeout < 1) {
-      throw new IllegalArgumentException("--request-timeout must be at least 1 second, got " + requestTimeout);
+  /** A running page: its port, and {@link #close} to stop it. */
+  record Page(Javalin app, ServerConnector connector) implements AutoCloseable {
+
+    /** The port it listens on (the one the system chose, for port 0). */
+    int port() {
+      return connector.getLocalPort();
     }
-    // the JDK's server reads its limits once, when the first server of the process is made: a
-    // request still being read after maxReqTime, or an answer still being written after
-    // maxRspTime, has its connection closed, which frees the thread blocked on it
-    System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", Integer.toString(requestTimeout));
-    System.getProperties().putIfAbsent("sun.net.httpserver.maxRspTime", Integer.toString(requestTimeout));
-    HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 0);
-    Site site = new Site(manager, enc);
+
+    /** Stops taking requests and lets those in progress finish. */
+    @Override
+    public void close() {
+      app.stop();
+    }
+  }
+
+  /** Starts the page; every request sees the index as last committed (a reopen when it changed). */
+  Page start(SearcherManager manager, ImageEncoder enc) throws IOException {
+    if (requestTimeout < 1) {
+      throw new BadInput("--request-timeout must be at least 1 second, got " + requestTimeout);
+    }
     // one search before the first visitor's: the kernels are compiled on first use
     IndexSearcher s = manager.acquire();
     try {
@@ -118,14 +138,38 @@ final class ServeCommand implements Callable<Integer> {
     } finally {
       manager.release(s);
     }
-    server.createContext("/", site::handle);
-    server.setExecutor(Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "nhl-serve");
-      t.setDaemon(true);
-      return t;
-    }));
-    server.start();
-    return server;
+    Site site = new Site(manager, enc);
+    ServerConnector[] connector = new ServerConnector[1];
+    Javalin app = Javalin.create(config -> {
+      config.startup.showJavalinBanner = false;
+      config.startup.showOldJavalinVersionWarning = false;
+      config.http.maxRequestSize = MAX_UPLOAD + 1L;
+      QueuedThreadPool pool = new QueuedThreadPool(THREADS + 4, 4);
+      pool.setName("nhl-serve");
+      pool.setDaemon(true);
+      config.jetty.threadPool = pool;
+      // a connection silent for the timeout (a stalled upload, a client that stopped reading) is
+      // closed, which frees the thread blocked on it
+      config.jetty.addConnector((server, http) -> {
+        ServerConnector c = new ServerConnector(server, new HttpConnectionFactory(http));
+        c.setHost(bind);
+        c.setPort(port);
+        c.setIdleTimeout(requestTimeout * 1000L);
+        connector[0] = c;
+        return c;
+      });
+      for (String path : new String[] {"/", "/index.html", "/api/search", "/api/thumb", "/api/info", "/api/dups"}) {
+        config.routes.get(path, site::handle);
+        config.routes.post(path, site::handle);
+      }
+      config.routes.error(404, ctx -> {
+        if (ctx.result() == null) {
+          Site.send(ctx, 404, new ErrorAnswer("no such page: " + ctx.path()));
+        }
+      });
+    });
+    app.start();
+    return new Page(app, connector[0]);
   }
 
   /** A request that gets a 4xx with its message. */
@@ -138,7 +182,23 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
+  /** What the page's API answers, written by Jackson in the order of the components. */
+  record ErrorAnswer(String error) {}
+
+  record Info(int photos, String spec, List<String> tags) {}
+
+  record Stage(int bits, long candidates, long kept, double ms) {}
+
+  record Hit(int rank, int distance, int[] distances, boolean duplicate, String tag, String path, String thumb) {}
+
+  record SearchAnswer(String code, int[] lengths, double ms, List<Stage> stages, List<Hit> hits) {}
+
+  record Duplicate(int distance, String path, String thumb) {}
+
+  record DupsAnswer(String path, int bits, int radius, List<Duplicate> duplicates) {}
+
   static final class Site {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final SearcherManager manager;
     private final ImageEncoder enc;
 
@@ -147,65 +207,58 @@ final class ServeCommand implements Callable<Integer> {
       this.enc = enc;
     }
 
-    void handle(HttpExchange x) throws IOException {
-      try (x) {
+    void handle(Context x) {
+      try {
+        manager.maybeRefresh();
+        IndexSearcher searcher = manager.acquire();
         try {
-          String path = x.getRequestURI().getPath();
-          manager.maybeRefresh();
-          IndexSearcher searcher = manager.acquire();
-          try {
-            DirectoryReader reader = (DirectoryReader) searcher.getIndexReader();
-            switch (path) {
-              case "/", "/index.html" -> page(x);
-              case "/api/search" -> search(x, reader);
-              case "/api/thumb" -> thumb(x, reader);
-              case "/api/info" -> info(x, reader);
-              case "/api/dups" -> dups(x, reader);
-              default -> throw new BadRequest(404, "no such page: " + path);
-            }
-          } finally {
-            manager.release(searcher);
+          DirectoryReader reader = (DirectoryReader) searcher.getIndexReader();
+          switch (x.path()) {
+            case "/", "/index.html" -> page(x);
+            case "/api/search" -> search(x, reader);
+            case "/api/thumb" -> thumb(x, reader);
+            case "/api/info" -> info(x, reader);
+            case "/api/dups" -> dups(x, reader);
+            default -> throw new BadRequest(404, "no such page: " + x.path());
           }
-        } catch (BadRequest e) {
-          send(x, e.status, "application/json", json(Map.of("error", e.getMessage())));
-        } catch (RuntimeException | IOException e) {
-          System.getLogger("dev.nhl.cli").log(System.Logger.Level.WARNING, "request failed: " + x.getRequestURI(), e);
-          send(x, 500, "application/json", json(Map.of("error", "the server could not handle this request")));
+        } finally {
+          manager.release(searcher);
         }
+      } catch (BadRequest e) {
+        send(x, e.status, new ErrorAnswer(e.getMessage()));
+      } catch (RuntimeException | IOException e) {
+        System.getLogger("dev.nhl.cli").log(System.Logger.Level.WARNING, "request failed: " + x.path(), e);
+        send(x, 500, new ErrorAnswer("the server could not handle this request"));
       }
     }
 
-    private void page(HttpExchange x) throws IOException, BadRequest {
-      method(x, "GET");
+    private void page(Context x) throws IOException, BadRequest {
+      method(x, HandlerType.GET);
       try (InputStream in = ServeCommand.class.getResourceAsStream("index.html")) {
         send(x, 200, "text/html; charset=utf-8", in.readAllBytes());
       }
     }
 
-    private void info(HttpExchange x, DirectoryReader reader) throws IOException, BadRequest {
-      method(x, "GET");
-      CodeSpec spec = PhotoIndex.spec(reader);
-      StringBuilder sb = new StringBuilder("{\"photos\":").append(reader.numDocs())
-          .append(",\"spec\":").append(quote(spec.toString())).append(",\"tags\":[");
-      List<String> tags = PhotoIndex.tags(reader);
-      for (int i = 0; i < tags.size(); i++) {
-        sb.append(i > 0 ? "," : "").append(quote(tags.get(i)));
-      }
-      send(x, 200, "application/json", sb.append("]}").toString().getBytes(StandardCharsets.UTF_8));
+    private void info(Context x, DirectoryReader reader) throws IOException, BadRequest {
+      method(x, HandlerType.GET);
+      send(x, 200, new Info(reader.numDocs(), PhotoIndex.spec(reader).toString(), PhotoIndex.tags(reader)));
     }
 
-    private void search(HttpExchange x, DirectoryReader reader) throws IOException, BadRequest {
-      method(x, "POST");
+    private void search(Context x, DirectoryReader reader) throws IOException, BadRequest {
+      method(x, HandlerType.POST);
       CodeSpec spec = PhotoIndex.spec(reader);
-      Map<String, String> q = query(x);
-      int k = parseInt(q.getOrDefault("k", "12"), "k");
+      String kText = x.queryParam("k");
+      int k = parseInt(kText == null ? "12" : kText, "k");
       if (k < 1 || k > 100) {
         throw new BadRequest(400, "k must be in [1, 100], got " + k);
       }
-      String tag = q.get("tag");
+      String tag = x.queryParam("tag");
       byte[] body;
-      try (InputStream in = x.getRequestBody()) {
+      try (InputStream in = x.bodyInputStream()) {
         body = in.readNBytes(MAX_UPLOAD + 1);
+      } catch (IOException e) {
+        // the client stopped sending (the connection's idle timeout) or went away: its problem, not the server's
+        throw new BadRequest(408, "the upload stopped arriving before its end");
       }
       if (body.length == 0) {
         throw new BadRequest(400, "the request has no image: send the photo's bytes as the body");
@@ -232,32 +285,17 @@ final class ServeCommand implements Callable<Integer> {
       // copies of the upload come first, found by the perceptual hash as nhl dups finds them
       List<PhotoIndex.Hit> hits = PhotoIndex.copiesFirst(reader, res.hits(), r.code(),
           PhotoIndex.nearDuplicates(reader, r.perceptualHash(), r.code(), rule, -1), k, tag);
-      StringBuilder sb = new StringBuilder("{\"code\":").append(quote(Codes.toHex(r.code()))).append(",\"lengths\":[");
-      int[] lengths = spec.lengths();
-      for (int i = 0; i < lengths.length; i++) {
-        sb.append(i > 0 ? "," : "").append(lengths[i]);
+      List<Stage> stages = new java.util.ArrayList<>();
+      for (Hits.StageStats st : res.stages()) {
+        stages.add(new Stage(st.length(), st.candidates(), st.kept(), st.nanos() / 1e6));
       }
-      sb.append("],\"ms\":").append(String.format(Locale.ROOT, "%.3f", res.nanos() / 1e6)).append(",\"stages\":[");
-      for (int i = 0; i < res.stages().size(); i++) {
-        Hits.StageStats s = res.stages().get(i);
-        sb.append(i > 0 ? "," : "").append(String.format(Locale.ROOT,
-            "{\"bits\":%d,\"candidates\":%d,\"kept\":%d,\"ms\":%.3f}", s.length(), s.candidates(), s.kept(), s.nanos() / 1e6));
-      }
-      sb.append("],\"hits\":[");
-      for (int i = 0; i < hits.size(); i++) {
-        PhotoIndex.Hit h = hits.get(i);
-        sb.append(i > 0 ? "," : "").append("{\"rank\":").append(h.rank()).append(",\"distance\":")
-            .append(h.distances()[h.distances().length - 1]).append(",\"distances\":[");
-        for (int j = 0; j < h.distances().length; j++) {
-          sb.append(j > 0 ? "," : "").append(h.distances()[j]);
-        }
+      List<Hit> out = new java.util.ArrayList<>();
+      for (PhotoIndex.Hit h : hits) {
         byte[] hash = PhotoIndex.value(reader, PhotoIndex.PHASH, h.doc());
-        sb.append("],\"duplicate\":").append(hash != null && rule.test(r.perceptualHash(), r.code(), hash, h.code()));
-        sb.append(",\"tag\":").append(quote(h.tag())).append(",\"path\":").append(quote(h.path()))
-            .append(",\"thumb\":").append(quote(thumbUrl(h.path())))
-            .append('}');
+        out.add(new Hit(h.rank(), h.distances()[h.distances().length - 1], h.distances(),
+            hash != null && rule.test(r.perceptualHash(), r.code(), hash, h.code()), h.tag(), h.path(), thumbUrl(h.path())));
       }
-      send(x, 200, "application/json", sb.append("]}").toString().getBytes(StandardCharsets.UTF_8));
+      send(x, 200, new SearchAnswer(Codes.toHex(r.code()), spec.lengths(), res.nanos() / 1e6, stages, out));
     }
 
     private static String thumbUrl(String path) {
@@ -265,9 +303,9 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** The near-duplicates of an indexed photo ({@code path}), by the default rule of {@code nhl dups}. */
-    private void dups(HttpExchange x, DirectoryReader reader) throws IOException, BadRequest {
-      method(x, "GET");
-      String p = query(x).get("path");
+    private void dups(Context x, DirectoryReader reader) throws IOException, BadRequest {
+      method(x, HandlerType.GET);
+      String p = x.queryParam("path");
       if (p == null || !PhotoIndex.indexed(reader, p)) {
         throw new BadRequest(404, "no indexed photo at that path");
       }
@@ -278,20 +316,13 @@ final class ServeCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new BadRequest(409, e.getMessage());
       }
-      StringBuilder sb = new StringBuilder("{\"path\":").append(quote(p)).append(",\"bits\":").append(rule.bits())
-          .append(",\"radius\":").append(rule.radius()).append(",\"duplicates\":[");
-      for (int i = 0; i < found.size(); i++) {
-        PhotoIndex.Member m = found.get(i);
-        sb.append(i > 0 ? "," : "").append("{\"distance\":").append(m.distance()).append(",\"path\":")
-            .append(quote(m.path())).append(",\"thumb\":")
-            .append(quote(thumbUrl(m.path()))).append('}');
-      }
-      send(x, 200, "application/json", sb.append("]}").toString().getBytes(StandardCharsets.UTF_8));
+      List<Duplicate> out = found.stream().map(d -> new Duplicate(d.distance(), d.path(), thumbUrl(d.path()))).toList();
+      send(x, 200, new DupsAnswer(p, rule.bits(), rule.radius(), out));
     }
 
-    private void thumb(HttpExchange x, DirectoryReader reader) throws IOException, BadRequest {
-      method(x, "GET");
-      String p = query(x).get("path");
+    private void thumb(Context x, DirectoryReader reader) throws IOException, BadRequest {
+      method(x, HandlerType.GET);
+      String p = x.queryParam("path");
       if (p == null || !PhotoIndex.indexed(reader, p)) {
         throw new BadRequest(404, "no indexed photo at that path");
       }
@@ -319,9 +350,9 @@ final class ServeCommand implements Callable<Integer> {
       send(x, 200, "image/jpeg", bytes.toByteArray());
     }
 
-    private static void method(HttpExchange x, String expected) throws BadRequest {
-      if (!x.getRequestMethod().equals(expected)) {
-        throw new BadRequest(405, x.getRequestMethod() + " is not allowed here; use " + expected);
+    private static void method(Context x, HandlerType expected) throws BadRequest {
+      if (x.method() != expected) {
+        throw new BadRequest(405, x.method() + " is not allowed here; use " + expected);
       }
     }
 
@@ -333,55 +364,16 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
 
-    private static Map<String, String> query(HttpExchange x) {
-      Map<String, String> q = new HashMap<>();
-      String raw = x.getRequestURI().getRawQuery();
-      if (raw != null) {
-        for (String kv : raw.split("&")) {
-          int eq = kv.indexOf('=');
-          if (eq > 0) {
-            q.put(URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8),
-                URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
-          }
-        }
-      }
-      return q;
-    }
-
-    private static void send(HttpExchange x, int status, String type, byte[] body) throws IOException {
-      x.getResponseHeaders().set("Content-Type", type);
-      x.getResponseHeaders().set("Cache-Control", "no-store");
-      x.sendResponseHeaders(status, body.length);
-      try (OutputStream o = x.getResponseBody()) {
-        o.write(body);
+    static void send(Context x, int status, Object answer) {
+      try {
+        send(x, status, "application/json", JSON.writeValueAsBytes(answer));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException("cannot write " + answer.getClass().getSimpleName() + " as JSON", e);
       }
     }
 
-    private static byte[] json(Map<String, String> m) {
-      StringBuilder sb = new StringBuilder("{");
-      m.forEach((k, v) -> sb.append(sb.length() > 1 ? "," : "").append(quote(k)).append(':').append(quote(v)));
-      return sb.append('}').toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    static String quote(String s) {
-      StringBuilder sb = new StringBuilder("\"");
-      for (char c : s.toCharArray()) {
-        switch (c) {
-          case '"' -> sb.append("\\\"");
-          case '\\' -> sb.append("\\\\");
-          case '\n' -> sb.append("\\n");
-          case '\r' -> sb.append("\\r");
-          case '\t' -> sb.append("\\t");
-          default -> {
-            if (c < 0x20) {
-              sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-            } else {
-              sb.append(c);
-            }
-          }
-        }
-      }
-      return sb.append('"').toString();
+    private static void send(Context x, int status, String type, byte[] body) {
+      x.status(status).contentType(type).header("Cache-Control", "no-store").result(body);
     }
   }
 }

@@ -26,7 +26,7 @@ final class StatsCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     if (!PhotoIndex.exists(index)) {
-      throw new IllegalArgumentException("no index in " + index + ": build one with 'nhl index'");
+      throw new BadInput("no index in " + index + ": build one with 'nhl index'");
     }
     try (Directory dir = PhotoIndex.open(index); DirectoryReader reader = DirectoryReader.open(dir)) {
       long bytes = 0;

@@ -158,7 +158,7 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    CodeSpec codeSpec = CodeSpec.parse(bits);
+    CodeSpec codeSpec = BadInput.of(() -> CodeSpec.parse(bits));
     float[] features;
     int dim;
     Labels labels;
@@ -172,10 +172,10 @@ final class TrainCommand implements Callable<Integer> {
       }
       if (p.trainTrunk) {
         if (p.views < 1) {
-          throw new IllegalArgumentException("--views must be at least 1, got " + p.views);
+          throw new BadInput("--views must be at least 1, got " + p.views);
         }
         // before the long part: the backbone must have a trunk there
-        site = OnnxModels.trunkSite(Files.readAllBytes(p.backbone), p.featureTensor);
+        site = BadInput.of(() -> OnnxModels.trunkSite(Files.readAllBytes(p.backbone), p.featureTensor));
       }
       // checked before the long part, whichever labels are used
       BackboneLabels.Options labelOptions = new BackboneLabels.Options(p.labelThreshold, p.maxLabels);
@@ -189,13 +189,13 @@ final class TrainCommand implements Callable<Integer> {
       LabelFreeTrainer.Options labelFreeOptions = LabelFreeTrainer.Options.DEFAULTS.withNeighbours(p.neighbours)
           .withSeed(seed);
       if (labelFree && p.trainTrunk) {
-        throw new IllegalArgumentException("--train-trunk needs labels: class folders (--labels FOLDERS) or the "
+        throw new BadInput("--train-trunk needs labels: class folders (--labels FOLDERS) or the "
             + "backbone's (--labels BACKBONE); training without labels (--labels NEIGHBOURS) trains the head only");
       }
       List<Path> files;
       if (byFolder) {
         if (folders.classes().size() < 2) {
-          throw new IllegalArgumentException(p.images + " must hold at least two class folders of photos, found "
+          throw new BadInput(p.images + " must hold at least two class folders of photos, found "
               + folders.classes().size() + "; without classes, train with --labels BACKBONE");
         }
         files = folders.files();
@@ -204,7 +204,7 @@ final class TrainCommand implements Callable<Integer> {
       } else if (labelFree) {
         files = Photos.list(p.images);
         if (files.size() < LabelFreeTrainer.MIN_ITEMS) {
-          throw new IllegalArgumentException(p.images + " holds " + files.size() + " photos; training without labels "
+          throw new BadInput(p.images + " holds " + files.size() + " photos; training without labels "
               + "needs at least " + LabelFreeTrainer.MIN_ITEMS);
         }
         // the extractor's pace on 2 cores is about 200 photos a second; the forecast says what to expect, not more
@@ -214,24 +214,26 @@ final class TrainCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "expect about %s for the features (%s at tensor %s) and %s for training%n",
             duration(files.size() / 200.0), p.backbone, p.featureTensor,
             duration(LabelFreeTrainer.estimatedSeconds(files.size(),
-                OnnxModels.featureDim(Files.readAllBytes(p.backbone), p.featureTensor), codeSpec, labelFreeOptions)));
+                BadInput.of(() -> OnnxModels.featureDim(Files.readAllBytes(p.backbone), p.featureTensor)), codeSpec, labelFreeOptions)));
       } else {
         files = Photos.list(p.images);
         if (files.size() < 2) {
-          throw new IllegalArgumentException(p.images + " holds " + files.size() + " photos; training needs at least two");
+          throw new BadInput(p.images + " holds " + files.size() + " photos; training needs at least two");
         }
         out.printf(Locale.ROOT, "%d photos, labelled by the backbone's classifier (tensor %s, p >= %s, at most %d "
                 + "labels a photo); extracting features with %s at tensor %s%n", files.size(), p.scoreTensor,
             p.labelThreshold, p.maxLabels, p.backbone, p.featureTensor);
       }
       backbone = Files.readAllBytes(p.backbone);
+      byte[] backboneBytes = backbone;
+      boolean featuresOnly = byFolder || labelFree;
       Path extractor = Files.createTempFile("nhl-features", ".onnx");
       List<float[]> rows = new ArrayList<>();
       List<Integer> kept = new ArrayList<>();
       int rowDim;
       try {
-        OnnxModels.write(byFolder || labelFree ? OnnxModels.featureExtractor(backbone, p.featureTensor)
-            : OnnxModels.featureExtractor(backbone, p.featureTensor, p.scoreTensor), extractor);
+        OnnxModels.write(BadInput.of(() -> featuresOnly ? OnnxModels.featureExtractor(backboneBytes, p.featureTensor)
+            : OnnxModels.featureExtractor(backboneBytes, p.featureTensor, p.scoreTensor)), extractor);
         try (ImageEncoder enc = ImageEncoder.open(extractor, ImageEncoder.Options.defaults().withMaxPixels(maxPixels))) {
           Progress bar = new Progress(System.err, "features", files.size());
           int[] i = {0};
@@ -250,10 +252,10 @@ final class TrainCommand implements Callable<Integer> {
       } finally {
         Files.deleteIfExists(extractor);
       }
-      dim = byFolder || labelFree ? rowDim : OnnxModels.featureDim(backbone, p.featureTensor);
+      dim = featuresOnly ? rowDim : BadInput.of(() -> OnnxModels.featureDim(backboneBytes, p.featureTensor));
       if (labelFree) {
         if (rows.size() < LabelFreeTrainer.MIN_ITEMS) {
-          throw new IllegalArgumentException(rows.size() + " of " + files.size() + " photos could be read; training "
+          throw new BadInput(rows.size() + " of " + files.size() + " photos could be read; training "
               + "without labels needs at least " + LabelFreeTrainer.MIN_ITEMS);
         }
         out.printf(Locale.ROOT, "training without labels, %s bits, %d photos of %d features%n", codeSpec, rows.size(), dim);
@@ -279,7 +281,7 @@ final class TrainCommand implements Callable<Integer> {
             labelled.length, rows.size(), derived.classesInUse(), derived.labelsPerPhoto(),
             labelled.length < rows.size() ? " (the others are encoded but not trained on)" : "");
         if (labelled.length < 2 || derived.classesInUse() < 2) {
-          throw new IllegalArgumentException("the backbone labelled " + labelled.length + " photos with "
+          throw new BadInput("the backbone labelled " + labelled.length + " photos with "
               + derived.classesInUse() + " classes at --label-threshold " + p.labelThreshold
               + "; training needs two photos and two classes: lower the threshold");
         }
@@ -291,7 +293,7 @@ final class TrainCommand implements Callable<Integer> {
       IdxFiles.Images images = IdxFiles.readImages(source.idx.images);
       int[] y = IdxFiles.readLabels(source.idx.labels);
       if (y.length != images.count()) {
-        throw new IllegalArgumentException(images.count() + " images but " + y.length + " labels");
+        throw new BadInput(images.count() + " images but " + y.length + " labels");
       }
       features = images.pixels();
       dim = images.dim();

@@ -4,7 +4,6 @@ import static dev.nhl.cli.CliTestSupport.nhl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.nhl.encoder.ImageEncoder;
 import dev.nhl.encoder.image.TestImages;
 import java.net.URI;
@@ -81,8 +80,8 @@ class UploadLimitsTest {
     try (Directory dir = PhotoIndex.open(index); SearcherManager manager = new SearcherManager(dir, null);
         ImageEncoder enc = ImageEncoder.open(model,
             ImageEncoder.Options.defaults().withBatchSize(1).withMaxPixels(maxPixels))) {
-      HttpServer server = serve.start(manager, enc);
-      String base = "http://127.0.0.1:" + server.getAddress().getPort();
+      ServeCommand.Page server = serve.start(manager, enc);
+      String base = "http://127.0.0.1:" + server.port();
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       ExecutorService pool = Executors.newFixedThreadPool(uploads.size());
       try {
@@ -102,7 +101,7 @@ class UploadLimitsTest {
         return out;
       } finally {
         pool.shutdownNow();
-        server.stop(0);
+        server.close();
       }
     }
   }

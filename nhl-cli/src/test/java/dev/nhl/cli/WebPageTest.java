@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.nhl.encoder.ImageEncoder;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -62,14 +61,14 @@ class WebPageTest {
     serve.requestTimeout = STALL_TIMEOUT;
     try (Directory dir = PhotoIndex.open(index); SearcherManager manager = new SearcherManager(dir, null);
         ImageEncoder enc = ImageEncoder.open(model, ImageEncoder.Options.defaults().withBatchSize(1))) {
-      HttpServer server = serve.start(manager, enc);
-      String base = "http://127.0.0.1:" + server.getAddress().getPort();
+      ServeCommand.Page server = serve.start(manager, enc);
+      String base = "http://127.0.0.1:" + server.port();
       try {
         badRequestsGetMessages(base);
         Path query = queries.get(3);
         String expectedTag = CliTestSupport.CLASSES.get(3);
         drive(base, query, expectedTag, copies, tmp);
-        stalledUploadsAreCutOff(server.getAddress().getPort(), base);
+        stalledUploadsAreCutOff(server.port(), base);
         load(base, queries);
         // a photo indexed while the server runs is found by the next request
         HttpClient http = HttpClient.newHttpClient();
@@ -82,7 +81,7 @@ class WebPageTest {
             HttpResponse.BodyHandlers.ofString()).body();
         assertTrue(after.startsWith("{\"photos\":123,"), after);
       } finally {
-        server.stop(0);
+        server.close();
       }
     }
   }
@@ -160,7 +159,7 @@ class WebPageTest {
     }
   }
 
-  /** Seconds the test server gives a request (the JDK's server reads it once a process). */
+  /** Seconds a connection of the test server may stay silent. */
   static final int STALL_TIMEOUT = 3;
 
   /**
@@ -170,7 +169,8 @@ class WebPageTest {
   private static void stalledUploadsAreCutOff(int port, String base) throws Exception {
     List<java.net.Socket> stalled = new java.util.ArrayList<>();
     long t0 = System.nanoTime();
-    for (int i = 0; i < 6; i++) {
+    int count = ServeCommand.THREADS + 6;
+    for (int i = 0; i < count; i++) {
       java.net.Socket s = new java.net.Socket("127.0.0.1", port);
       s.setSoTimeout(60_000);
       s.getOutputStream().write(("POST /api/search?k=5 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n"
@@ -193,8 +193,8 @@ class WebPageTest {
     HttpResponse<String> info = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/api/info"))
         .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, info.statusCode());
-    System.out.printf(Locale.ROOT, "6 stalled uploads (4 server threads) cut off within %.1f s; the server answers%n",
-        seconds);
+    System.out.printf(Locale.ROOT, "%d stalled uploads (%d server threads) cut off within %.1f s; the server answers%n",
+        count, ServeCommand.THREADS, seconds);
   }
 
   /**
