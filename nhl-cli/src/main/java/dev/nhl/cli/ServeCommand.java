@@ -72,7 +72,7 @@ final class ServeCommand implements Callable<Integer> {
   int requestTimeout = 30;
 
   /** Threads that answer requests; uploads beyond them wait for one. */
-  static final int THREADS = 8;
+  static final int THREADS = 4;
 
   @Override
   public Integer call() throws Exception {
