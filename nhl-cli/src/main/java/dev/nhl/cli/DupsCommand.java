@@ -33,11 +33,11 @@ final class DupsCommand implements Callable<Integer> {
       description = "perceptual hash length compared: 16, 32 or 64 (default: ${DEFAULT-VALUE})")
   int bits;
 
-  @Option(names = "--radius", defaultValue = "" + PhotoIndex.DuplicateRule.RADIUS,
+  @Option(names = "--radius", defaultValue = "" + Duplicates.DuplicateRule.RADIUS,
       description = "largest Hamming distance at --bits between the hashes of near-duplicates (default: ${DEFAULT-VALUE})")
   int radius;
 
-  @Option(names = "--code-radius", defaultValue = "" + PhotoIndex.DuplicateRule.CODE_RADIUS,
+  @Option(names = "--code-radius", defaultValue = "" + Duplicates.DuplicateRule.CODE_RADIUS,
       description = "largest distance between the model codes (at 64 bits, or the codes' length when shorter) of "
           + "photos whose hashes are within twice --radius (default: ${DEFAULT-VALUE})")
   int codeRadius;
@@ -59,20 +59,20 @@ final class DupsCommand implements Callable<Integer> {
     }
     try (Directory dir = PhotoIndex.open(index); DirectoryReader reader = DirectoryReader.open(dir)) {
       int codeBits = Math.min(64, PhotoIndex.spec(reader).maxBits());
-      PhotoIndex.DuplicateRule rule = new PhotoIndex.DuplicateRule(bits, radius, codeBits,
+      Duplicates.DuplicateRule rule = new Duplicates.DuplicateRule(bits, radius, codeBits,
           hashOnly ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(codeRadius));
       long t0 = System.nanoTime();
-      List<PhotoIndex.Group> groups = PhotoIndex.duplicateGroups(reader, rule);
+      List<Duplicates.Group> groups = Duplicates.duplicateGroups(reader, rule);
       double seconds = (System.nanoTime() - t0) / 1e9;
-      List<PhotoIndex.Group> shown = groups.stream().filter(g -> g.members().size() >= minSize).toList();
+      List<Duplicates.Group> shown = groups.stream().filter(g -> g.members().size() >= minSize).toList();
       int photos = shown.stream().mapToInt(g -> g.members().size()).sum();
       out.printf(Locale.ROOT, "%,d groups of near-duplicates (hashes within %d of %d bits%s): %,d of %,d photos (%.2f s)%n",
           shown.size(), radius, bits, hashOnly ? "" : String.format(Locale.ROOT, ", or within %d with codes within %d of %d",
               rule.searchRadius(), codeRadius, codeBits), photos, reader.numDocs(), seconds);
       int n = 0;
-      for (PhotoIndex.Group g : shown) {
+      for (Duplicates.Group g : shown) {
         out.printf(Locale.ROOT, "%ngroup %d: %d photos (hash distance to the first, path)%n", ++n, g.members().size());
-        for (PhotoIndex.Member m : g.members()) {
+        for (Duplicates.Member m : g.members()) {
           out.printf(Locale.ROOT, "  %3d  %s%n", m.distance(), m.path());
         }
       }

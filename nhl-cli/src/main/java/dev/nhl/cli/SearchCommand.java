@@ -78,7 +78,7 @@ final class SearchCommand implements Callable<Integer> {
     try (Directory dir = PhotoIndex.open(index); DirectoryReader reader = DirectoryReader.open(dir)) {
       CodeSpec codeSpec = PhotoIndex.spec(reader);
       byte[] code = code(reader, codeSpec);
-      PhotoIndex.Result r = PhotoIndex.search(reader, code, k, tag, m, candidates == null ? 0 : candidates);
+      PhotoSearch.Result r = PhotoSearch.search(reader, code, k, tag, m, candidates == null ? 0 : candidates);
       print(out, codeSpec, code, r);
     }
     return 0;
@@ -121,7 +121,7 @@ final class SearchCommand implements Callable<Integer> {
     throw new BadInput("'" + query + "' is neither a file nor a hex code");
   }
 
-  static void print(PrintWriter out, CodeSpec spec, byte[] code, PhotoIndex.Result r) {
+  static void print(PrintWriter out, CodeSpec spec, byte[] code, PhotoSearch.Result r) {
     out.println("query code " + Codes.toHex(code));
     out.println();
     out.println("  bits   candidates      kept       time");
@@ -134,7 +134,7 @@ final class SearchCommand implements Callable<Integer> {
       head.append(String.format(Locale.ROOT, " %5s", "d@" + len));
     }
     out.println(head + "  tag  path");
-    for (PhotoIndex.Hit h : r.hits()) {
+    for (PhotoSearch.Hit h : r.hits()) {
       StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %4d", h.rank()));
       for (int d : h.distances()) {
         line.append(String.format(Locale.ROOT, " %5d", d));

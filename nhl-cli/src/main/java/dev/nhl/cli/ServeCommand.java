@@ -134,7 +134,7 @@ final class ServeCommand implements Callable<Integer> {
     IndexSearcher s = manager.acquire();
     try {
       DirectoryReader reader = (DirectoryReader) s.getIndexReader();
-      PhotoIndex.search(reader, new byte[PhotoIndex.spec(reader).maxBytes()], 1, null);
+      PhotoSearch.search(reader, new byte[PhotoIndex.spec(reader).maxBytes()], 1, null);
     } finally {
       manager.release(s);
     }
@@ -280,17 +280,17 @@ final class ServeCommand implements Callable<Integer> {
         }
         throw new BadRequest(400, "the upload is not an image this server can read (JPEG, PNG, GIF, BMP)");
       }
-      PhotoIndex.Result res = PhotoIndex.search(reader, r.code(), k, tag);
-      PhotoIndex.DuplicateRule rule = PhotoIndex.DuplicateRule.defaults(spec);
+      PhotoSearch.Result res = PhotoSearch.search(reader, r.code(), k, tag);
+      Duplicates.DuplicateRule rule = Duplicates.DuplicateRule.defaults(spec);
       // copies of the upload come first, found by the perceptual hash as nhl dups finds them
-      List<PhotoIndex.Hit> hits = PhotoIndex.copiesFirst(reader, res.hits(), r.code(),
-          PhotoIndex.nearDuplicates(reader, r.perceptualHash(), r.code(), rule, -1), k, tag);
+      List<PhotoSearch.Hit> hits = PhotoSearch.copiesFirst(reader, res.hits(), r.code(),
+          Duplicates.nearDuplicates(reader, r.perceptualHash(), r.code(), rule, -1), k, tag);
       List<Stage> stages = new java.util.ArrayList<>();
       for (Hits.StageStats st : res.stages()) {
         stages.add(new Stage(st.length(), st.candidates(), st.kept(), st.nanos() / 1e6));
       }
       List<Hit> out = new java.util.ArrayList<>();
-      for (PhotoIndex.Hit h : hits) {
+      for (PhotoSearch.Hit h : hits) {
         byte[] hash = PhotoIndex.value(reader, PhotoIndex.PHASH, h.doc());
         out.add(new Hit(h.rank(), h.distances()[h.distances().length - 1], h.distances(),
             hash != null && rule.test(r.perceptualHash(), r.code(), hash, h.code()), h.tag(), h.path(), thumbUrl(h.path())));
@@ -309,10 +309,10 @@ final class ServeCommand implements Callable<Integer> {
       if (p == null || !PhotoIndex.indexed(reader, p)) {
         throw new BadRequest(404, "no indexed photo at that path");
       }
-      PhotoIndex.DuplicateRule rule = PhotoIndex.DuplicateRule.defaults(PhotoIndex.spec(reader));
-      List<PhotoIndex.Member> found;
+      Duplicates.DuplicateRule rule = Duplicates.DuplicateRule.defaults(PhotoIndex.spec(reader));
+      List<Duplicates.Member> found;
       try {
-        found = PhotoIndex.nearDuplicates(reader, p, rule);
+        found = Duplicates.nearDuplicates(reader, p, rule);
       } catch (IllegalArgumentException e) {
         throw new BadRequest(409, e.getMessage());
       }
