@@ -249,14 +249,14 @@ public final class MultiIndex {
     void visit(int ord, byte[] bytes, int offset) throws IOException;
   }
 
-  /** Codes that can be read more than once, in ordinal order: the writer reads them once per pass. */
+  /** Codes that can be read more than once, in ordinal order: writers read them once per pass. */
   @FunctionalInterface
   public interface CodeSource {
     /** Visits every code, ordinals 0, 1, 2 ... */
     void forEach(CodeVisitor visitor) throws IOException;
   }
 
-  /** Where the writer appends the region, sequentially. */
+  /** Where a writer appends what it writes, sequentially. */
   @FunctionalInterface
   public interface Sink {
     /** Appends {@code len} bytes of {@code b} from {@code off}. */
@@ -264,79 +264,14 @@ public final class MultiIndex {
   }
 
   /**
-   * Writes the region for {@code n} codes to {@code out}, sequentially: exactly {@link
-   * #regionBytes} bytes. Memory stays within about {@code passBytes} whatever {@code n}: the ids
-   * of a table are filled a window at a time, one pass over the codes per window.
+   * Writes the region for {@code n} codes.
    *
-   * @throws IOException if reading the codes or writing fails
+   * @deprecated use {@link MultiIndexWriter#write}: the tables' writer stands apart from their search.
    */
+  @Deprecated(since = "0.2")
   public static void write(CodeSpec spec, List<Substring> substrings, int n, CodeSource codes, Sink out, int passBytes)
       throws IOException {
-    checkSubstrings(spec, substrings);
-    int rb = rowBytes(spec);
-    int cb = spec.maxBytes();
-    // rows, a buffer at a time
-    int perBuf = Math.max(1, Math.min(n, passBytes / rb));
-    byte[] buf = new byte[Math.max(64, perBuf * rb)];
-    int[] filled = {0};
-    codes.forEach((ord, bytes, offset) -> {
-      System.arraycopy(bytes, offset, buf, filled[0] * rb, cb);
-      java.util.Arrays.fill(buf, filled[0] * rb + cb, (filled[0] + 1) * rb, (byte) 0);
-      if (++filled[0] == perBuf) {
-        out.write(buf, 0, perBuf * rb);
-        filled[0] = 0;
-      }
-    });
-    out.write(buf, 0, filled[0] * rb);
-    pad(out, (long) n * rb);
-    for (Substring s : substrings) {
-      int buckets = 1 << s.width();
-      int[] start = new int[buckets + 1];
-      codes.forEach((ord, bytes, offset) -> start[key(bytes, offset, s.from(), s.width()) + 1]++);
-      for (int key = 1; key <= buckets; key++) {
-        start[key] += start[key - 1];
-      }
-      writeInts(out, start, start.length);
-      pad(out, 4L * start.length);
-      int window = Math.max(1, passBytes / 4);
-      int[] ids = new int[Math.min(n, window)];
-      for (int from = 0; from < n; from += window) {
-        int lo = from;
-        int hi = (int) Math.min(n, (long) from + window);
-        int[] next = start.clone();
-        codes.forEach((ord, bytes, offset) -> {
-          int pos = next[key(bytes, offset, s.from(), s.width())]++;
-          if (pos >= lo && pos < hi) {
-            ids[pos - lo] = ord;
-          }
-        });
-        writeInts(out, ids, hi - lo);
-      }
-      pad(out, 4L * n);
-    }
-  }
-
-  private static void writeInts(Sink out, int[] v, int count) throws IOException {
-    byte[] b = new byte[Math.min(count, 1 << 16) * 4];
-    for (int i = 0; i < count; ) {
-      int c = Math.min(count - i, b.length / 4);
-      for (int j = 0; j < c; j++) {
-        int x = v[i + j];
-        b[4 * j] = (byte) x;
-        b[4 * j + 1] = (byte) (x >>> 8);
-        b[4 * j + 2] = (byte) (x >>> 16);
-        b[4 * j + 3] = (byte) (x >>> 24);
-      }
-      out.write(b, 0, 4 * c);
-      i += c;
-    }
-  }
-
-  private static void pad(Sink out, long written) throws IOException {
-    int p = (int) (ColumnLayout.align(written) - written);
-    if (p > 0) {
-      out.write(new byte[p], 0, p);
-    }
+    MultiIndexWriter.write(spec, substrings, n, codes, out, passBytes);
   }
 
   // ------------------------------------------------------------------ searching

@@ -374,7 +374,7 @@ public final class NestedCodeIndex implements AutoCloseable {
     /** Writes the tables into {@code out}, of {@link MultiIndex#regionBytes} bytes. */
     private MemorySegment tables(MemorySegment out, List<MultiIndex.Substring> substrings) throws IOException {
       long[] at = {0};
-      MultiIndex.write(spec, substrings, size, rows(), (b, off, len) -> {
+      MultiIndexWriter.write(spec, substrings, size, rows(), (b, off, len) -> {
         MemorySegment.copy(b, off, out, ValueLayout.JAVA_BYTE, at[0], len);
         at[0] += len;
       }, 1 << 24);

@@ -64,7 +64,7 @@ class MultiIndexTest {
     byte[][] codes = TestCodes.random(r, n, 3);
     List<MultiIndex.Substring> subs = List.of(new MultiIndex.Substring(0, 10), new MultiIndex.Substring(10, 14));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    MultiIndex.write(spec, subs, n, v -> {
+    MultiIndexWriter.write(spec, subs, n, v -> {
       for (int i = 0; i < n; i++) {
         v.visit(i, codes[i], 0);
       }

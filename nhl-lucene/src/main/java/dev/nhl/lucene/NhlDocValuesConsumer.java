@@ -12,6 +12,7 @@ import dev.nhl.index.CodeSpec;
 import dev.nhl.index.ColumnLayout;
 import dev.nhl.index.ColumnWriter;
 import dev.nhl.index.MultiIndex;
+import dev.nhl.index.MultiIndexWriter;
 import java.util.List;
 import java.io.IOException;
 import org.apache.lucene.codecs.CodecUtil;
@@ -178,7 +179,7 @@ final class NhlDocValuesConsumer extends DocValuesConsumer {
     }
     long start = data.alignFilePointer(ColumnLayout.ALIGN);
     meta.writeLong(start);
-    MultiIndex.write(spec, substrings, count, rows(field, values), data::writeBytes, TABLE_PASS_BYTES);
+    MultiIndexWriter.write(spec, substrings, count, rows(field, values), data::writeBytes, TABLE_PASS_BYTES);
     meta.writeLong(data.getFilePointer() - start);
     assert data.getFilePointer() - start == MultiIndex.regionBytes(spec, substrings, count);
   }
