@@ -212,11 +212,12 @@ public final class NestedCodeIndex implements AutoCloseable {
   }
 
   /**
-   * The same as {@link #radius(byte[], int, int)}, among the ids {@code accepted} accepts.
+   * The same as {@link #radius(byte[], int, int)}, among the ids {@code accepted} accepts. (A name
+   * of its own: {@code radius(query, length, radius, null)} keeps meaning every id.)
    *
    * @throws IllegalArgumentException as {@link #radius(byte[], int, int)}, or if {@code accepted} is null
    */
-  public Hits radius(byte[] query, int length, int radius, AcceptedIds accepted) {
+  public Hits radiusAmong(byte[] query, int length, int radius, AcceptedIds accepted) {
     if (accepted == null) {
       throw new IllegalArgumentException("accepted ids are null; use radius(query, length, radius) for every id");
     }
@@ -226,12 +227,12 @@ public final class NestedCodeIndex implements AutoCloseable {
   /**
    * The same as {@link #radius(byte[], int, int)}, among the ids set in {@code filter} (null for all).
    *
-   * @deprecated use {@link #radius(byte[], int, int, AcceptedIds)} with {@link AcceptedIds#of(BitSet)},
+   * @deprecated use {@link #radiusAmong(byte[], int, int, AcceptedIds)} with {@link AcceptedIds#of(BitSet)},
    *     or {@link #radius(byte[], int, int)}.
    */
   @Deprecated(since = "0.2")
   public Hits radius(byte[] query, int length, int radius, BitSet filter) {
-    return filter == null ? radius(query, length, radius) : radius(query, length, radius, AcceptedIds.of(filter));
+    return filter == null ? radius(query, length, radius) : radiusAmong(query, length, radius, AcceptedIds.of(filter));
   }
 
   /** Releases a mapped file; an in-memory index ignores it (the collector frees it). */

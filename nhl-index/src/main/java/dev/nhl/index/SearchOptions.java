@@ -8,13 +8,13 @@ import java.util.OptionalLong;
 /**
  * What a k-nearest-neighbour search does, as a value: one of four {@link Mode modes}, the number
  * of hits, the final length, and optionally a filter of allowed ids. Immutable; {@link
- * #withFilter} returns a copy.
+ * #withAcceptedIds} and the other {@code with} methods return a copy.
  *
  * <pre>{@code
  * index.search(query, SearchOptions.defaults(10));                 // the default: exact results
  * index.search(query, SearchOptions.exact(10));                    // exact, at the longest length
  * index.search(query, SearchOptions.approximate(10, 20_000));      // approximate, bounded work
- * index.search(query, SearchOptions.approximate(plan).withFilter(AcceptedIds.of(allowed)));
+ * index.search(query, SearchOptions.approximate(plan).withAcceptedIds(AcceptedIds.of(allowed)));
  * }</pre>
  *
  * <p>Only {@link Mode#PROBE} and {@link Mode#PLAN} can return approximate results, and only
@@ -193,11 +193,13 @@ public final class SearchOptions {
    * search, never copied: a view over a bit set, a deletion list, another store's filter). Searches
    * combine it with the ids they accept themselves (an index's live ids).
    *
+   * <p>(A name of its own: {@code withFilter(null)}, which removes a filter, keeps compiling.)
+   *
    * @throws IllegalArgumentException if {@code accepted} is null
    */
-  public SearchOptions withFilter(AcceptedIds accepted) {
+  public SearchOptions withAcceptedIds(AcceptedIds accepted) {
     if (accepted == null) {
-      throw new IllegalArgumentException("accepted ids are null; options without withFilter accept every id");
+      throw new IllegalArgumentException("accepted ids are null; options without withAcceptedIds accept every id");
     }
     return new SearchOptions(mode, k, length, plan, candidates, accepted, null);
   }
@@ -206,7 +208,7 @@ public final class SearchOptions {
    * The same search restricted to the ids set in {@code allowed} (read, not copied: do not change
    * it during a search). {@code null} removes the filter.
    *
-   * @deprecated use {@link #withFilter(AcceptedIds)} with {@link AcceptedIds#of(BitSet)}.
+   * @deprecated use {@link #withAcceptedIds(AcceptedIds)} with {@link AcceptedIds#of(BitSet)}.
    */
   @Deprecated(since = "0.2")
   public SearchOptions withFilter(BitSet allowed) {

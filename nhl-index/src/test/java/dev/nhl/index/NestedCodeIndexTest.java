@@ -654,15 +654,15 @@ class NestedCodeIndexTest {
     for (int q = 0; q < 20; q++) {
       byte[] query = codes[r.nextInt(n)];
       for (SearchOptions o : new SearchOptions[] {SearchOptions.defaults(10), SearchOptions.exact(10, 16)}) {
-        List<TestCodes.Pair> viaIds = pairs(index.search(query, o.withFilter(AcceptedIds.of(allowed))));
+        List<TestCodes.Pair> viaIds = pairs(index.search(query, o.withAcceptedIds(AcceptedIds.of(allowed))));
         assertEquals(pairs(index.search(query, o.withFilter(allowed))), viaIds);
         int len = o.length().orElse(spec.maxBits());
         assertEquals(bruteForce(codes, query, len, allowed, new BitSet(), 10, len), viaIds);
       }
-      assertEquals(pairs(index.radius(query, 16, 3, allowed)), pairs(index.radius(query, 16, 3, AcceptedIds.of(allowed))));
+      assertEquals(pairs(index.radius(query, 16, 3, allowed)), pairs(index.radiusAmong(query, 16, 3, AcceptedIds.of(allowed))));
     }
     assertEquals(SearchOptions.defaults(5).withFilter(allowed), SearchOptions.defaults(5).withFilter(allowed));
     assertTrue(SearchOptions.defaults(5).withFilter(allowed).filter().isPresent());
-    assertMsg(() -> SearchOptions.defaults(5).withFilter((AcceptedIds) null), "accepted ids are null");
+    assertMsg(() -> SearchOptions.defaults(5).withAcceptedIds(null), "accepted ids are null");
   }
 }
