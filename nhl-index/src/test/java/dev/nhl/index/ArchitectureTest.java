@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * nhl-index's layers: the kernels ({@code internal.vectorization}, the only code that touches the
- * Vector API) at the bottom, the search and the standalone index above them; nothing of nhl's
- * other modules.
+ * Vector API) at the bottom, the search core above them, the standalone index and its file format
+ * on top; nothing of nhl's other modules.
  */
 class ArchitectureTest {
 
@@ -45,6 +45,17 @@ class ArchitectureTest {
         .and().doNotBelongToAnyOf(Codes.class, DeletedIds.class)
         .should().callMethod(Long.class, "bitCount", long.class)
         .orShould().callMethod(Integer.class, "bitCount", int.class)
+        .check(MAIN);
+  }
+
+  /** The search core (segments, tables, columns, kernels) below the standalone index and its file format. */
+  @Test
+  void theCoreBelowTheStandaloneIndex() {
+    Class<?>[] standalone = {NestedCodeIndex.class, IndexFileReader.class, IndexFileWriter.class, IndexFileFormat.class};
+    noClasses().that().resideInAPackage("dev.nhl.index..").and(
+            com.tngtech.archunit.base.DescribedPredicate.not(
+                com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf(standalone)))
+        .should().dependOnClassesThat().belongToAnyOf(standalone)
         .check(MAIN);
   }
 
