@@ -110,4 +110,26 @@ class MessagesTest {
         + ": it declares 20000 x 20000 pixels (400 megapixels), more than the limit of 100 megapixels"), limited.err());
     assertTrue(limited.err().contains("declares 30000 x 20000 pixels (600 megapixels)"), limited.err());
   }
+
+  /**
+   * Exit 2 is for the user's input only: a model file ONNX Runtime cannot load is a failure while
+   * working, exit 1, its message always, and its stack trace under --verbose only.
+   */
+  @Test
+  void failuresWhileWorkingExitOneWithTheirTraceUnderVerbose(@TempDir Path tmp) throws Exception {
+    CliTestSupport.assumeData();
+    Path photos = tmp.resolve("photos");
+    CliTestSupport.collection(photos, 1);
+    Path broken = tmp.resolve("broken.onnx");
+    Files.write(broken, "not a model at all".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    CliTestSupport.Run quiet = nhl("index", photos.toString(), "-m", broken.toString(), "-i", tmp.resolve("a").toString());
+    assertEquals(1, quiet.code(), quiet.err());
+    assertTrue(quiet.err().startsWith("nhl index: "), quiet.err());
+    assertFalse(quiet.err().contains("\tat "), "no stack trace without --verbose: " + quiet.err());
+    CliTestSupport.Run verbose = nhl("--verbose", "index", photos.toString(), "-m", broken.toString(), "-i",
+        tmp.resolve("b").toString());
+    assertEquals(1, verbose.code(), verbose.err());
+    assertTrue(verbose.err().contains("\tat "), "a stack trace under --verbose: " + verbose.err());
+    assertFalse(Files.exists(tmp.resolve("a")) || Files.exists(tmp.resolve("b")), "no index folder left behind");
+  }
 }
