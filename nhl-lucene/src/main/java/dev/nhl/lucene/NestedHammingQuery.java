@@ -306,6 +306,17 @@ public final class NestedHammingQuery extends Query {
     return stages;
   }
 
+  /**
+   * How many segments this JVM has searched through a copy of their codes, because their reader
+   * did not reach {@link NhlCodec}'s columns (values written by another codec); each such segment
+   * is copied once and logged once. 0 while every search reads the columns in place, as it does
+   * through wrapping readers (timeouts, cancellation, security layers). A diagnostic for operators
+   * and tests.
+   */
+  public static long segmentsCopied() {
+    return LeafCodeSearch.COPIES.get();
+  }
+
   /** The score of a hit at Hamming distance {@code d}: {@code 1 / (1 + d)}. */
   public static float score(int d) {
     return 1f / (1f + d);

@@ -215,6 +215,51 @@ public class NhlClusterIT extends OpenSearchIntegTestCase {
     assertEverySegmentUsesNhl();
   }
 
+  /**
+   * A search with a timeout and a cancellable one, with low-level cancellation on: OpenSearch then
+   * searches through its exitable reader, which checks the time and the task as documents are
+   * visited. The hits stay exact, and no segment's codes are copied. (Today OpenSearch's exitable
+   * leaves hand the codec's binary doc values through unchanged; readers that wrap them are
+   * unwrapped by nhl-lucene, tested in {@code TestNestedHammingQuery}.)
+   */
+  public void testTimeoutAndCancellationKeepTheColumns() throws Exception {
+    createCodeIndex();
+    Random r = random();
+    byte[][] centres = new byte[40][SPEC.maxBytes()];
+    for (byte[] c : centres) {
+      r.nextBytes(c);
+    }
+    // several bulks: several segments a shard
+    for (int from = 0; from < 2000; from += 500) {
+      index(r, centres, from, from + 500);
+    }
+    client().admin().cluster().prepareUpdateSettings()
+        .setTransientSettings(Settings.builder().put("search.low_level_cancellation", true)).get();
+    long copiedBefore = NestedHammingQuery.segmentsCopied();
+    try {
+      searchWithTimeoutAndCancellation(r, centres);
+    } finally {
+      client().admin().cluster().prepareUpdateSettings()
+          .setTransientSettings(Settings.builder().putNull("search.low_level_cancellation")).get();
+    }
+    assertEquals("segments searched through a copy of their codes", copiedBefore, NestedHammingQuery.segmentsCopied());
+  }
+
+  private void searchWithTimeoutAndCancellation(Random r, byte[][] centres) {
+    for (int q = 0; q < 8; q++) {
+      byte[] query = randomCode(r, centres);
+      int k = 1 + r.nextInt(20);
+      NestedHammingQueryBuilder b = new NestedHammingQueryBuilder("code", query, k);
+      SearchResponse timed = client().prepareSearch(INDEX).setQuery(b).setSize(k)
+          .setTimeout(org.opensearch.common.unit.TimeValue.timeValueSeconds(30)).get();
+      assertFalse("timed out", timed.isTimedOut());
+      assertExactTopK(timed, query, 64, k, null);
+      SearchResponse cancellable = client().prepareSearch(INDEX).setQuery(b.exact()).setSize(k)
+          .setCancelAfterTimeInterval(org.opensearch.common.unit.TimeValue.timeValueSeconds(30)).get();
+      assertExactTopK(cancellable, query, 64, k, null);
+    }
+  }
+
   public void testWithoutTheCodecTheQueriesAreStillExact() throws Exception {
     client().admin().indices().prepareCreate(INDEX)
         .setSettings(Settings.builder().put("index.number_of_shards", 2).put("index.number_of_replicas", 0))
