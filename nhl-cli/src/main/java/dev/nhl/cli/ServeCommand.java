@@ -162,8 +162,9 @@ final class ServeCommand implements Callable<Integer> {
         config.routes.get(path, site::handle);
         config.routes.post(path, site::handle);
       }
+      // a path no route serves; a 404 the site gave itself (a photo not indexed) keeps its message
       config.routes.error(404, ctx -> {
-        if (ctx.result() == null) {
+        if (ctx.attribute(Site.ANSWERED) == null) {
           Site.send(ctx, 404, new ErrorAnswer("no such page: " + ctx.path()));
         }
       });
@@ -198,6 +199,8 @@ final class ServeCommand implements Callable<Integer> {
   record DupsAnswer(String path, int bits, int radius, List<Duplicate> duplicates) {}
 
   static final class Site {
+    /** A request attribute: the site wrote this answer itself. */
+    static final String ANSWERED = "nhl.answered";
     private static final ObjectMapper JSON = new ObjectMapper();
     private final SearcherManager manager;
     private final ImageEncoder enc;
@@ -373,6 +376,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     private static void send(Context x, int status, String type, byte[] body) {
+      x.attribute(ANSWERED, Boolean.TRUE);
       x.status(status).contentType(type).header("Cache-Control", "no-store").result(body);
     }
   }

@@ -276,6 +276,7 @@ class WebPageTest {
     HttpResponse<String> thumb = http.send(HttpRequest.newBuilder(URI.create(base + "/api/thumb?path=%2Fetc%2Fpasswd")).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(404, thumb.statusCode(), "only indexed photos are served");
+    assertTrue(thumb.body().contains("no indexed photo at that path"), thumb.body());
     HttpResponse<String> tooLarge = http.send(HttpRequest.newBuilder(URI.create(base + "/api/search"))
         .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[ServeCommand.MAX_UPLOAD + 1])).build(),
         HttpResponse.BodyHandlers.ofString());
@@ -287,5 +288,6 @@ class WebPageTest {
     HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(base + "/nope")).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(404, missing.statusCode());
+    assertEquals("{\"error\":\"no such page: /nope\"}", missing.body());
   }
 }
