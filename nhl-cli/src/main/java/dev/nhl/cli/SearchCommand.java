@@ -69,7 +69,8 @@ final class SearchCommand implements Callable<Integer> {
     SearchOptions.Mode m = mode(spec.commandLine().getParseResult().hasMatchedOption("--mode"));
     if (m == SearchOptions.Mode.PROBE ? candidates == null || candidates < 1 : candidates != null) {
       throw new BadInput(m == SearchOptions.Mode.PROBE
-          ? "--mode probe needs --candidates, the codes to rank (at least 1), got " + candidates
+          ? "--mode probe needs --candidates, the codes to rank (at least 1), " + (candidates == null ? "none given"
+              : "got " + candidates)
           : "--candidates is for --mode probe, not --mode " + m.name().toLowerCase(java.util.Locale.ROOT));
     }
     if (!PhotoIndex.exists(index)) {
