@@ -15,6 +15,10 @@ import java.util.Arrays;
  * ascending, then {@code u}), give one bit each: 1 where the coefficient is above their median.
  * The hash is nested ({@link #SPEC}): its first 16 or 32 bits are the coarsest frequencies, a
  * shorter hash of the same picture.
+ *
+ * <p>{@link #ofMirrored} is the hash of the image mirrored left to right, computed from the same
+ * coefficients: mirroring negates those of odd horizontal frequency. A mirrored copy of a photo
+ * has a hash near the photo's mirrored hash.
  */
 public final class PerceptualHash {
 
@@ -70,6 +74,28 @@ public final class PerceptualHash {
    * @throws IllegalArgumentException if the image is empty
    */
   public static byte[] of(ImageDecoder.Pixels p) {
+    return bits(coefficients(p));
+  }
+
+  /**
+   * The hash of the pixels mirrored left to right, 8 bytes in nhl-index's code layout: equal to
+   * {@code of} of the mirrored image, without mirroring it.
+   *
+   * @throws IllegalArgumentException if the image is empty
+   */
+  public static byte[] ofMirrored(ImageDecoder.Pixels p) {
+    double[] coef = coefficients(p);
+    for (int i = 0; i < BITS; i++) {
+      // the grid's columns reversed: cos of frequency v at 31 - x is (-1)^v times that at x
+      if ((ORDER[i][1] & 1) == 1) {
+        coef[i] = -coef[i];
+      }
+    }
+    return bits(coef);
+  }
+
+  /** The 64 coefficients in use, lowest frequency first. */
+  private static double[] coefficients(ImageDecoder.Pixels p) {
     int w = p.width();
     int h = p.height();
     if (w < 1 || h < 1) {
@@ -122,6 +148,10 @@ public final class PerceptualHash {
       }
       coef[i] = s;
     }
+    return coef;
+  }
+
+  private static byte[] bits(double[] coef) {
     double[] sorted = coef.clone();
     Arrays.sort(sorted);
     double median = (sorted[BITS / 2 - 1] + sorted[BITS / 2]) / 2;

@@ -109,11 +109,37 @@ class PerceptualHashTest {
     assertTrue(mean > 20 && mean < 44, "unrelated pictures differ in about half the bits: " + mean);
   }
 
+  static BufferedImage mirror(BufferedImage img) {
+    BufferedImage out = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < img.getHeight(); y++) {
+      for (int x = 0; x < img.getWidth(); x++) {
+        out.setRGB(img.getWidth() - 1 - x, y, img.getRGB(x, y));
+      }
+    }
+    return out;
+  }
+
+  /** The mirrored hash is the definition's hash of the mirrored picture, and differs from the picture's own. */
+  @Test
+  void mirroredHashIsTheHashOfTheMirroredPicture(Random r) {
+    int differ = 0;
+    for (int[] size : new int[][] {{32, 32}, {64, 96}, {320, 224}}) {
+      for (int i = 0; i < 5; i++) {
+        BufferedImage img = random(r, size[0], size[1]);
+        ImageDecoder.Pixels p = ImageDecoder.pixels(img);
+        assertArrayEquals(oracle(mirror(img)), PerceptualHash.ofMirrored(p), Arrays.toString(size));
+        differ += Codes.hamming(PerceptualHash.of(p), PerceptualHash.ofMirrored(p), 64);
+      }
+    }
+    assertTrue(differ / 15.0 > 8, "mirroring moves a picture's hash: " + differ / 15.0 + " bits on average");
+  }
+
   @Test
   void smallImagesAndBadInput() {
     BufferedImage tiny = new BufferedImage(3, 2, BufferedImage.TYPE_INT_RGB);
     tiny.setRGB(0, 0, 0xFFFFFF);
     assertEquals(8, PerceptualHash.of(tiny).length);
     assertThrows(IllegalArgumentException.class, () -> PerceptualHash.of(new ImageDecoder.Pixels(0, 5, new int[0])));
+    assertThrows(IllegalArgumentException.class, () -> PerceptualHash.ofMirrored(new ImageDecoder.Pixels(0, 5, new int[0])));
   }
 }
