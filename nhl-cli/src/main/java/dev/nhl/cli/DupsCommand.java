@@ -15,12 +15,13 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code nhl dups}: groups of near-duplicate photos. */
 @Command(name = "dups", mixinStandardHelpOptions = true,
-    description = {"List groups of near-duplicate photos: the same shot resized, recompressed, cropped or colour-shifted, "
-        + "largest groups first, with paths.",
+    description = {"List groups of near-duplicate photos: the same shot resized, recompressed, recoloured, mirrored, "
+        + "rotated or cropped, largest groups first, with paths.",
         "Two photos are near-duplicates when their perceptual hashes (64 bits of the pixels' low frequencies, stored "
-            + "by 'nhl index') are within --radius at --bits; or within twice that, for heavier changes such as crops, "
-            + "while their model codes are within --code-radius at 64 bits. Exact radius search, through the index's "
-            + "tables where they apply. A group is a photo and its near-duplicates."})
+            + "by 'nhl index', with the mirrored image's) are within --radius at --bits; or when at least --min-matches "
+            + "of their local features (stored by 'nhl index') agree on one geometric transform. Features are compared "
+            + "for the --candidates photos nearest by model code and those whose hashes are within twice --radius. "
+            + "A group is a photo and its near-duplicates."})
 final class DupsCommand implements Callable<Integer> {
 
   @Spec
@@ -37,12 +38,23 @@ final class DupsCommand implements Callable<Integer> {
       description = "largest Hamming distance at --bits between the hashes of near-duplicates (default: ${DEFAULT-VALUE})")
   int radius;
 
-  @Option(names = "--code-radius", defaultValue = "" + Duplicates.DuplicateRule.CODE_RADIUS,
-      description = "largest distance between the model codes (at 64 bits, or the codes' length when shorter) of "
-          + "photos whose hashes are within twice --radius (default: ${DEFAULT-VALUE})")
-  int codeRadius;
+  @Option(names = "--candidates", defaultValue = "" + Duplicates.DuplicateRule.CANDIDATES,
+      description = "photos nearest by model code whose local features are compared with each photo's "
+          + "(default: ${DEFAULT-VALUE})")
+  int candidates;
 
-  @Option(names = "--hash-only", description = "the hashes alone decide: no second chance through the model codes")
+  @Option(names = "--min-matches", defaultValue = "" + Duplicates.DuplicateRule.MIN_MATCHES,
+      description = "local features two photos must agree on to be copies (default: ${DEFAULT-VALUE}); "
+          + "copies agree on hundreds, other photos on a few")
+  int minMatches;
+
+  /** Accepted for scripts written for earlier versions; copies are now confirmed by local features. */
+  @Deprecated
+  @Option(names = "--code-radius", hidden = true)
+  Integer codeRadius;
+
+  @Option(names = "--hash-only", description = "the hashes alone decide (resized, recompressed, recoloured and "
+      + "mirrored copies); faster, finds no rotated or cropped copy")
   boolean hashOnly;
 
   @Option(names = "--min-size", defaultValue = "2", description = "smallest group listed (default: ${DEFAULT-VALUE})")
@@ -58,17 +70,24 @@ final class DupsCommand implements Callable<Integer> {
       throw new BadInput("no index in " + index + ": build one with 'nhl index'");
     }
     try (Directory dir = PhotoIndex.open(index); DirectoryReader reader = DirectoryReader.open(dir)) {
-      int codeBits = Math.min(64, PhotoIndex.spec(reader).maxBits());
-      Duplicates.DuplicateRule rule = new Duplicates.DuplicateRule(bits, radius, codeBits,
-          hashOnly ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(codeRadius));
+      if (codeRadius != null) {
+        spec.commandLine().getErr().println("--code-radius is no longer used: copies the hashes miss are confirmed by "
+            + "their local features (--min-matches)");
+      }
+      Duplicates.DuplicateRule rule = new Duplicates.DuplicateRule(bits, radius, candidates, minMatches, hashOnly);
       long t0 = System.nanoTime();
-      List<Duplicates.Group> groups = Duplicates.duplicateGroups(reader, rule);
+      Duplicates.Grouping grouping = Duplicates.duplicateGroups(reader, rule);
       double seconds = (System.nanoTime() - t0) / 1e9;
-      List<Duplicates.Group> shown = groups.stream().filter(g -> g.members().size() >= minSize).toList();
+      List<Duplicates.Group> shown = grouping.groups().stream().filter(g -> g.members().size() >= minSize).toList();
       int photos = shown.stream().mapToInt(g -> g.members().size()).sum();
       out.printf(Locale.ROOT, "%,d groups of near-duplicates (hashes within %d of %d bits%s): %,d of %,d photos (%.2f s)%n",
-          shown.size(), radius, bits, hashOnly ? "" : String.format(Locale.ROOT, ", or within %d with codes within %d of %d",
-              rule.searchRadius(), codeRadius, codeBits), photos, reader.numDocs(), seconds);
+          shown.size(), radius, bits, hashOnly ? "" : String.format(Locale.ROOT, ", or %d local features in agreement",
+              minMatches), photos, reader.numDocs(), seconds);
+      if (!hashOnly && grouping.withoutFeatures() > 0) {
+        spec.commandLine().getErr().printf(Locale.ROOT, "%,d photos were indexed without local features (by an earlier "
+            + "nhl): their rotated and cropped copies are not looked for; run 'nhl index' on their folder again%n",
+            grouping.withoutFeatures());
+      }
       int n = 0;
       for (Duplicates.Group g : shown) {
         out.printf(Locale.ROOT, "%ngroup %d: %d photos (hash distance to the first, path)%n", ++n, g.members().size());

@@ -100,7 +100,7 @@ final class IndexCommand implements Callable<Integer> {
   private int index(PrintWriter out, PrintWriter err, Path modelPath, List<Path> photos) throws IOException {
     try (Directory dir = PhotoIndex.open(index);
         ImageEncoder enc = BadInput.of(() -> ImageEncoder.open(modelPath,
-            ImageEncoder.Options.defaults().withBatchSize(batch).withMaxPixels(maxPixels)))) {
+            ImageEncoder.Options.defaults().withBatchSize(batch).withMaxPixels(maxPixels).withCopyDetection(true)))) {
       CodeSpec codeSpec = enc.spec();
       if (codeSpec == null) {
         throw new BadInput(model + " gives no codes (no nhl.spec in its metadata): use a model from 'nhl train'");
@@ -161,7 +161,8 @@ final class IndexCommand implements Callable<Integer> {
           try {
             if (r.ok()) {
               w.updateDocument(new Term(PhotoIndex.PATH, r.path().toString()),
-                  PhotoIndex.document(r.path(), stamps.get(at), r.code(), codeSpec, r.perceptualHash()));
+                  PhotoIndex.document(r.path(), stamps.get(at), r.code(), codeSpec, r.perceptualHash(),
+                      r.mirroredHash(), r.localFeatures()));
               counts[0]++;
               if (counts[0] % commitEvery == 0) {
                 w.commit();

@@ -36,8 +36,9 @@ import org.apache.lucene.util.BytesRef;
 
 /**
  * A Lucene index of photos: one document per image file with its path, modification time, size,
- * tag (the name of its folder) and nested code. The model that encoded the codes and its spec are
- * recorded in the commit data.
+ * tag (the name of its folder) and nested code, and what near-duplicates are found by: its
+ * perceptual hash and mirrored hash (doc values) and its local features (stored). The model that
+ * encoded the codes and its spec are recorded in the commit data.
  */
 final class PhotoIndex {
 
@@ -47,6 +48,8 @@ final class PhotoIndex {
   static final String TAG = "tag";
   static final String CODE = "code";
   static final String PHASH = "phash";
+  static final String PHASH_MIRRORED = "phash.mirrored";
+  static final String FEATURES = "features";
   static final String MODEL_KEY = "nhl.model";
   static final String SPEC_KEY = "nhl.spec";
   static final String MODEL_HASH_KEY = "nhl.model.sha256";
@@ -77,7 +80,8 @@ final class PhotoIndex {
     }
   }
 
-  static Document document(Path file, Stamp stamp, byte[] code, CodeSpec spec, byte[] perceptualHash) {
+  static Document document(Path file, Stamp stamp, byte[] code, CodeSpec spec, byte[] perceptualHash,
+      byte[] mirroredHash, byte[] localFeatures) {
     Document d = new Document();
     d.add(new StringField(PATH, file.toString(), Field.Store.YES));
     d.add(new StoredField(MTIME, stamp.mtime()));
@@ -86,6 +90,8 @@ final class PhotoIndex {
     d.add(new StringField(TAG, parent == null ? "" : parent.getFileName().toString(), Field.Store.YES));
     d.add(new NestedCodeField(CODE, code, spec));
     d.add(new NestedCodeField(PHASH, perceptualHash, PerceptualHash.SPEC));
+    d.add(new NestedCodeField(PHASH_MIRRORED, mirroredHash, PerceptualHash.SPEC));
+    d.add(new StoredField(FEATURES, localFeatures));
     return d;
   }
 
@@ -107,19 +113,23 @@ final class PhotoIndex {
     }
   }
 
-  /** The stamp of a document indexed before perceptual hashes were stored: matches no file. */
+  /**
+   * The stamp of a document indexed before mirrored hashes and local features were stored:
+   * matches no file.
+   */
   static final Stamp INCOMPLETE = new Stamp(-1, -1);
 
   /**
-   * Path to stamp of every indexed file; files indexed before perceptual hashes were stored get
-   * {@link #INCOMPLETE}, so that indexing again encodes them anew (or removes them when gone).
+   * Path to stamp of every indexed file; files indexed before mirrored hashes and local features
+   * were stored get {@link #INCOMPLETE}, so that indexing again encodes them anew (or removes them
+   * when gone).
    */
   static Map<String, Stamp> stamps(DirectoryReader reader) throws IOException {
     Map<String, Stamp> out = new HashMap<>();
     StoredFields stored = reader.storedFields();
     for (LeafReaderContext ctx : reader.leaves()) {
       var live = ctx.reader().getLiveDocs();
-      BinaryDocValues hashes = ctx.reader().getBinaryDocValues(PHASH);
+      BinaryDocValues hashes = ctx.reader().getBinaryDocValues(PHASH_MIRRORED);
       for (int d = 0; d < ctx.reader().maxDoc(); d++) {
         if (live != null && !live.get(d)) {
           continue;

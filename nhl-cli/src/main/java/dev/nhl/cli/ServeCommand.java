@@ -91,7 +91,7 @@ final class ServeCommand implements Callable<Integer> {
         manager.release(first);
       }
       try (ImageEncoder enc = BadInput.of(() -> ImageEncoder.open(m,
-              ImageEncoder.Options.defaults().withBatchSize(1).withMaxPixels(maxPixels)));
+              ImageEncoder.Options.defaults().withBatchSize(1).withMaxPixels(maxPixels).withCopyDetection(true)));
           Page page = start(manager, enc)) {
         out.printf(Locale.ROOT, "serving %s (%,d photos) at http://%s:%d/ (Ctrl-C stops)%n", index, photos, bind,
             page.port());
@@ -284,19 +284,21 @@ final class ServeCommand implements Callable<Integer> {
         throw new BadRequest(400, "the upload is not an image this server can read (JPEG, PNG, GIF, BMP)");
       }
       PhotoSearch.Result res = PhotoSearch.search(reader, r.code(), k, tag);
-      Duplicates.DuplicateRule rule = Duplicates.DuplicateRule.defaults(spec);
-      // copies of the upload come first, found by the perceptual hash as nhl dups finds them
-      List<PhotoSearch.Hit> hits = PhotoSearch.copiesFirst(reader, res.hits(), r.code(),
-          Duplicates.nearDuplicates(reader, r.perceptualHash(), r.code(), rule, -1), k, tag);
+      // copies of the upload come first, found as nhl dups finds them
+      List<Duplicates.Member> copies = Duplicates.nearDuplicates(reader,
+          new Duplicates.Evidence(r.perceptualHash(), r.mirroredHash(), r.code(), r.localFeatures()),
+          Duplicates.DuplicateRule.defaults(), -1);
+      java.util.Set<Integer> copyDocs = new java.util.HashSet<>();
+      copies.forEach(c -> copyDocs.add(c.doc()));
+      List<PhotoSearch.Hit> hits = PhotoSearch.copiesFirst(reader, res.hits(), r.code(), copies, k, tag);
       List<Stage> stages = new java.util.ArrayList<>();
       for (Hits.StageStats st : res.stages()) {
         stages.add(new Stage(st.length(), st.candidates(), st.kept(), st.nanos() / 1e6));
       }
       List<Hit> out = new java.util.ArrayList<>();
       for (PhotoSearch.Hit h : hits) {
-        byte[] hash = PhotoIndex.value(reader, PhotoIndex.PHASH, h.doc());
         out.add(new Hit(h.rank(), h.distances()[h.distances().length - 1], h.distances(),
-            hash != null && rule.test(r.perceptualHash(), r.code(), hash, h.code()), h.tag(), h.path(), thumbUrl(h.path())));
+            copyDocs.contains(h.doc()), h.tag(), h.path(), thumbUrl(h.path())));
       }
       send(x, 200, new SearchAnswer(Codes.toHex(r.code()), spec.lengths(), res.nanos() / 1e6, stages, out));
     }
@@ -312,7 +314,7 @@ final class ServeCommand implements Callable<Integer> {
       if (p == null || !PhotoIndex.indexed(reader, p)) {
         throw new BadRequest(404, "no indexed photo at that path");
       }
-      Duplicates.DuplicateRule rule = Duplicates.DuplicateRule.defaults(PhotoIndex.spec(reader));
+      Duplicates.DuplicateRule rule = Duplicates.DuplicateRule.defaults();
       List<Duplicates.Member> found;
       try {
         found = Duplicates.nearDuplicates(reader, p, rule);

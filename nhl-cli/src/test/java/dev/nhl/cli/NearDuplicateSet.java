@@ -21,30 +21,67 @@ import javax.imageio.stream.ImageOutputStream;
 /**
  * A generated collection of near-duplicates, in one unsorted folder: photos of several Caltech-101
  * classes (several photos of each class, so that photos of one kind that are not copies sit
- * beside each other), each with four altered copies: resized to half, recompressed at JPEG
- * quality 0.3, cropped to its centre 90% (each side), and colour-shifted. A photo and its copies are one true
- * group.
+ * beside each other), each with six altered copies: resized to 60%, recompressed at JPEG quality
+ * 0.35, recoloured (contrast, brightness and a colour cast), mirrored left to right, rotated by
+ * 3 to 5 degrees either way (cropped to the largest upright rectangle inside, as a photo editor
+ * straightens), and cropped to 80% a side at a random place; and, as distractors, more photos of
+ * the same classes without copies. A photo and its copies are one true group.
+ *
+ * <p>Caltech-101 holds photos that are copies of each other (the same picture twice, mirrored, or
+ * as a crop in a class such as {@code flamingo_head} or {@code Faces_easy}): classes made of crops
+ * of another class's photos are left out, and a photo whose perceptual hash, as it is or
+ * mirrored, is within 12 bits of one already taken is skipped, so that the set's only copies are
+ * the ones it makes.
  */
 final class NearDuplicateSet {
 
   /** Variants made of each photo, besides the photo itself. */
-  static final List<String> VARIANTS = List.of("resized", "recompressed", "cropped", "colour");
+  static final List<String> VARIANTS = List.of("resized", "recompressed", "colour", "mirrored", "rotated", "cropped");
 
   private NearDuplicateSet() {}
 
+  /** Sets of Caltech-101 photos ("class/file") that are copies of one picture, seen by eye (a test resource). */
+  static final List<List<String>> CALTECH_COPIES = caltechCopies();
+
+  private static List<List<String>> caltechCopies() {
+    try (var in = NearDuplicateSet.class.getResourceAsStream("/caltech-copies.txt")) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+          .filter(l -> !l.isBlank() && !l.startsWith("#")).map(l -> List.of(l.trim().split("\\s+"))).toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Whether a Caltech-101 class is made of crops of another class's photos. */
+  static boolean derivedClass(String name) {
+    return name.endsWith("_head") || name.equals("Faces_easy");
+  }
+
   /** The true groups, each a photo's path followed by its copies' paths. */
-  record Truth(List<List<Path>> groups) {
+  record Truth(List<List<Path>> groups, List<Path> distractors, Map<Path, String> sources) {
 
     /** Every file of the set. */
     List<Path> files() {
-      return groups.stream().flatMap(List::stream).toList();
+      List<Path> all = new ArrayList<>(groups.stream().flatMap(List::stream).toList());
+      all.addAll(distractors);
+      return all;
     }
 
     /**
      * Pair precision and recall of found groups: over the pairs of photos put in one group, the
-     * share that are truly copies of each other; over the true pairs, the share found.
+     * share that are copies of each other (made by the set, or made from Caltech-101 photos that
+     * are themselves copies of one picture: {@link #CALTECH_COPIES}); over the pairs the set
+     * made, the share found; and the precision that counts Caltech's own copies as wrong.
      */
     double[] precisionRecall(List<List<String>> found) {
+      Map<String, Integer> copySet = new HashMap<>();
+      Map<String, String> sourceOf = new HashMap<>();
+      sources.forEach((p, src) -> sourceOf.put(p.toAbsolutePath().normalize().toString(), src));
+      for (int i = 0; i < CALTECH_COPIES.size(); i++) {
+        for (String src : CALTECH_COPIES.get(i)) {
+          copySet.put(src, i);
+        }
+      }
       Map<String, Integer> truth = new HashMap<>();
       for (int g = 0; g < groups.size(); g++) {
         for (Path p : groups.get(g)) {
@@ -57,16 +94,23 @@ final class NearDuplicateSet {
       }
       long foundPairs = 0;
       long correct = 0;
+      long caltechCopies = 0;
       for (List<String> g : found) {
         for (int i = 0; i < g.size(); i++) {
           for (int j = i + 1; j < g.size(); j++) {
             foundPairs++;
             Integer a = truth.get(g.get(i));
-            correct += a != null && a.equals(truth.get(g.get(j))) ? 1 : 0;
+            if (a != null && a.equals(truth.get(g.get(j)))) {
+              correct++;
+            } else {
+              Integer sa = copySet.get(sourceOf.get(g.get(i)));
+              caltechCopies += sa != null && sa.equals(copySet.get(sourceOf.get(g.get(j)))) ? 1 : 0;
+            }
           }
         }
       }
-      return new double[] {foundPairs == 0 ? 1 : correct / (double) foundPairs, correct / (double) truePairs};
+      return new double[] {foundPairs == 0 ? 1 : (correct + caltechCopies) / (double) foundPairs,
+          correct / (double) truePairs, foundPairs == 0 ? 1 : correct / (double) foundPairs};
     }
 
     /** Per variant, the share of photos found in the same group as their original. */
@@ -91,34 +135,114 @@ final class NearDuplicateSet {
     }
   }
 
-  /**
-   * Writes {@code perClass} photos of each class and their copies into {@code dir}, named so that
-   * neither class nor group shows in the name.
-   */
+  /** Writes {@code perClass} photos of each class and their copies into {@code dir}, no distractors, seed 11. */
   static Truth generate(Path dir, Path caltech, List<String> classes, int perClass) throws IOException {
+    return generate(dir, caltech, classes, perClass, 0, 11);
+  }
+
+  /**
+   * Writes {@code perClass} photos of each class with their copies, and {@code distractors} more
+   * photos of each class, into {@code dir}, named so that neither class nor group shows in the
+   * name; photos are drawn from each class in an order shuffled by {@code seed}.
+   */
+  static Truth generate(Path dir, Path caltech, List<String> classes, int perClass, int distractors, long seed)
+      throws IOException {
     Files.createDirectories(dir);
     List<List<Path>> groups = new ArrayList<>();
+    List<Path> others = new ArrayList<>();
+    Map<Path, String> sources = new HashMap<>();
     Set<String> seen = new HashSet<>();
-    int n = 0;
-    java.util.Random random = new java.util.Random(11);
+    List<byte[]> taken = new ArrayList<>();
+    java.util.Random random = new java.util.Random(seed);
     for (String c : classes) {
+      if (derivedClass(c)) {
+        throw new IllegalArgumentException(c + " is made of crops of another class's photos");
+      }
       List<Path> files;
       try (var s = Files.list(caltech.resolve(c))) {
-        files = s.sorted().toList();
+        files = new ArrayList<>(s.sorted().toList());
       }
-      for (int i = 0; i < perClass; i++) {
-        BufferedImage img = ImageIO.read(files.get(i * 3).toFile());
+      java.util.Collections.shuffle(files, random);
+      int made = 0;
+      for (int f = 0; f < files.size() && made < perClass + distractors; f++) {
+        BufferedImage img = rgb(ImageIO.read(files.get(f).toFile()));
+        if (!unlikeAll(img, taken)) {
+          continue;
+        }
+        String source = c + "/" + files.get(f).getFileName();
+        Path original = jpeg(img, dir, name(random, seen), 0.95f);
+        sources.put(original, source);
+        if (made++ >= perClass) {
+          others.add(original);
+          continue;
+        }
         List<Path> group = new ArrayList<>();
-        n++;
-        group.add(jpeg(rgb(img), dir, name(random, seen), 0.95f));
-        group.add(jpeg(scaled(img, 0.5), dir, name(random, seen), 0.9f));
-        group.add(jpeg(rgb(img), dir, name(random, seen), 0.3f));
-        group.add(jpeg(cropped(img, 0.9), dir, name(random, seen), 0.9f));
-        group.add(jpeg(colourShifted(img), dir, name(random, seen), 0.9f));
+        group.add(original);
+        group.add(jpeg(scaled(img, 0.6), dir, name(random, seen), 0.9f));
+        group.add(jpeg(img, dir, name(random, seen), 0.35f));
+        group.add(jpeg(recoloured(img, random), dir, name(random, seen), 0.9f));
+        group.add(jpeg(mirrored(img), dir, name(random, seen), 0.9f));
+        group.add(jpeg(rotated(img, (random.nextBoolean() ? 1 : -1) * (3 + 2 * random.nextDouble())), dir,
+            name(random, seen), 0.9f));
+        group.add(jpeg(cropped(img, 0.8, random), dir, name(random, seen), 0.9f));
         groups.add(group);
+        group.forEach(p -> sources.put(p, source));
       }
     }
-    return new Truth(groups);
+    return new Truth(groups, others, sources);
+  }
+
+  /**
+   * Writes {@code total} photos into {@code dir} for measurements at scale: every photo of the
+   * classes, each followed by copies altered at random as {@link #generate} alters them, as many
+   * as reach {@code total}; returns the number written. Files are named by class, photo and copy.
+   */
+  static int generateAtScale(Path dir, Path caltech, List<String> classes, int total, long seed) throws IOException {
+    Files.createDirectories(dir);
+    List<Path> sources = new ArrayList<>();
+    for (String c : classes) {
+      try (var s = Files.list(caltech.resolve(c))) {
+        sources.addAll(s.sorted().toList());
+      }
+    }
+    int copies = Math.max(0, (total + sources.size() - 1) / sources.size() - 1);
+    java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.stream.IntStream.range(0, sources.size()).parallel().forEach(i -> {
+      java.util.Random random = new java.util.Random(seed * 1_000_003L + i);
+      try {
+        BufferedImage img = rgb(ImageIO.read(sources.get(i).toFile()));
+        for (int k = 0; k <= copies; k++) {
+          if (written.getAndIncrement() >= total) {
+            return;
+          }
+          BufferedImage x = k == 0 ? img : switch (random.nextInt(6)) {
+            case 0 -> scaled(img, 0.5 + 0.3 * random.nextDouble());
+            case 1 -> img;
+            case 2 -> recoloured(img, random);
+            case 3 -> mirrored(img);
+            case 4 -> rotated(img, (random.nextBoolean() ? 1 : -1) * (3 + 2 * random.nextDouble()));
+            default -> cropped(img, 0.8, random);
+          };
+          jpeg(x, dir, String.format(java.util.Locale.ROOT, "P%05d_%02d.jpg", i, k), k == 0 ? 0.95f : 0.35f + 0.55f * random.nextFloat());
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    return Math.min(total, written.get());
+  }
+
+  /** Whether an image's hash, as it is and mirrored, is more than 12 bits from every hash taken; if so it is taken. */
+  private static boolean unlikeAll(BufferedImage img, List<byte[]> taken) {
+    byte[] h = dev.nhl.encoder.image.PerceptualHash.of(img);
+    byte[] m = dev.nhl.encoder.image.PerceptualHash.of(mirrored(img));
+    for (byte[] t : taken) {
+      if (dev.nhl.index.Codes.hamming(t, h, 64) <= 12 || dev.nhl.index.Codes.hamming(t, m, 64) <= 12) {
+        return false;
+      }
+    }
+    taken.add(h);
+    return true;
   }
 
   /** Two copies of a photo in {@code dir}: resized to half, and recompressed at quality 0.3. */
@@ -155,26 +279,63 @@ final class NearDuplicateSet {
     return out;
   }
 
-  /** The centre {@code f} of each side: the borders trimmed. */
-  private static BufferedImage cropped(BufferedImage img, double f) {
-    int w = (int) Math.round(img.getWidth() * f);
-    int h = (int) Math.round(img.getHeight() * f);
-    return rgb(img).getSubimage((img.getWidth() - w) / 2, (img.getHeight() - h) / 2, w, h);
-  }
-
-  /** Warmer and brighter: red up, blue down, every channel lifted. */
-  private static BufferedImage colourShifted(BufferedImage img) {
+  /** Contrast, brightness and a colour cast, each drawn at random. */
+  private static BufferedImage recoloured(BufferedImage img, java.util.Random random) {
+    double contrast = 0.8 + 0.4 * random.nextDouble();
+    double brightness = -25 + 50 * random.nextDouble();
+    double[] gain = {1 + 0.15 * (2 * random.nextDouble() - 1), 1, 1 + 0.15 * (2 * random.nextDouble() - 1)};
     BufferedImage out = rgb(img);
     for (int y = 0; y < out.getHeight(); y++) {
       for (int x = 0; x < out.getWidth(); x++) {
         int p = out.getRGB(x, y);
-        int r = clamp((int) (((p >> 16) & 0xFF) * 1.15) + 12);
-        int gr = clamp(((p >> 8) & 0xFF) + 12);
-        int b = clamp((int) ((p & 0xFF) * 0.85) + 12);
-        out.setRGB(x, y, (r << 16) | (gr << 8) | b);
+        int q = 0;
+        for (int c = 0; c < 3; c++) {
+          int v = (p >> (16 - 8 * c)) & 0xFF;
+          q = (q << 8) | clamp((int) Math.round(((v - 128) * contrast + 128 + brightness) * gain[c]));
+        }
+        out.setRGB(x, y, q);
       }
     }
     return out;
+  }
+
+  private static BufferedImage mirrored(BufferedImage img) {
+    int w = img.getWidth();
+    BufferedImage out = new BufferedImage(w, img.getHeight(), BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < img.getHeight(); y++) {
+      for (int x = 0; x < w; x++) {
+        out.setRGB(w - 1 - x, y, img.getRGB(x, y));
+      }
+    }
+    return out;
+  }
+
+  /** Rotated by {@code degrees} about the centre and cropped to the largest rectangle of the same shape inside. */
+  private static BufferedImage rotated(BufferedImage img, double degrees) {
+    int w = img.getWidth();
+    int h = img.getHeight();
+    double t = Math.toRadians(Math.abs(degrees));
+    double fit = Math.min(w / (w * Math.cos(t) + h * Math.sin(t)), h / (h * Math.cos(t) + w * Math.sin(t)));
+    BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = out.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+    java.awt.geom.AffineTransform at = new java.awt.geom.AffineTransform();
+    at.translate(w / 2.0, h / 2.0);
+    at.scale(1 / fit, 1 / fit);
+    at.rotate(Math.toRadians(degrees));
+    at.translate(-w / 2.0, -h / 2.0);
+    g.drawImage(img, at, null);
+    g.dispose();
+    return out;
+  }
+
+  /** {@code f} of each side, at a random place. */
+  private static BufferedImage cropped(BufferedImage img, double f, java.util.Random random) {
+    int w = (int) Math.round(img.getWidth() * f);
+    int h = (int) Math.round(img.getHeight() * f);
+    int x = random.nextInt(img.getWidth() - w + 1);
+    int y = random.nextInt(img.getHeight() - h + 1);
+    return rgb(img).getSubimage(x, y, w, h);
   }
 
   private static int clamp(int v) {

@@ -19,10 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class UnsortedFolderTest {
 
-  /** One photo of every other Caltech-101 class (neighbours in name order are often kin: Faces, Faces_easy). */
+  /** Every other Caltech-101 class (neighbours in name order are often kin), none made of another's crops. */
   static List<String> classes(int count) throws java.io.IOException {
     try (var s = java.nio.file.Files.list(CliTestSupport.CALTECH)) {
-      List<String> all = s.map(p -> p.getFileName().toString()).filter(c -> !c.startsWith("BACKGROUND")).sorted().toList();
+      List<String> all = s.map(p -> p.getFileName().toString())
+          .filter(c -> !c.startsWith("BACKGROUND") && !NearDuplicateSet.derivedClass(c)).sorted().toList();
       List<String> out = new ArrayList<>();
       for (int i = 0; i < all.size() && out.size() < count; i += 2) {
         out.add(all.get(i));
@@ -34,10 +35,13 @@ class UnsortedFolderTest {
   /** Unrelated photos (one of each of 40 classes) and their copies: the whole flow. */
   @Test
   void trainWithoutLabelsIndexSearchAndGroupDuplicates(@TempDir Path tmp) throws Exception {
-    Flow f = flow(tmp, Integer.getInteger("nhl.test.dups.classes", 40), Integer.getInteger("nhl.test.dups.per-class", 1));
+    Flow f = flow(tmp, Integer.getInteger("nhl.test.dups.classes", 40), Integer.getInteger("nhl.test.dups.per-class", 1),
+        Integer.getInteger("nhl.test.dups.distractors", 0), Long.getLong("nhl.test.dups.seed", 11));
     // a photo's own copies come first when searching with it
     int found = 0;
+    int room = 0;
     for (List<Path> group : f.truth().groups()) {
+      room += Math.min(5, group.size());
       CliTestSupport.Run s = nhl("search", group.get(0).toString(), "-i", f.index().toString(), "-k", "5");
       assertEquals(0, s.code(), s.err());
       for (String line : s.out().split("\n")) {
@@ -47,10 +51,10 @@ class UnsortedFolderTest {
         }
       }
     }
-    double searchRecall = found / (double) f.truth().files().size();
+    double searchRecall = found / (double) room;
     System.out.printf(Locale.ROOT, "search: %.3f of each photo's group in its top 5%n", searchRecall);
     assertTrue(searchRecall >= 0.9, "share of each photo's group in its top 5: " + searchRecall);
-    checkGroups(f, 0.95, 0.8);
+    checkGroups(f);
   }
 
   /**
@@ -59,7 +63,7 @@ class UnsortedFolderTest {
    */
   @Test
   void photosOfOneKindAreNotDuplicates(@TempDir Path tmp) throws Exception {
-    checkGroups(flow(tmp, 8, 4), 0.95, 0.8);
+    checkGroups(flow(tmp, 8, 4, 0, 11));
   }
 
   /**
@@ -89,8 +93,10 @@ class UnsortedFolderTest {
         org.apache.lucene.document.Document d = PhotoIndex.document(p, PhotoIndex.Stamp.of(p),
             PhotoIndex.code(reader, new org.apache.lucene.search.IndexSearcher(reader).search(
                 new org.apache.lucene.search.TermQuery(new org.apache.lucene.index.Term(PhotoIndex.PATH, p.toString())), 1)
-                .scoreDocs[0].doc), PhotoIndex.spec(reader), new byte[8]);
+                .scoreDocs[0].doc), PhotoIndex.spec(reader), new byte[8], new byte[8], new byte[0]);
         d.removeField(PhotoIndex.PHASH);
+        d.removeField(PhotoIndex.PHASH_MIRRORED);
+        d.removeField(PhotoIndex.FEATURES);
         w.updateDocument(new org.apache.lucene.index.Term(PhotoIndex.PATH, p.toString()), d);
       }
       w.commit();
@@ -102,7 +108,9 @@ class UnsortedFolderTest {
     java.nio.file.Files.delete(truth.groups().get(0).get(4));
     CliTestSupport.Run again = nhl("index", photos.toString(), "-m", model.toString(), "-i", index.toString());
     assertEquals(0, again.code(), again.err());
-    assertTrue(again.out().contains("4 to encode, 10 unchanged, 1 gone"), again.out());
+    int groupSize = truth.groups().get(0).size();
+    assertTrue(again.out().contains((groupSize - 1) + " to encode, " + (truth.files().size() - groupSize)
+        + " unchanged, 1 gone"), again.out());
     CliTestSupport.Run dups = nhl("dups", "-i", index.toString());
     assertEquals(0, dups.code(), dups.err());
     assertEquals(truth.groups().size(), groups(dups.out()).size(), dups.out());
@@ -111,15 +119,18 @@ class UnsortedFolderTest {
   record Flow(NearDuplicateSet.Truth truth, Path index) {}
 
   /** Generates a set, trains on it without labels, and indexes it. */
-  private static Flow flow(Path tmp, int classes, int perClass) throws Exception {
+  private static Flow flow(Path tmp, int classes, int perClass, int distractors, long seed) throws Exception {
     CliTestSupport.assumeData();
     // -Dnhl.test.work=DIR keeps the set, model and index for a look afterwards
     Path work = System.getProperty("nhl.test.work") != null ? Path.of(System.getProperty("nhl.test.work")) : tmp;
     Path photos = work.resolve("camera");
-    NearDuplicateSet.Truth truth = NearDuplicateSet.generate(photos, CliTestSupport.CALTECH, classes(classes), perClass);
+    NearDuplicateSet.Truth truth = NearDuplicateSet.generate(photos, CliTestSupport.CALTECH, classes(classes), perClass,
+        distractors, seed);
     int n = truth.files().size();
     java.nio.file.Files.write(work.resolve("groups.txt"), truth.groups().stream()
         .map(g -> String.join(" ", g.stream().map(Path::toString).toList())).toList());
+    java.nio.file.Files.write(work.resolve("sources.txt"), truth.sources().entrySet().stream()
+        .map(e -> e.getKey() + " " + e.getValue()).sorted().toList());
     Path model = work.resolve("camera.onnx");
     Path index = work.resolve("index");
 
@@ -138,8 +149,13 @@ class UnsortedFolderTest {
     return new Flow(truth, index);
   }
 
-  /** {@code nhl dups} with its defaults: pair precision and recall against the copies the set was made of. */
-  private static void checkGroups(Flow f, double minPrecision, double minRecall) {
+  /**
+   * {@code nhl dups} with its defaults: pair precision and recall against the copies the set was
+   * made of, and per alteration the share of copies grouped with their original: the targets of
+   * bench/RESULTS.md (precision 0.99; 0.95 for resized, recompressed, recoloured and mirrored
+   * copies, 0.85 for rotated and cropped ones).
+   */
+  private static void checkGroups(Flow f) {
     CliTestSupport.Run dups = nhl("dups", "-i", f.index().toString());
     assertEquals(0, dups.code(), dups.err());
     List<List<String>> groups = groups(dups.out());
@@ -149,10 +165,15 @@ class UnsortedFolderTest {
     for (int v = 0; v < byVariant.length; v++) {
       variants.append(String.format(Locale.ROOT, " %s %.3f", NearDuplicateSet.VARIANTS.get(v), byVariant[v]));
     }
-    System.out.printf(Locale.ROOT, "dups: %d groups found of %d; pair precision %.3f, recall %.3f; with their "
-        + "original:%s%n", groups.size(), f.truth().groups().size(), pr[0], pr[1], variants);
-    assertTrue(pr[0] >= minPrecision, "pair precision " + pr[0] + "\n" + dups.out());
-    assertTrue(pr[1] >= minRecall, "pair recall " + pr[1] + "\n" + dups.out());
+    System.out.printf(Locale.ROOT, "dups: %d groups found of %d; pair precision %.3f (%.3f counting Caltech's own "
+        + "copies as wrong), recall %.3f; with their original:%s; %s%n", groups.size(), f.truth().groups().size(), pr[0],
+        pr[2], pr[1], variants, dups.out().lines().findFirst().orElse(""));
+    assertTrue(pr[0] >= 0.99, "pair precision " + pr[0] + "\n" + dups.out());
+    for (int v = 0; v < byVariant.length; v++) {
+      String name = NearDuplicateSet.VARIANTS.get(v);
+      double target = name.equals("rotated") || name.equals("cropped") ? 0.85 : 0.95;
+      assertTrue(byVariant[v] >= target, name + " copies grouped with their original: " + byVariant[v] + "\n" + dups.out());
+    }
   }
 
   /** The groups listed by {@code nhl dups}: the paths under each "group N:" line. */
