@@ -1,9 +1,10 @@
 package dev.nhl.encoder.image;
 
 import boofcv.abst.feature.associate.AssociateDescription;
+import boofcv.abst.feature.associate.WrapAssociateGreedy;
+import boofcv.alg.feature.associate.AssociateGreedyDesc;
 import boofcv.abst.feature.detdesc.DetectDescribePoint;
 import boofcv.abst.feature.detect.interest.ConfigFastHessian;
-import boofcv.factory.feature.associate.ConfigAssociateGreedy;
 import boofcv.factory.feature.associate.FactoryAssociation;
 import boofcv.factory.feature.detdesc.FactoryDetectDescribe;
 import boofcv.factory.geo.ConfigHomography;
@@ -199,8 +200,12 @@ public final class LocalFeatures {
     if (pa.at.size() < 4 || pb.at.size() < 4) {
       return 0;
     }
-    AssociateDescription<TupleDesc_F64> assoc = FactoryAssociation.greedy(
-        new ConfigAssociateGreedy(true, RATIO), FactoryAssociation.scoreEuclidean(TupleDesc_F64.class, true));
+    // the single-threaded matcher: callers compare many pairs at once on their own threads, and
+    // FactoryAssociation's default one would share the cores with them through the common pool
+    var greedy = new AssociateGreedyDesc<>(FactoryAssociation.scoreEuclidean(TupleDesc_F64.class, true));
+    greedy.setBackwardsValidation(true);
+    greedy.setRatioTest(RATIO);
+    AssociateDescription<TupleDesc_F64> assoc = new WrapAssociateGreedy<>(greedy);
     assoc.setSource(pa.desc);
     assoc.setDestination(pb.desc);
     assoc.associate();
