@@ -131,6 +131,15 @@ public final class CodeGenerator {
     return b;
   }
 
+  /** The next {@code n} codes, each a new array. */
+  public byte[][] next(int n) {
+    byte[][] out = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      out[i] = next();
+    }
+    return out;
+  }
+
   /** Adds the next {@code n} codes to {@code builder}; returns it. */
   public dev.nhl.index.NestedCodeIndex.Builder addTo(dev.nhl.index.NestedCodeIndex.Builder builder, int n) {
     byte[] code = new byte[16];

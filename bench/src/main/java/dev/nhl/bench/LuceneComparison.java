@@ -99,14 +99,8 @@ public final class LuceneComparison {
     java.util.concurrent.ExecutorService executor =
         searchThreads > 1 ? java.util.concurrent.Executors.newFixedThreadPool(searchThreads) : null;
     CodeGenerator gen = new CodeGenerator(data, n, 42);
-    byte[][] codes = new byte[n][];
-    for (int i = 0; i < n; i++) {
-      codes[i] = gen.next();
-    }
-    byte[][] qs = new byte[queries][];
-    for (int i = 0; i < queries; i++) {
-      qs[i] = gen.next();
-    }
+    byte[][] codes = gen.next(n);
+    byte[][] qs = gen.next(queries);
     // each side is indexed and then searched before the other is built, so that neither pays
     // for the other's garbage or JIT history
     try (Directory nhlDir = new MMapDirectory(work.resolve("nhl"));
