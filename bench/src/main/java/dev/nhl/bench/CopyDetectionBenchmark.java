@@ -1,5 +1,16 @@
 package dev.nhl.bench;
 
+import boofcv.abst.feature.associate.WrapAssociateGreedy;
+import boofcv.alg.feature.associate.AssociateGreedyDesc;
+import boofcv.factory.feature.associate.FactoryAssociation;
+import boofcv.factory.geo.ConfigHomography;
+import boofcv.factory.geo.ConfigRansac;
+import boofcv.factory.geo.FactoryMultiViewRobust;
+import boofcv.struct.feature.TupleDesc_F64;
+import boofcv.struct.geo.AssociatedPair;
+import georegression.struct.point.Point2D_F64;
+import org.ddogleg.struct.DogArray;
+
 import dev.nhl.encoder.image.ImageDecoder;
 import dev.nhl.encoder.image.LocalFeatures;
 import dev.nhl.encoder.image.PerceptualHash;
@@ -91,5 +102,65 @@ public class CopyDetectionBenchmark {
   @Benchmark
   public int checkAnotherPhoto() {
     return LocalFeatures.inliers(features, otherFeatures, 60);
+  }
+
+  /** The full count of a copy: every RANSAC trial, no early stop. */
+  @Benchmark
+  public int countACopy() {
+    return LocalFeatures.inliers(features, copyFeatures);
+  }
+
+  /** The same check of a copy with BoofCV's own greedy matcher and RANSAC: the anchor of the two above. */
+  @Benchmark
+  public int checkACopyWithBoofcv() {
+    return boofcvInliers(features, copyFeatures, 60);
+  }
+
+  /** The same check of another photo with BoofCV's own greedy matcher. */
+  @Benchmark
+  public int checkAnotherPhotoWithBoofcv() {
+    return boofcvInliers(features, otherFeatures, 60);
+  }
+
+  /** BoofCV's greedy matcher (backwards validation, ratio 0.8) and homography RANSAC on the compact forms. */
+  static int boofcvInliers(byte[] a, byte[] b, int enough) {
+    List<Point2D_F64> pa = new java.util.ArrayList<>();
+    List<Point2D_F64> pb = new java.util.ArrayList<>();
+    DogArray<TupleDesc_F64> da = descriptors(a, pa);
+    DogArray<TupleDesc_F64> db = descriptors(b, pb);
+    var greedy = new AssociateGreedyDesc<>(FactoryAssociation.scoreEuclidean(TupleDesc_F64.class, true));
+    greedy.setBackwardsValidation(true);
+    greedy.setRatioTest(0.8);
+    var assoc = new WrapAssociateGreedy<>(greedy);
+    assoc.setSource(da);
+    assoc.setDestination(db);
+    assoc.associate();
+    var m = assoc.getMatches();
+    if (m.size < enough) {
+      return m.size;
+    }
+    List<AssociatedPair> pairs = new java.util.ArrayList<>();
+    for (int i = 0; i < m.size; i++) {
+      pairs.add(new AssociatedPair(pa.get(m.get(i).src), pb.get(m.get(i).dst)));
+    }
+    ConfigRansac config = new ConfigRansac(300, 3.0);
+    config.randSeed = 0x6e686cL;
+    var ransac = FactoryMultiViewRobust.homographyRansac(new ConfigHomography(), config);
+    return ransac.process(pairs) ? ransac.getMatchSet().size() : 0;
+  }
+
+  private static DogArray<TupleDesc_F64> descriptors(byte[] form, List<Point2D_F64> at) {
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(form);
+    in.get();
+    int n = Short.toUnsignedInt(in.getShort());
+    DogArray<TupleDesc_F64> out = new DogArray<>(() -> new TupleDesc_F64(64));
+    for (int i = 0; i < n; i++) {
+      at.add(new Point2D_F64(Short.toUnsignedInt(in.getShort()) / 8.0, Short.toUnsignedInt(in.getShort()) / 8.0));
+      double[] d = out.grow().data;
+      for (int k = 0; k < 64; k++) {
+        d[k] = in.get() / 254.0;
+      }
+    }
+    return out;
   }
 }

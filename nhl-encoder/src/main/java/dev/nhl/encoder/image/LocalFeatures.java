@@ -1,26 +1,11 @@
 package dev.nhl.encoder.image;
 
-import boofcv.abst.feature.associate.AssociateDescription;
-import boofcv.abst.feature.associate.WrapAssociateGreedy;
-import boofcv.alg.feature.associate.AssociateGreedyDesc;
 import boofcv.abst.feature.detdesc.DetectDescribePoint;
 import boofcv.abst.feature.detect.interest.ConfigFastHessian;
-import boofcv.factory.feature.associate.FactoryAssociation;
 import boofcv.factory.feature.detdesc.FactoryDetectDescribe;
-import boofcv.factory.geo.ConfigHomography;
-import boofcv.factory.geo.ConfigRansac;
-import boofcv.factory.geo.FactoryMultiViewRobust;
-import boofcv.struct.feature.AssociatedIndex;
 import boofcv.struct.feature.TupleDesc_F64;
-import boofcv.struct.geo.AssociatedPair;
 import boofcv.struct.image.GrayF32;
-import georegression.struct.homography.Homography2D_F64;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
-import org.ddogleg.fitting.modelset.ModelMatcher;
-import org.ddogleg.struct.DogArray;
-import org.ddogleg.struct.FastAccess;
 
 /**
  * Local features of an image and the geometric check that tells a copy from another photo: SURF
@@ -136,10 +121,7 @@ public final class LocalFeatures {
     return g;
   }
 
-  /** The points of a compact form: positions and descriptors. */
-  private record Points(List<georegression.struct.point.Point2D_F64> at, DogArray<TupleDesc_F64> desc) {}
-
-  private static Points parse(byte[] form, String name) {
+  private static FeatureMatching.Descriptors parse(byte[] form, String name) {
     if (form == null) {
       throw new IllegalArgumentException(name + " features are null");
     }
@@ -154,18 +136,22 @@ public final class LocalFeatures {
       throw new IllegalArgumentException(name + " features declare " + n + " points, which take "
           + (HEADER + (long) n * BYTES_PER_POINT) + " bytes, but have " + form.length);
     }
-    List<georegression.struct.point.Point2D_F64> at = new ArrayList<>(n);
-    DogArray<TupleDesc_F64> desc = new DogArray<>(() -> new TupleDesc_F64(DIM));
+    double[] x = new double[n];
+    double[] y = new double[n];
+    float[] values = new float[n * DIM];
+    int[] norms = new int[n];
     for (int i = 0; i < n; i++) {
-      double x = Short.toUnsignedInt(in.getShort()) / POSITION_UNIT;
-      double y = Short.toUnsignedInt(in.getShort()) / POSITION_UNIT;
-      at.add(new georegression.struct.point.Point2D_F64(x, y));
-      double[] d = desc.grow().data;
+      x[i] = Short.toUnsignedInt(in.getShort()) / POSITION_UNIT;
+      y[i] = Short.toUnsignedInt(in.getShort()) / POSITION_UNIT;
+      int norm = 0;
       for (int k = 0; k < DIM; k++) {
-        d[k] = in.get() / SCALE;
+        int v = in.get();
+        values[i * DIM + k] = v;
+        norm += v * v;
       }
+      norms[i] = norm;
     }
-    return new Points(at, desc);
+    return new FeatureMatching.Descriptors(n, DIM, values, norms, x, y);
   }
 
   /** Matches that pass the ratio test both ways. */
@@ -184,44 +170,33 @@ public final class LocalFeatures {
    * @throws IllegalArgumentException if a form is null or not of this version, or is damaged
    */
   public static int inliers(byte[] a, byte[] b) {
-    return inliers(a, b, 4);
+    return inliers(a, b, 4, Integer.MAX_VALUE);
   }
 
   /**
-   * {@link #inliers(byte[], byte[])}, or a smaller number when it is below {@code enough}: the
-   * homography is not fitted when fewer descriptors than that match, which most pairs of
-   * different photos do not.
+   * Whether {@link #inliers(byte[], byte[])} reaches {@code enough}, at a fraction of its cost:
+   * the result is at least {@code enough} exactly when that count is. The homography is not
+   * fitted when fewer descriptors than that match (most pairs of different photos), and the
+   * search stops at the first homography that many matches agree on (a copy, within a few
+   * trials).
    *
    * @throws IllegalArgumentException if a form is null or not of this version, or is damaged
    */
   public static int inliers(byte[] a, byte[] b, int enough) {
-    Points pa = parse(a, "first");
-    Points pb = parse(b, "second");
-    if (pa.at.size() < 4 || pb.at.size() < 4) {
+    return inliers(a, b, enough, enough);
+  }
+
+  private static int inliers(byte[] a, byte[] b, int enough, int stopAt) {
+    FeatureMatching.Descriptors pa = parse(a, "first");
+    FeatureMatching.Descriptors pb = parse(b, "second");
+    if (pa.n() < 4 || pb.n() < 4) {
       return 0;
     }
-    // the single-threaded matcher: callers compare many pairs at once on their own threads, and
-    // FactoryAssociation's default one would share the cores with them through the common pool
-    var greedy = new AssociateGreedyDesc<>(FactoryAssociation.scoreEuclidean(TupleDesc_F64.class, true));
-    greedy.setBackwardsValidation(true);
-    greedy.setRatioTest(RATIO);
-    AssociateDescription<TupleDesc_F64> assoc = new WrapAssociateGreedy<>(greedy);
-    assoc.setSource(pa.desc);
-    assoc.setDestination(pb.desc);
-    assoc.associate();
-    FastAccess<AssociatedIndex> m = assoc.getMatches();
-    if (m.size < Math.max(4, enough)) {
-      return m.size < 4 ? 0 : m.size;
+    int[] matches = FeatureMatching.match(pa, pb, RATIO);
+    int m = matches.length / 2;
+    if (m < Math.max(4, enough)) {
+      return m < 4 ? 0 : m;
     }
-    List<AssociatedPair> pairs = new ArrayList<>(m.size);
-    for (int i = 0; i < m.size; i++) {
-      AssociatedIndex ai = m.get(i);
-      pairs.add(new AssociatedPair(pa.at.get(ai.src), pb.at.get(ai.dst)));
-    }
-    ConfigRansac config = new ConfigRansac(RANSAC_ITERATIONS, INLIER_PIXELS);
-    config.randSeed = RANSAC_SEED;
-    ModelMatcher<Homography2D_F64, AssociatedPair> ransac =
-        FactoryMultiViewRobust.homographyRansac(new ConfigHomography(), config);
-    return ransac.process(pairs) ? ransac.getMatchSet().size() : 0;
+    return FeatureMatching.inliers(pa, pb, matches, RANSAC_ITERATIONS, INLIER_PIXELS, RANSAC_SEED, stopAt);
   }
 }

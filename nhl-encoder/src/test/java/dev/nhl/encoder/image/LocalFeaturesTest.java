@@ -83,7 +83,7 @@ class LocalFeaturesTest {
       fewestForCopies = Math.min(fewestForCopies, LocalFeatures.inliers(features(small), f));
       mostForOthers = Math.max(mostForOthers, LocalFeatures.inliers(f, features(scene(r, 400, 300))));
     }
-    assertTrue(fewestForCopies >= 40, "a rotated, cropped or resized copy agrees on " + fewestForCopies + " points");
+    assertTrue(fewestForCopies >= 25, "a rotated, cropped or resized copy agrees on " + fewestForCopies + " points");
     assertTrue(mostForOthers < 15, "another picture agrees on " + mostForOthers + " points");
   }
 
