@@ -26,8 +26,8 @@ import org.apache.lucene.util.BytesRef;
  * <p>Two photos are copies when their perceptual hashes are close, one of them mirrored or not
  * (resized, recompressed, recoloured and mirrored copies), or else when their local features
  * agree on one homography (rotated and cropped copies, which move the hash as far as another
- * photo's). The features are checked for the photos a hash or the model codes put near: those
- * whose hashes are within twice the radius, and the nearest few by model code.
+ * photo's). The features are checked for the photos a hash or the model codes put near: the
+ * nearest few of those whose hashes are within twice the radius, and the nearest few by model code.
  */
 final class Duplicates {
 
@@ -41,12 +41,12 @@ final class Duplicates {
    * within {@code radius} at {@code bits}, either as they are or with one of them mirrored; or,
    * unless {@code hashOnly}, at least {@code minMatches} of their {@link LocalFeatures} agree on one
    * homography. The features are compared for the {@code candidates} photos nearest by model code
-   * and those whose hashes are within twice {@code radius}.
+   * and the {@code candidates} nearest by hash of those within twice {@code radius}.
    */
   record DuplicateRule(int bits, int radius, int candidates, int minMatches, boolean hashOnly) {
 
     /** Defaults, measured on generated copies of Caltech-101 photos (bench/RESULTS.md). */
-    static final int RADIUS = 8;
+    static final int RADIUS = 4;
     static final int CANDIDATES = 8;
     static final int MIN_MATCHES = 60;
 
@@ -157,18 +157,44 @@ final class Duplicates {
   }
 
   /**
-   * The photos whose copies the rule may accept: hashes within its search radius (as they are and
-   * mirrored) and the nearest by model code, without {@code except}; ascending.
+   * The photos whose copies the rule may accept, without {@code except}, ascending: every photo
+   * whose hash is within the rule's radius (as it is or mirrored; accepted without a look at the
+   * features), the {@code candidates} nearest by hash of those within twice the radius, and the
+   * {@code candidates} nearest by model code. Capping the photos within twice the radius keeps the
+   * work a photo's: in a large collection many unrelated photos of plain backgrounds or of one
+   * printed design fall within it (about 80 a photo at 100,000 photos).
+   *
+   * @param hashes the hashes of an indexed photo (its model code and features are not read)
    */
-  static int[] candidates(IndexSearcher searcher, Evidence e, DuplicateRule rule, int except) throws IOException {
-    java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+  static int[] candidates(IndexSearcher searcher, Evidence e, DuplicateRule rule, int except,
+      java.util.function.IntFunction<Evidence> hashes) throws IOException {
+    java.util.TreeSet<Integer> near = new java.util.TreeSet<>();
     for (int d : within(searcher, PhotoIndex.PHASH, e.hash(), rule.bits(), rule.searchRadius())) {
-      out.add(d);
+      near.add(d);
     }
     if (e.mirroredHash() != null) {
       for (int d : within(searcher, PhotoIndex.PHASH, e.mirroredHash(), rule.bits(), rule.searchRadius())) {
-        out.add(d);
+        near.add(d);
       }
+    }
+    near.remove(except);
+    java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+    List<long[]> band = new ArrayList<>();
+    for (int d : near) {
+      Evidence h = hashes.apply(d);
+      if (h == null) {
+        continue;
+      }
+      int distance = rule.hashDistance(e, h);
+      if (distance <= rule.radius()) {
+        out.add(d);
+      } else {
+        band.add(new long[] {distance, d});
+      }
+    }
+    band.sort(java.util.Comparator.<long[]>comparingLong(x -> x[0]).thenComparingLong(x -> x[1]));
+    for (int i = 0; i < Math.min(band.size(), rule.candidates()); i++) {
+      out.add((int) band.get(i)[1]);
     }
     if (!rule.hashOnly() && rule.candidates() > 0) {
       for (ScoreDoc sd : searcher.search(NestedHammingQuery.defaults(PhotoIndex.CODE, e.code(), rule.candidates() + 1),
@@ -180,13 +206,22 @@ final class Duplicates {
     return out.stream().mapToInt(Integer::intValue).toArray();
   }
 
+  /** An indexed photo's hashes, as {@link #candidates} compares them. */
+  private static Evidence hashes(DirectoryReader reader, int doc) {
+    try {
+      return new Evidence(hashOf(reader, doc), PhotoIndex.value(reader, PhotoIndex.PHASH_MIRRORED, doc), null, null);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** The photos that are near-duplicates of a photo with this evidence, nearest hash first (ties by path). */
   static List<Member> nearDuplicates(DirectoryReader reader, Evidence e, DuplicateRule rule, int except)
       throws IOException {
     IndexSearcher searcher = new IndexSearcher(reader);
     StoredFields stored = reader.storedFields();
     List<Member> out = new ArrayList<>();
-    for (int d : candidates(searcher, e, rule, except)) {
+    for (int d : candidates(searcher, e, rule, except, doc -> hashes(reader, doc))) {
       Evidence o = evidence(reader, stored, d);
       if (rule.test(e, o)) {
         out.add(new Member(d, stored.document(d).get(PhotoIndex.PATH), rule.hashDistance(e, o)));
@@ -245,7 +280,7 @@ final class Duplicates {
     List<int[]> byHash = new ArrayList<>();
     java.util.Set<Long> seen = new java.util.HashSet<>();
     for (int d : live) {
-      for (int o : candidates(searcher, light[d], rule, d)) {
+      for (int o : candidates(searcher, light[d], rule, d, doc -> light[doc])) {
         if (light[o] == null || !seen.add(Math.min(d, o) * (long) maxDoc + Math.max(d, o))) {
           continue;
         }

@@ -20,7 +20,8 @@ import picocli.CommandLine.Model.CommandSpec;
         "Two photos are near-duplicates when their perceptual hashes (64 bits of the pixels' low frequencies, stored "
             + "by 'nhl index', with the mirrored image's) are within --radius at --bits; or when at least --min-matches "
             + "of their local features (stored by 'nhl index') agree on one geometric transform. Features are compared "
-            + "for the --candidates photos nearest by model code and those whose hashes are within twice --radius. "
+            + "for the --candidates photos nearest by model code and the --candidates nearest by hash of those whose "
+            + "hashes are within twice --radius. "
             + "A group is a photo and its near-duplicates."})
 final class DupsCommand implements Callable<Integer> {
 
@@ -39,8 +40,8 @@ final class DupsCommand implements Callable<Integer> {
   int radius;
 
   @Option(names = "--candidates", defaultValue = "" + Duplicates.DuplicateRule.CANDIDATES,
-      description = "photos nearest by model code whose local features are compared with each photo's "
-          + "(default: ${DEFAULT-VALUE})")
+      description = "photos nearest by model code, and as many nearest by hash within twice --radius, whose local "
+          + "features are compared with each photo's (default: ${DEFAULT-VALUE})")
   int candidates;
 
   @Option(names = "--min-matches", defaultValue = "" + Duplicates.DuplicateRule.MIN_MATCHES,

@@ -14,11 +14,31 @@ import org.junit.jupiter.api.Test;
  * What {@code nhl index} and {@code nhl dups} cost on a large folder, for bench/RESULTS.md: every
  * Caltech-101 photo (classes made of another's crops left out) with copies altered as {@link
  * NearDuplicateSet} alters them, up to {@code nhl.test.dups.scale} photos; a label-free model
- * trained on 2,000 of them, the whole folder indexed, and its near-duplicates grouped. Runs only
- * when {@code -Dnhl.test.dups.scale=N -Dnhl.test.work=DIR} are given; the photos are made once in
- * {@code DIR} and kept.
+ * trained on 2,000 of them, the whole folder indexed, and its near-duplicates grouped and scored
+ * (pair precision, Caltech-101's own copies counted as copies or not, and the share of copies
+ * grouped with their original). Runs only when {@code -Dnhl.test.dups.scale=N
+ * -Dnhl.test.work=DIR} are given; the photos, model and index are made once in {@code DIR} and
+ * kept. {@code nhl.test.dups.every}, {@code .first} and {@code .seed} make a set of other classes
+ * and copies, to choose settings on. Extra arguments for {@code nhl dups} go in {@code
+ * nhl.test.dups.args}, separated by spaces.
  */
 class DuplicatesAtScaleTest {
+
+  /**
+   * The Caltech-101 classes the photos are made from: every one, or every {@code
+   * nhl.test.dups.every}-th from {@code nhl.test.dups.first} (a validation set of other classes).
+   */
+  private static List<String> classes() throws java.io.IOException {
+    int every = Integer.getInteger("nhl.test.dups.every", 1);
+    int first = Integer.getInteger("nhl.test.dups.first", 0);
+    List<String> all;
+    try (var s = Files.list(CliTestSupport.CALTECH)) {
+      all = s.map(p -> p.getFileName().toString())
+          .filter(c -> !c.startsWith("BACKGROUND") && !NearDuplicateSet.derivedClass(c)).sorted().toList();
+    }
+    return java.util.stream.IntStream.range(0, all.size()).filter(i -> i % every == first % every)
+        .mapToObj(all::get).toList();
+  }
 
   @Test
   void indexAndGroupALargeFolder() throws Exception {
@@ -31,12 +51,8 @@ class DuplicatesAtScaleTest {
     Path sample = dir.resolve("sample");
     if (!Files.isDirectory(photos)) {
       long t0 = System.nanoTime();
-      List<String> classes;
-      try (var s = Files.list(CliTestSupport.CALTECH)) {
-        classes = s.map(p -> p.getFileName().toString())
-            .filter(c -> !c.startsWith("BACKGROUND") && !NearDuplicateSet.derivedClass(c)).sorted().toList();
-      }
-      int n = NearDuplicateSet.generateAtScale(photos, CliTestSupport.CALTECH, classes, scale, 5);
+      int n = NearDuplicateSet.generateAtScale(photos, CliTestSupport.CALTECH, classes(), scale,
+          Long.getLong("nhl.test.dups.seed", 5));
       System.out.printf(Locale.ROOT, "made %,d photos in %.0f s%n", n, (System.nanoTime() - t0) / 1e9);
       Files.createDirectories(sample);
       try (var s = Files.list(photos)) {
@@ -61,11 +77,22 @@ class DuplicatesAtScaleTest {
       bytes = s.mapToLong(p -> p.toFile().length()).sum();
     }
     t0 = System.nanoTime();
-    CliTestSupport.Run dups = nhl("dups", "-i", index.toString(), "--min-size", "100000");
+    List<String> args = new java.util.ArrayList<>(List.of("dups", "-i", index.toString()));
+    String extra = System.getProperty("nhl.test.dups.args", "").strip();
+    if (!extra.isEmpty()) {
+      args.addAll(List.of(extra.split("\\s+")));
+    }
+    CliTestSupport.Run dups = nhl(args.toArray(new String[0]));
     double dupsSeconds = (System.nanoTime() - t0) / 1e9;
     assertEquals(0, dups.code(), dups.err());
+    List<List<String>> groups = UnsortedFolderTest.groups(dups.out());
+    NearDuplicateSet.Truth truth = NearDuplicateSet.truthAtScale(photos, CliTestSupport.CALTECH, classes());
+    double[] pr = truth.precisionRecall(groups);
+    System.out.printf(Locale.ROOT, "dups: %,d groups of %,d sources; pair precision %.4f (%.4f counting Caltech's "
+        + "own copies as wrong), pair recall %.4f; copies grouped with their original %.4f%n", groups.size(),
+        truth.groups().size(), pr[0], pr[2], pr[1], truth.originalRecall(groups));
     t0 = System.nanoTime();
-    CliTestSupport.Run hashOnly = nhl("dups", "-i", index.toString(), "--hash-only", "--min-size", "100000");
+    CliTestSupport.Run hashOnly = nhl("dups", "-i", index.toString(), "--hash-only");
     double hashSeconds = (System.nanoTime() - t0) / 1e9;
     assertEquals(0, hashOnly.code(), hashOnly.err());
     System.out.printf(Locale.ROOT, "index: %s%nindex: %.0f s, %,d bytes on disk%ndups: %s (%.0f s with the JVM)%n"

@@ -113,6 +113,26 @@ final class NearDuplicateSet {
           correct / (double) truePairs, foundPairs == 0 ? 1 : correct / (double) foundPairs};
     }
 
+    /** The share of copies (every photo of a group but its first) found in the same group as their original. */
+    double originalRecall(List<List<String>> found) {
+      Map<String, Integer> groupOf = new HashMap<>();
+      for (int g = 0; g < found.size(); g++) {
+        for (String p : found.get(g)) {
+          groupOf.put(p, g);
+        }
+      }
+      long copies = 0;
+      long withOriginal = 0;
+      for (List<Path> g : groups) {
+        Integer original = groupOf.get(g.get(0).toString());
+        for (Path p : g.subList(1, g.size())) {
+          copies++;
+          withOriginal += original != null && original.equals(groupOf.get(p.toString())) ? 1 : 0;
+        }
+      }
+      return copies == 0 ? 1 : withOriginal / (double) copies;
+    }
+
     /** Per variant, the share of photos found in the same group as their original. */
     double[] variantRecall(List<List<String>> found) {
       Map<String, Integer> groupOf = new HashMap<>();
@@ -199,12 +219,7 @@ final class NearDuplicateSet {
    */
   static int generateAtScale(Path dir, Path caltech, List<String> classes, int total, long seed) throws IOException {
     Files.createDirectories(dir);
-    List<Path> sources = new ArrayList<>();
-    for (String c : classes) {
-      try (var s = Files.list(caltech.resolve(c))) {
-        sources.addAll(s.sorted().toList());
-      }
-    }
+    List<Path> sources = scaleSources(caltech, classes);
     int copies = Math.max(0, (total + sources.size() - 1) / sources.size() - 1);
     java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
     java.util.stream.IntStream.range(0, sources.size()).parallel().forEach(i -> {
@@ -230,6 +245,40 @@ final class NearDuplicateSet {
       }
     });
     return Math.min(total, written.get());
+  }
+
+  /** The source photos of {@link #generateAtScale}, in the order their numbers count. */
+  private static List<Path> scaleSources(Path caltech, List<String> classes) throws IOException {
+    List<Path> sources = new ArrayList<>();
+    for (String c : classes) {
+      try (var s = Files.list(caltech.resolve(c))) {
+        sources.addAll(s.sorted().toList());
+      }
+    }
+    return sources;
+  }
+
+  /**
+   * The true groups of a folder {@link #generateAtScale} wrote: each source photo ({@code _00})
+   * followed by its copies, with the Caltech-101 photo each came from.
+   */
+  static Truth truthAtScale(Path dir, Path caltech, List<String> classes) throws IOException {
+    List<Path> sources = scaleSources(caltech, classes);
+    java.util.TreeMap<Integer, List<Path>> bySource = new java.util.TreeMap<>();
+    Map<Path, String> from = new HashMap<>();
+    try (var s = Files.list(dir)) {
+      for (Path p : s.sorted().toList()) {
+        String name = p.getFileName().toString();
+        if (!name.matches("P\\d{5}_\\d{2}\\.jpg")) {
+          continue;
+        }
+        int source = Integer.parseInt(name.substring(1, 6));
+        bySource.computeIfAbsent(source, x -> new ArrayList<>()).add(p.toAbsolutePath().normalize());
+        Path src = sources.get(source);
+        from.put(p.toAbsolutePath().normalize(), src.getParent().getFileName() + "/" + src.getFileName());
+      }
+    }
+    return new Truth(List.copyOf(bySource.values()), List.of(), from);
   }
 
   /** Whether an image's hash, as it is and mirrored, is more than 12 bits from every hash taken; if so it is taken. */
