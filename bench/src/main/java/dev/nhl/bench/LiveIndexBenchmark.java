@@ -222,10 +222,11 @@ public final class LiveIndexBenchmark {
       open.add(r);
       return r;
     }
-    IndexWriterConfig config = new IndexWriterConfig().setCodec(new NhlCodec(new NhlDocValuesFormat(tableFrom)))
-        .setRAMBufferSizeMB(IndexWriterConfig.DISABLE_AUTO_FLUSH);
     int perFlush = tiered ? 50_000 : (int) Math.ceil(codes.length / (double) Math.max(1, segments));
-    config.setMaxBufferedDocs(Math.max(2, perFlush));
+    // flushes by document count alone: the count is set before the RAM trigger is turned off,
+    // which IndexWriterConfig refuses while no other trigger is on
+    IndexWriterConfig config = new IndexWriterConfig().setCodec(new NhlCodec(new NhlDocValuesFormat(tableFrom)))
+        .setMaxBufferedDocs(Math.max(2, perFlush)).setRAMBufferSizeMB(IndexWriterConfig.DISABLE_AUTO_FLUSH);
     config.setMergePolicy(tiered ? new TieredMergePolicy() : NoMergePolicy.INSTANCE);
     DirectoryReader nrt = null;
     try (IndexWriter w = new IndexWriter(dir, config)) {
