@@ -8,12 +8,39 @@ import java.util.List;
 /**
  * The search algorithms over columnar planes: a first stage that scans every code block by block
  * (or, under a sparse filter, gathers the allowed ids), and later stages that gather only the
- * increment of the survivors. Stateless; every call allocates its own scratch.
+ * increment of the survivors. Stateless; the block buffers of a scan are the thread's own,
+ * taken for the scan and given back (a search of many small segments otherwise allocates them
+ * once a segment), fresh ones when a scan on the same thread still holds them.
  */
 final class StageSearch {
 
   /** Codes per block: the block's distances stay in L1 between the planes of a stage. */
   static final int BLOCK = 2048;
+
+  /** The block buffers of one scan. */
+  static final class Scratch {
+    final short[] dist = new short[BLOCK];
+    final int[] pos = new int[BLOCK];
+    final int[] ids = new int[BLOCK];
+    final short[] rest = new short[BLOCK];
+    private boolean taken;
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  /** The thread's buffers, or fresh ones while they are taken; give them back with {@link #release}. */
+  static Scratch take() {
+    Scratch s = SCRATCH.get();
+    if (s.taken) {
+      return new Scratch();
+    }
+    s.taken = true;
+    return s;
+  }
+
+  static void release(Scratch s) {
+    s.taken = false;
+  }
 
   private final ColumnLayout layout;
   private final MemorySegment[] planes;
@@ -122,28 +149,36 @@ final class StageSearch {
    * sample also says how many codes survive each prefix, which picks the cheapest one.
    */
   private TopCollector scanAll(byte[] query, int stage, AcceptedIds filter, int keep, int knownWorst, long[] bytesRead) {
+    Scratch scratch = take();
+    try {
+      return scanAll(query, stage, filter, keep, knownWorst, bytesRead, scratch);
+    } finally {
+      release(scratch);
+    }
+  }
+
+  private TopCollector scanAll(byte[] query, int stage, AcceptedIds filter, int keep, int knownWorst, long[] bytesRead,
+      Scratch scratch) {
     int maxDistance = layout.spec.length(stage);
     long[] q = queryWords(query, stage);
-    short[] dist = new short[BLOCK];
-    int[] pos = new int[BLOCK];
     long expected = Math.min(n, 4L * keep);
-    Sample sample = sample(q, dist, knownWorst >= maxDistance);
+    Sample sample = sample(q, scratch.dist, knownWorst >= maxDistance);
     if (knownWorst < maxDistance) {
       // exact: at least keep accepted codes lie at or below knownWorst
       TopCollector bounded = new TopCollector(keep, maxDistance, expected, knownWorst + 1);
-      bytesRead[0] += scanInto(q, filter, bounded, dist, pos, sample.prefixPlanes(knownWorst + 1));
+      bytesRead[0] += scanInto(q, filter, bounded, scratch, sample.prefixPlanes(knownWorst + 1));
       return bounded;
     }
     int estimate = sample.bound(keep, filter);
     if (estimate <= maxDistance) {
       TopCollector bounded = new TopCollector(keep, maxDistance, expected, estimate);
-      bytesRead[0] += scanInto(q, filter, bounded, dist, pos, sample.prefixPlanes(estimate));
+      bytesRead[0] += scanInto(q, filter, bounded, scratch, sample.prefixPlanes(estimate));
       if (bounded.full()) {
         return bounded;
       }
     }
     TopCollector collector = new TopCollector(keep, maxDistance, expected);
-    bytesRead[0] += scanInto(q, filter, collector, dist, pos, q.length);
+    bytesRead[0] += scanInto(q, filter, collector, scratch, q.length);
     return collector;
   }
 
@@ -266,12 +301,14 @@ final class StageSearch {
    * for every code, the others only for the codes whose distance over those is under the bound.
    * Returns the bytes of codes read.
    */
-  private long scanInto(long[] q, AcceptedIds filter, TopCollector collector, short[] dist, int[] pos, int prefix) {
+  private long scanInto(long[] q, AcceptedIds filter, TopCollector collector, Scratch scratch, int prefix) {
     int last = prefix - 1;
     boolean pair = prefix == 2 && layout.planeWordBytes[0] == layout.planeWordBytes[1];
     boolean all = filter.acceptsAll();
-    int[] ids = prefix < q.length ? new int[BLOCK] : null;
-    short[] rest = prefix < q.length ? new short[BLOCK] : null;
+    short[] dist = scratch.dist;
+    int[] pos = scratch.pos;
+    int[] ids = scratch.ids;
+    short[] rest = scratch.rest;
     long survivors = 0;
     for (int start = 0; start < n; start += BLOCK) {
       int cnt = Math.min(BLOCK, n - start);
@@ -289,7 +326,7 @@ final class StageSearch {
         hits = kernel.scanBelow(
             planes[0], layout.planeWordBytes[0], q[0], start, cnt, dist, last > 0, collector.bound(), pos);
       }
-      if (ids == null) {
+      if (prefix == q.length) {
         offerAll(start, hits, dist, pos, filter, collector);
         continue;
       }
@@ -348,18 +385,23 @@ final class StageSearch {
       candidates = cur.count();
     } else {
       long[] q = queryWords(query, stage);
-      short[] dist = new short[BLOCK];
-      int[] pos = new int[BLOCK];
-      for (int start = 0; start < n; start += BLOCK) {
-        int cnt = Math.min(BLOCK, n - start);
-        distances(q, start, cnt, dist);
-        int hits = kernel.below(dist, cnt, radius + 1, pos);
-        for (int h = 0; h < hits; h++) {
-          int id = start + pos[h];
-          if (filter.accept(id)) {
-            sink.add(id, dist[pos[h]]);
+      Scratch scratch = take();
+      short[] dist = scratch.dist;
+      int[] pos = scratch.pos;
+      try {
+        for (int start = 0; start < n; start += BLOCK) {
+          int cnt = Math.min(BLOCK, n - start);
+          distances(q, start, cnt, dist);
+          int hits = kernel.below(dist, cnt, radius + 1, pos);
+          for (int h = 0; h < hits; h++) {
+            int id = start + pos[h];
+            if (filter.accept(id)) {
+              sink.add(id, dist[pos[h]]);
+            }
           }
         }
+      } finally {
+        release(scratch);
       }
       candidates = n;
     }

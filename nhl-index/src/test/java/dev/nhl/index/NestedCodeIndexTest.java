@@ -141,6 +141,47 @@ class NestedCodeIndexTest {
     assertTrue(e.getMessage().contains("-1"), e.getMessage());
   }
 
+  /**
+   * A scan's block buffers are the thread's own: a filter that runs another search on the same
+   * thread while a scan holds them (a search inside a search) gets fresh ones, and both answers
+   * stay exact.
+   */
+  @Test
+  void aSearchInsideAFilterKeepsBothScansExact(Random r) {
+    CodeSpec spec = CodeSpec.of(16, 32, 64, 128);
+    int n = 3 * StageSearch.BLOCK + 17;
+    byte[][] codes = data(r, n, spec);
+    CodeSegment seg = TestCodes.heapIndex(spec, codes).segment();
+    byte[] inner = query(r, codes, spec);
+    List<TestCodes.Pair> innerExpected = bruteForce(codes, inner, 128, null, null, 5, 128);
+    int[] nested = {0};
+    AcceptedIds odd = new AcceptedIds() {
+      @Override
+      public boolean accept(int id) {
+        if (id % 1000 == 1) {
+          nested[0]++;
+          assertEquals(innerExpected, pairs(seg.search(inner, SearchOptions.exact(5, 128), AcceptedIds.all(n))));
+        }
+        return id % 2 == 1;
+      }
+
+      @Override
+      public long estimatedCount() {
+        return n / 2;
+      }
+    };
+    BitSet oddIds = new BitSet(n);
+    for (int i = 1; i < n; i += 2) {
+      oddIds.set(i);
+    }
+    byte[] outer = query(r, codes, spec);
+    for (int len : new int[] {16, 128}) {
+      List<TestCodes.Pair> expected = bruteForce(codes, outer, len, oddIds, null, 20, len);
+      assertEquals(expected, pairs(seg.search(outer, SearchOptions.exact(20, len), odd)), "len=" + len);
+    }
+    assertTrue(nested[0] > 0, "the filter searched while the scan ran");
+  }
+
   /** Ties at the k-th distance are where an unordered collector can go wrong: many duplicates. */
   @RepeatedTest(3)
   void multiIndexKeepsTheSmallestIdsAmongTies(Random r) {
