@@ -342,26 +342,37 @@ final class NhlDocValuesProducer extends DocValuesProducer {
     BytesRef read(int ord) throws IOException;
   }
 
+  /**
+   * Reads codes one document at a time from the columns. Built lazily on the first read: every
+   * search asks for the field's doc values per segment, and reaches the columns through {@link
+   * ColumnarBinaryDocValues#segment()} without reading a value this way.
+   */
   private final class ColumnReader implements ValueReader {
-    private final RandomAccessInput in;
-    private final ColumnLayout layout;
-    private final int count;
-    private final long[] planeStart;
-    private final BytesRef value;
+    private final BinaryEntry e;
+    private RandomAccessInput in;
+    private ColumnLayout layout;
+    private long[] planeStart;
+    private BytesRef value;
 
-    ColumnReader(BinaryEntry e) throws IOException {
-      this.in = data.randomAccessSlice(e.start(), e.length());
-      this.layout = ColumnLayout.of(e.spec());
-      this.count = e.count();
-      this.planeStart = new long[layout.planes()];
+    ColumnReader(BinaryEntry e) {
+      this.e = e;
+    }
+
+    private void open() throws IOException {
+      in = data.randomAccessSlice(e.start(), e.length());
+      layout = ColumnLayout.of(e.spec());
+      planeStart = new long[layout.planes()];
       for (int p = 0; p < planeStart.length; p++) {
-        planeStart[p] = layout.planeOffset(p, count);
+        planeStart[p] = layout.planeOffset(p, e.count());
       }
-      this.value = new BytesRef(new byte[e.spec().maxBytes()]);
+      value = new BytesRef(new byte[e.spec().maxBytes()]);
     }
 
     @Override
     public BytesRef read(int ord) throws IOException {
+      if (in == null) {
+        open();
+      }
       for (int p = 0; p < planeStart.length; p++) {
         int w = layout.wordBytes(p);
         in.readBytes(planeStart[p] + (long) ord * w, value.bytes, layout.codeOffset(p), w);
