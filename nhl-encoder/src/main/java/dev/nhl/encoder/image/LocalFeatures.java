@@ -121,7 +121,8 @@ public final class LocalFeatures {
     return g;
   }
 
-  private static FeatureMatching.Descriptors parse(byte[] form, String name) {
+  /** The descriptors and positions of a compact form, checked against its declared size. */
+  static FeatureMatching.Descriptors parse(byte[] form, String name) {
     if (form == null) {
       throw new IllegalArgumentException(name + " features are null");
     }

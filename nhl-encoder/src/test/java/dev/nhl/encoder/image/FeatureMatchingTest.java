@@ -59,23 +59,7 @@ class FeatureMatchingTest {
   }
 
   private static FeatureMatching.Descriptors parsed(byte[] form) {
-    ByteBuffer in = ByteBuffer.wrap(form);
-    in.get();
-    int n = Short.toUnsignedInt(in.getShort());
-    float[] v = new float[n * 64];
-    int[] norms = new int[n];
-    double[] x = new double[n];
-    double[] y = new double[n];
-    for (int i = 0; i < n; i++) {
-      x[i] = Short.toUnsignedInt(in.getShort()) / 8.0;
-      y[i] = Short.toUnsignedInt(in.getShort()) / 8.0;
-      for (int k = 0; k < 64; k++) {
-        int b = in.get();
-        v[i * 64 + k] = b;
-        norms[i] += b * b;
-      }
-    }
-    return new FeatureMatching.Descriptors(n, 64, v, norms, x, y);
+    return LocalFeatures.parse(form, "test");
   }
 
   @Test
