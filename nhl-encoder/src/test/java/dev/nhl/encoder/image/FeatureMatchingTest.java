@@ -24,7 +24,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(Seeded.class)
 class FeatureMatchingTest {
 
-  /** The matches BoofCV's greedy matcher finds, on the descriptors of the compact form as BoofCV's own floats. */
+  /**
+   * The matches BoofCV's greedy matcher finds on the integer descriptors of the compact form.
+   * They are given as the integers themselves, not scaled back to unit length: distances are then
+   * exact in doubles, so BoofCV decides a ratio met exactly (a best of 256 against a second of
+   * 320) as its rule says, not by the rounding of scaled values. Scaling changes no order.
+   */
   static int[] boofcvMatches(byte[] a, byte[] b) {
     AssociateGreedyDesc<TupleDesc_F64> greedy =
         new AssociateGreedyDesc<>(FactoryAssociation.scoreEuclidean(TupleDesc_F64.class, true));
@@ -52,7 +57,7 @@ class FeatureMatchingTest {
       in.getInt();
       double[] d = out.grow().data;
       for (int k = 0; k < 64; k++) {
-        d[k] = in.get() / 254.0;
+        d[k] = in.get();
       }
     }
     return out;
