@@ -1,6 +1,7 @@
 package dev.nhl.encoder.training;
 
 import dev.nhl.index.CodeSpec;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
 import java.util.function.Consumer;
@@ -33,10 +34,15 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
  *       components. The shortest code thus rests on the strongest directions, and each longer
  *       code adds bits that refine them. All lengths come from one linear layer: the code of
  *       length {@code K} is the first {@code K} bits of the longest.
+ *   <li>Refinement (graph target, {@code refineSteps > 0}): the linear layer becomes a hidden
+ *       layer of {@code hidden} ReLU units and an output layer that compute the same codes, and
+ *       the whole head is trained at every length at once by neighbourhood distillation towards
+ *       the graph's similarity and, weighted {@code lookAlikes}, each item's nearest look-alikes
+ *       by the features' cosine (at most 30 passes over the items).
  * </ol>
  *
- * <p>The result is an ordinary {@link NhlHead} (no hidden layer, zero biases, so scaling a
- * feature vector never changes its code): it exports and composes with a backbone as any other.
+ * <p>The result is an ordinary {@link NhlHead} (zero biases, so scaling a feature vector never
+ * changes its code): it exports and composes with a backbone as any other.
  * Deterministic for given features, spec and options. Memory is a few copies of the features plus
  * {@code n x neighbours} for the graph and a few {@code n x maxBits} blocks, never {@code n x n}.
  *
@@ -69,21 +75,39 @@ public final class LabelFreeTrainer {
    *     not link in the graph (above 1 to link every pair)
    * @param iterations subspace iterations of the spectral embedding
    * @param itqIterations iterations of each rotation's quantisation
-   * @param refineSteps steps of the refinement of the layer by neighbourhood distillation (graph
-   *     target only; 0 for none)
-   * @param mix weight of the embedding's similarity in the refining target, the rest the
-   *     features' cosine
+   * @param refineSteps steps of the refinement by neighbourhood distillation (graph target only;
+   *     0 for none)
+   * @param mix weight of the embedding's similarity in the refinement's graph teacher, the rest
+   *     the features' cosine
+   * @param hidden ReLU units of the head's hidden layer, which the refinement trains with the
+   *     output layer (0 for a linear head; a hidden layer needs refining steps)
+   * @param lookAlikes weight, in the refinement, of the teacher that ranks each photo's nearest
+   *     look-alikes by the features' cosine first (0 for none)
    * @param seed seeds every random draw
    */
   public record Options(Target target, int neighbours, double ridge, int graphDims, double duplicateCosine,
-      int iterations, int itqIterations, int refineSteps, double mix, long seed) {
+      int iterations, int itqIterations, int refineSteps, double mix, int hidden, double lookAlikes, long seed) {
 
     /**
-     * The defaults: the graph of 10 neighbours on 128 components, ridge 0.05, near-duplicates from
-     * cosine 0.97, 600 refining steps towards an even mix of the graph's similarity and the
-     * features' cosine.
+     * The defaults: the graph of 10 neighbours on 256 components, ridge 0.25, near-duplicates from
+     * cosine 0.97; then 600 refining steps of a head with 512 hidden units towards the graph's
+     * similarity and, with weight 0.25, the features' nearest look-alikes.
      */
-    public static final Options DEFAULTS = new Options(Target.GRAPH, 10, 0.05, 128, 0.97, 30, 50, 600, 0.5, 42);
+    public static final Options DEFAULTS = new Options(Target.GRAPH, 10, 0.25, 256, 0.97, 30, 50, 600, 1.0, 512, 0.25,
+        42);
+
+    /**
+     * Settings of a linear head refined towards one mixed teacher, as before hidden units and
+     * look-alikes were options.
+     *
+     * @deprecated use the canonical constructor, or {@link #DEFAULTS} and its {@code with…} methods
+     */
+    @Deprecated
+    public Options(Target target, int neighbours, double ridge, int graphDims, double duplicateCosine,
+        int iterations, int itqIterations, int refineSteps, double mix, long seed) {
+      this(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix, 0, 0,
+          seed);
+    }
 
     /** Checks every value. */
     public Options {
@@ -112,48 +136,72 @@ public final class LabelFreeTrainer {
       if (!(mix >= 0 && mix <= 1)) {
         throw new IllegalArgumentException("mix must be in [0, 1], got " + mix);
       }
+      if (hidden < 0 || hidden % 2 != 0) {
+        throw new IllegalArgumentException("hidden units must be an even number, 0 or more, got " + hidden);
+      }
+      if (!(lookAlikes >= 0) || Double.isInfinite(lookAlikes)) {
+        throw new IllegalArgumentException("look-alike weight must be 0 or more and finite, got " + lookAlikes);
+      }
     }
 
     /** These options with another target. */
     public Options withTarget(Target t) {
-      return new Options(t, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix, seed);
+      return new Options(t, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix,
+          hidden, lookAlikes, seed);
     }
 
     /** These options with another number of neighbours. */
     public Options withNeighbours(int k) {
-      return new Options(target, k, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix, seed);
+      return new Options(target, k, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix,
+          hidden, lookAlikes, seed);
     }
 
     /** These options with another ridge penalty. */
     public Options withRidge(double r) {
-      return new Options(target, neighbours, r, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix, seed);
+      return new Options(target, neighbours, r, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix,
+          hidden, lookAlikes, seed);
     }
 
     /** These options with another number of graph dimensions. */
     public Options withGraphDims(int d) {
-      return new Options(target, neighbours, ridge, d, duplicateCosine, iterations, itqIterations, refineSteps, mix, seed);
+      return new Options(target, neighbours, ridge, d, duplicateCosine, iterations, itqIterations, refineSteps, mix,
+          hidden, lookAlikes, seed);
     }
 
     /** These options with another near-duplicate threshold. */
     public Options withDuplicateCosine(double c) {
-      return new Options(target, neighbours, ridge, graphDims, c, iterations, itqIterations, refineSteps, mix, seed);
+      return new Options(target, neighbours, ridge, graphDims, c, iterations, itqIterations, refineSteps, mix, hidden,
+          lookAlikes, seed);
     }
 
-    /** These options with another number of refining steps (0: the quantised embedding as it is). */
+    /** These options with another number of refining steps (0: the quantised embedding as it is, linear). */
     public Options withRefineSteps(int steps) {
       return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, steps, mix,
-          seed);
+          hidden, lookAlikes, seed);
     }
 
-    /** These options with another weight of the graph's similarity in the refining target. */
+    /** These options with another weight of the embedding's similarity in the graph teacher. */
     public Options withMix(double w) {
       return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps,
-          w, seed);
+          w, hidden, lookAlikes, seed);
+    }
+
+    /** These options with another number of hidden units (0: a linear head). */
+    public Options withHidden(int units) {
+      return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps,
+          mix, units, lookAlikes, seed);
+    }
+
+    /** These options with another weight of the look-alike teacher. */
+    public Options withLookAlikes(double w) {
+      return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps,
+          mix, hidden, w, seed);
     }
 
     /** These options with another seed. */
     public Options withSeed(long s) {
-      return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix, s);
+      return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps,
+          mix, hidden, lookAlikes, s);
     }
   }
 
@@ -162,9 +210,14 @@ public final class LabelFreeTrainer {
 
   // refinement settings: not options, since the validation split found them robust
   static final int REFINE_BATCH = 256;
+  static final int REFINE_EXTRA = 256;
   static final double REFINE_TEMPERATURE = 0.05;
+  static final double REFINE_LOOK_ALIKE_TEMPERATURE = 0.03;
+  static final double REFINE_LENGTH_POWER = 0.5;
   static final double REFINE_SHARPNESS = 20;
-  static final double REFINE_LEARNING_RATE = 1e-3;
+  static final double REFINE_LEARNING_RATE = 2e-3;
+  // a small collection would be seen hundreds of times over and learnt by heart: passes are capped
+  static final int REFINE_MAX_PASSES = 30;
 
   /** Dimensions of the spectral embedding kept however small the collection (within its size). */
   static final int MIN_EMBEDDING = 16;
@@ -193,8 +246,12 @@ public final class LabelFreeTrainer {
     }
     work += n * m * m * (1 + options.itqIterations() * 2.0 * spec.stages() / 4);
     if (options.target() == Target.GRAPH && options.refineSteps() > 0) {
-      double candidates = Math.min(n, (double) REFINE_BATCH * (1 + options.neighbours()));
-      work += options.refineSteps() * candidates * dim * (3.0 * spec.maxBits() + Math.min(n, REFINE_BATCH));
+      double candidates = Math.min(n, (double) REFINE_BATCH * (1 + options.neighbours()) + REFINE_EXTRA);
+      int hidden = 2 * Math.min(options.hidden() / 2, dim);
+      double perCandidate = hidden > 0
+          ? 2.0 * dim * hidden + 3.0 * hidden * spec.maxBits()
+          : 3.0 * dim * spec.maxBits();
+      work += refiningSteps(items, options) * candidates * (perCandidate + dim * Math.min(n, REFINE_BATCH));
     }
     // calibrated on 6,000 to 100,000 Caltech-101-like feature vectors (bench LabelFreeScaling)
     double rate = 3.3e10 * Runtime.getRuntime().availableProcessors() / 2.0;
@@ -296,24 +353,86 @@ public final class LabelFreeTrainer {
     } else {
       Linalg.gemmNN(basis, dim, m, directions, bits, w);
     }
-    if (graph != null && options.refineSteps() > 0) {
-      // the quantised embedding is the start; outputs scaled so that tanh is neither flat nor saturated
-      scaleOutputs(w, x, n, dim, bits, 2.0);
-      normaliseRows(target, n, m);
-      NeighbourhoodDistillation d = new NeighbourhoodDistillation(spec, x, n, dim, look, lookDim, target, m, graph,
-          new NeighbourhoodDistillation.Settings(options.refineSteps(), REFINE_BATCH, options.mix(), REFINE_TEMPERATURE,
-              REFINE_SHARPNESS, REFINE_LEARNING_RATE));
-      double loss = d.refine(w, random);
-      step.done(String.format(Locale.ROOT, "%d steps of neighbourhood distillation (loss %.4f)", options.refineSteps(),
-          loss));
-    }
+    // outputs by inputs, as the head holds them
     float[] wt = new float[bits * dim];
     for (int i = 0; i < dim; i++) {
       for (int j = 0; j < bits; j++) {
         wt[j * dim + i] = w[i * bits + j];
       }
     }
-    return new NhlHead(spec, dim, 0, mean, 1f, new float[0], new float[0], wt, new float[bits]);
+    if (graph == null || options.refineSteps() == 0) {
+      return new NhlHead(spec, dim, 0, mean, 1f, new float[0], new float[0], wt, new float[bits]);
+    }
+    // the quantised embedding is the start; outputs scaled so that tanh is neither flat nor saturated
+    scaleOutputs(wt, x, n, dim, bits, 2.0);
+    normaliseRows(target, n, m);
+    int half = Math.min(options.hidden() / 2, dim);
+    float[] params = half == 0 ? wt : hiddenStart(wt, bits, dim, gram, half);
+    int hidden = 2 * half;
+    int steps = refiningSteps(n, options);
+    NeighbourhoodDistillation d = new NeighbourhoodDistillation(spec, x, n, dim, hidden, look, lookDim, target, m,
+        graph, new NeighbourhoodDistillation.Settings(steps, REFINE_BATCH, REFINE_EXTRA, options.mix(),
+            REFINE_TEMPERATURE, options.lookAlikes(), REFINE_LOOK_ALIKE_TEMPERATURE, REFINE_LENGTH_POWER,
+            REFINE_SHARPNESS, REFINE_LEARNING_RATE));
+    double loss = d.refine(params, random);
+    step.done(String.format(Locale.ROOT, "%d steps of neighbourhood distillation%s (loss %.4f)", steps,
+        hidden > 0 ? ", " + hidden + " hidden units" : "", loss));
+    if (hidden == 0) {
+      return new NhlHead(spec, dim, 0, mean, 1f, new float[0], new float[0], params, new float[bits]);
+    }
+    return new NhlHead(spec, dim, hidden, mean, 1f, Arrays.copyOfRange(params, 0, hidden * dim), new float[hidden],
+        Arrays.copyOfRange(params, hidden * dim, params.length), new float[bits]);
+  }
+
+  /** The refining steps: the option's, or fewer when they would pass over the items more than {@link #REFINE_MAX_PASSES} times. */
+  static int refiningSteps(int n, Options options) {
+    long cap = Math.max(1, (long) Math.ceil((double) REFINE_MAX_PASSES * n / REFINE_BATCH));
+    return (int) Math.min(options.refineSteps(), cap);
+  }
+
+  /**
+   * A hidden layer and an output layer that compute the linear head {@code wt} ({@code bits x
+   * dim}) they start from (exactly when {@code half >= bits}): with {@code V} ({@code dim x half}) an orthonormal basis whose
+   * span holds the rows of {@code wt}, completed by the features' leading principal components,
+   * the hidden units are {@code ReLU(V^T x)} and {@code ReLU(-V^T x)}, and the outputs their
+   * difference through {@code wt V}, which is {@code wt x}. Refining then bends that start
+   * where the neighbourhoods ask for it.
+   */
+  static float[] hiddenStart(float[] wt, int bits, int dim, float[] gram, int half) {
+    int cols = Math.min(dim, bits + half);
+    float[] pcs = topEigenvectors(gram, dim, Math.min(dim, half));
+    DMatrixRMaj a = new DMatrixRMaj(dim, cols);
+    for (int c = 0; c < cols; c++) {
+      for (int i = 0; i < dim; i++) {
+        a.set(i, c, c < bits ? wt[c * dim + i] : pcs[i * Math.min(dim, half) + (c - bits)]);
+      }
+    }
+    QRDecomposition<DMatrixRMaj> qr = DecompositionFactory_DDRM.qr(dim, cols);
+    if (!qr.decompose(a)) {
+      throw new IllegalStateException("QR decomposition failed");
+    }
+    DMatrixRMaj q = qr.getQ(null, true);
+    int hidden = 2 * half;
+    float[] params = new float[hidden * dim + bits * hidden];
+    for (int u = 0; u < half; u++) {
+      for (int i = 0; i < dim; i++) {
+        float v = (float) q.get(i, u);
+        params[u * dim + i] = v;
+        params[(half + u) * dim + i] = -v;
+      }
+    }
+    int o = hidden * dim;
+    for (int j = 0; j < bits; j++) {
+      for (int u = 0; u < half; u++) {
+        double s = 0;
+        for (int i = 0; i < dim; i++) {
+          s += (double) wt[j * dim + i] * q.get(i, u);
+        }
+        params[o + j * hidden + u] = (float) s;
+        params[o + j * hidden + half + u] = (float) -s;
+      }
+    }
+    return params;
   }
 
   /** Prints each step with its time. */
@@ -332,11 +451,14 @@ public final class LabelFreeTrainer {
     }
   }
 
-  /** Scales {@code w} so that the outputs' standard deviation over (a sample of) the rows is {@code sd}. */
+  /**
+   * Scales {@code w} ({@code bits x dim}) so that the outputs' standard deviation over (a sample
+   * of) the rows is {@code sd}.
+   */
   private static void scaleOutputs(float[] w, float[] x, int n, int dim, int bits, double sd) {
     int rows = Math.min(n, 4096);
     float[] u = new float[rows * bits];
-    Linalg.gemmNN(x, rows, dim, w, bits, u);
+    Linalg.gemmNT(x, rows, dim, w, bits, u, false);
     double sum = 0;
     double sq = 0;
     for (float v : u) {

@@ -5,78 +5,114 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Refines a nested linear layer so that, at every length, each item's neighbourhood in code space
- * matches its neighbourhood in a target similarity: for a batch of anchors and candidates (the
- * anchors and their graph neighbours), the softmax of the target similarities at temperature
- * {@code tau} is the teacher, and the softmax of {@code sharpness * <tanh u_a, tanh u_c>_K / K}
- * over the first {@code K} outputs is the student of length {@code K}; the loss is the sum over
- * lengths of the Kullback-Leibler divergence of student from teacher. All lengths train one
- * layer, so each length's loss shapes the bits the longer codes share: the short codes learn to
- * rank the nearest neighbours first, the long ones add detail.
+ * Refines a nested head (one linear layer, or a ReLU hidden layer and a linear one, all without
+ * biases) so that, at every length, each item's neighbourhood in code space matches two targets:
+ * for a batch of anchors and candidates (the anchors, their graph neighbours and a few items drawn
+ * at random), the student of length {@code K} is the softmax of {@code sharpness * <tanh u_a,
+ * tanh u_c>_K / K} over the first {@code K} outputs, and the loss is the Kullback-Leibler
+ * divergence of that student from
  *
- * <p>The target similarity mixes the spectral embedding's cosine (weight {@code mix}) with the
- * features' own (the rest), so that the codes keep both the graph's kinds and each photo's
- * nearest look-alikes. Steps draw their anchors from the seed: deterministic.
+ * <ul>
+ *   <li>the <em>graph teacher</em>: the softmax at temperature {@code temperature} of a mix of the
+ *       spectral embedding's cosine (weight {@code mix}) and the features' own, which gathers
+ *       photos of one kind; and
+ *   <li>the <em>look-alike teacher</em>, weighted {@code cosineWeight}: the softmax of the
+ *       features' cosine at the lower temperature {@code cosineTemperature}, which puts each
+ *       photo's nearest look-alikes first;
+ * </ul>
+ *
+ * summed over lengths with weights growing as {@code K^lengthPower} (normalised to a mean of 1).
+ * All lengths train one model, so each length's loss shapes the outputs the longer codes share:
+ * the short codes learn to rank the nearest neighbours first, the long ones add detail. Without
+ * biases every layer is positively homogeneous, so scaling a feature vector never changes its
+ * code. Steps draw their anchors from the seed: deterministic.
+ *
+ * <p>Parameters are one array: the hidden layer {@code hidden x dim} (absent when {@code hidden}
+ * is 0), then the output layer {@code bits x width}, {@code width} the hidden units or {@code
+ * dim}; both row-major, outputs by inputs, as {@link NhlHead} holds them.
  */
 final class NeighbourhoodDistillation {
 
   /**
    * @param steps Adam steps
    * @param batch anchors a step
-   * @param mix weight of the embedding's similarity in the target, the rest the features'
-   * @param temperature the teacher's softmax temperature
+   * @param extra candidates drawn at random each step beside the anchors and their neighbours
+   * @param mix weight of the embedding's similarity in the graph teacher, the rest the features'
+   * @param temperature the graph teacher's softmax temperature
+   * @param cosineWeight weight of the look-alike teacher (0 for none)
+   * @param cosineTemperature the look-alike teacher's softmax temperature
+   * @param lengthPower lengths' losses weigh as {@code K^lengthPower}
    * @param sharpness the student's scale of code similarities
    * @param learningRate Adam's step size
    */
-  record Settings(int steps, int batch, double mix, double temperature, double sharpness, double learningRate) {}
+  record Settings(int steps, int batch, int extra, double mix, double temperature, double cosineWeight,
+      double cosineTemperature, double lengthPower, double sharpness, double learningRate) {}
 
   private final CodeSpec spec;
   private final float[] x;
   private final int n;
   private final int dim;
+  private final int hidden;
   private final float[] look;
   private final int lookDim;
   private final float[] embedding;
   private final int m;
   private final NeighbourGraph graph;
   private final Settings settings;
+  private final double[] lengthWeights;
 
   /**
-   * @param x unit feature rows, {@code n x dim}: the layer's inputs
-   * @param look unit rows in which the features' cosine is taken for the target, {@code n x
+   * @param x unit feature rows, {@code n x dim}: the model's inputs
+   * @param hidden units of the hidden layer, 0 for a linear head
+   * @param look unit rows in which the features' cosine is taken for the targets, {@code n x
    *     lookDim} (the features themselves, or their leading principal components, which give
    *     almost the same cosine for a fraction of the work)
    * @param embedding unit rows of the target embedding, {@code n x m} (ignored when {@code mix} is 0)
    * @param graph neighbours joined to each batch as candidates
    */
-  NeighbourhoodDistillation(CodeSpec spec, float[] x, int n, int dim, float[] look, int lookDim, float[] embedding,
-      int m, NeighbourGraph graph, Settings settings) {
+  NeighbourhoodDistillation(CodeSpec spec, float[] x, int n, int dim, int hidden, float[] look, int lookDim,
+      float[] embedding, int m, NeighbourGraph graph, Settings settings) {
     this.spec = spec;
     this.x = x;
     this.n = n;
     this.dim = dim;
+    this.hidden = hidden;
     this.look = look;
     this.lookDim = lookDim;
     this.embedding = embedding;
     this.m = m;
     this.graph = graph;
     this.settings = settings;
+    int stages = spec.stages();
+    lengthWeights = new double[stages];
+    double sum = 0;
+    for (int s = 0; s < stages; s++) {
+      lengthWeights[s] = Math.pow((double) spec.length(s) / spec.maxBits(), settings.lengthPower());
+      sum += lengthWeights[s];
+    }
+    for (int s = 0; s < stages; s++) {
+      lengthWeights[s] *= stages / sum;
+    }
   }
 
-  /** Refines {@code w} ({@code dim x bits}, row-major) in place; returns the mean loss of the last tenth of the steps. */
-  double refine(float[] w, Random random) {
-    int bits = spec.maxBits();
-    Adam adam = new Adam(w.length);
+  /** Parameters of a model of these shapes. */
+  static int parameters(int dim, int hidden, int bits) {
+    return hidden > 0 ? hidden * dim + bits * hidden : bits * dim;
+  }
+
+  /** Refines {@code params} in place; returns the mean loss of the last tenth of the steps. */
+  double refine(float[] params, Random random) {
+    Adam adam = new Adam(params.length);
     int batch = Math.min(settings.batch(), n);
     int[] order = new int[n];
     Arrays.setAll(order, i -> i);
     int[] stamp = new int[n];
     int[] slot = new int[n];
-    float[] grad = new float[w.length];
+    float[] grad = new float[params.length];
     double tail = 0;
     int tailSteps = Math.max(1, settings.steps() / 10);
     for (int step = 1; step <= settings.steps(); step++) {
-      // anchors: a partial shuffle; candidates: the anchors, then their neighbours not yet in
+      // anchors: a partial shuffle; candidates: the anchors, their neighbours, then random items not yet in
       int[] anchors = new int[batch];
       for (int i = 0; i < batch; i++) {
         int j = i + random.nextInt(n - i);
@@ -85,7 +121,7 @@ final class NeighbourhoodDistillation {
         order[j] = t;
         anchors[i] = order[i];
       }
-      int[] cand = new int[batch * (1 + graph.k())];
+      int[] cand = new int[batch * (1 + graph.k()) + settings.extra()];
       int c = 0;
       for (int a : anchors) {
         stamp[a] = step;
@@ -97,9 +133,15 @@ final class NeighbourhoodDistillation {
           int j = graph.neighbour(a, r);
           if (j >= 0 && stamp[j] != step) {
             stamp[j] = step;
-            slot[j] = c;
             cand[c++] = j;
           }
+        }
+      }
+      for (int e = 0; e < settings.extra(); e++) {
+        int j = random.nextInt(n);
+        if (stamp[j] != step) {
+          stamp[j] = step;
+          cand[c++] = j;
         }
       }
       int[] candidates = Arrays.copyOf(cand, c);
@@ -108,8 +150,8 @@ final class NeighbourhoodDistillation {
         anchorSlot[i] = slot[anchors[i]];
       }
       boolean report = step > settings.steps() - tailSteps;
-      double loss = lossAndGradient(w, anchors, candidates, anchorSlot, grad, report);
-      adam.step(w, grad, settings.learningRate(), 0);
+      double loss = lossAndGradient(params, anchors, candidates, anchorSlot, grad, report);
+      adam.step(params, grad, settings.learningRate(), 0);
       if (report) {
         tail += loss / tailSteps;
       }
@@ -117,49 +159,84 @@ final class NeighbourhoodDistillation {
     return tail;
   }
 
-  /** The teacher: softmax of the target similarities of each anchor to the candidates, itself excluded. */
+  /** The features' cosine of each anchor to the candidates, {@code anchors x candidates}. */
+  private float[] cosine(int[] anchors, int[] candidates) {
+    float[] t = new float[anchors.length * candidates.length];
+    Linalg.gemmNT(rows(look, lookDim, anchors), anchors.length, lookDim, rows(look, lookDim, candidates),
+        candidates.length, t, false);
+    return t;
+  }
+
+  /** The graph teacher: softmax of the mixed similarities of each anchor to the candidates, itself excluded. */
   float[] teacher(int[] anchors, int[] candidates, int[] anchorSlot) {
+    return graphTeacher(cosine(anchors, candidates), anchors, candidates, anchorSlot);
+  }
+
+  private float[] graphTeacher(float[] cos, int[] anchors, int[] candidates, int[] anchorSlot) {
     int b = anchors.length;
     int c = candidates.length;
-    float[] t = new float[b * c];
-    float[] la = rows(look, lookDim, anchors);
-    float[] lc = rows(look, lookDim, candidates);
-    Linalg.gemmNT(la, b, lookDim, lc, c, t, false);
+    float[] t = cos.clone();
     double mix = settings.mix();
     if (mix > 0) {
-      float[] ya = rows(embedding, m, anchors);
-      float[] yc = rows(embedding, m, candidates);
       float[] s = new float[b * c];
-      Linalg.gemmNT(ya, b, m, yc, c, s, false);
+      Linalg.gemmNT(rows(embedding, m, anchors), b, m, rows(embedding, m, candidates), c, s, false);
       for (int i = 0; i < t.length; i++) {
         t[i] = (float) (mix * s[i] + (1 - mix) * t[i]);
       }
     }
-    float inv = (float) (1 / settings.temperature());
-    for (int i = 0; i < t.length; i++) {
-      t[i] *= inv;
+    return softmax(t, b, c, anchorSlot, settings.temperature());
+  }
+
+  /** The look-alike teacher: softmax of the features' cosine at its own temperature. */
+  float[] lookAlikeTeacher(int[] anchors, int[] candidates, int[] anchorSlot) {
+    return softmax(cosine(anchors, candidates), anchors.length, candidates.length, anchorSlot,
+        settings.cosineTemperature());
+  }
+
+  private static float[] softmax(float[] z, int rows, int cols, int[] exclude, double temperature) {
+    float[] out = z.clone();
+    float inv = (float) (1 / temperature);
+    for (int i = 0; i < out.length; i++) {
+      out[i] *= inv;
     }
-    softmaxRows(t, b, c, anchorSlot);
-    return t;
+    softmaxRows(out, rows, cols, exclude);
+    return out;
   }
 
   /**
-   * The loss of one batch and its gradient with respect to {@code w} (written to {@code grad}).
-   * Package-private for the gradient check.
+   * The loss of one batch and its gradient with respect to {@code params} (written to {@code
+   * grad}). Package-private for the gradient check.
    */
-  double lossAndGradient(float[] w, int[] anchors, int[] candidates, int[] anchorSlot, float[] grad) {
-    return lossAndGradient(w, anchors, candidates, anchorSlot, grad, true);
+  double lossAndGradient(float[] params, int[] anchors, int[] candidates, int[] anchorSlot, float[] grad) {
+    return lossAndGradient(params, anchors, candidates, anchorSlot, grad, true);
   }
 
   /** As above; the loss itself (logarithms of every probability) only when {@code withLoss}, else 0. */
-  double lossAndGradient(float[] w, int[] anchors, int[] candidates, int[] anchorSlot, float[] grad, boolean withLoss) {
+  double lossAndGradient(float[] params, int[] anchors, int[] candidates, int[] anchorSlot, float[] grad,
+      boolean withLoss) {
     int bits = spec.maxBits();
     int b = anchors.length;
     int c = candidates.length;
-    float[] q = teacher(anchors, candidates, anchorSlot);
+    int width = hidden > 0 ? hidden : dim;
+    float[] w1 = hidden > 0 ? Arrays.copyOfRange(params, 0, hidden * dim) : null;
+    float[] w2 = Arrays.copyOfRange(params, hidden * dim, hidden * dim + bits * width);
+    float[] cos = cosine(anchors, candidates);
+    float[] q = graphTeacher(cos, anchors, candidates, anchorSlot);
+    double lambda = settings.cosineWeight();
+    float[] qc = lambda > 0 ? softmax(cos, b, c, anchorSlot, settings.cosineTemperature()) : null;
     float[] xc = rows(x, dim, candidates);
+    float[] h = xc;
+    float[] z = null;
+    if (hidden > 0) {
+      z = new float[c * hidden];
+      Linalg.gemmNT(xc, c, dim, w1, hidden, z, false);
+      h = new float[z.length];
+      for (int i = 0; i < z.length; i++) {
+        h[i] = Math.max(0f, z[i]);
+      }
+    }
     float[] u = new float[c * bits];
-    Linalg.gemmNN(xc, c, dim, w, bits, u);
+    Linalg.gemmNT(h, c, width, w2, bits, u, false);
     float[] t = new float[u.length];
     for (int i = 0; i < u.length; i++) {
       t[i] = (float) Math.tanh(u[i]);
@@ -181,12 +258,23 @@ final class NeighbourhoodDistillation {
         p[i] = inner[i] * scale;
       }
       softmaxRows(p, b, c, anchorSlot);
+      double lw = lengthWeights[s];
       float[] d = new float[b * c];
       for (int i = 0; i < p.length; i++) {
-        if (withLoss && q[i] > 0) {
-          loss += q[i] * (Math.log(q[i]) - Math.log(Math.max(p[i], 1e-30f)));
+        double g = p[i] - q[i];
+        if (qc != null) {
+          g += lambda * (p[i] - qc[i]);
         }
-        d[i] = (p[i] - q[i]) * scale / b;
+        if (withLoss) {
+          double logP = Math.log(Math.max(p[i], 1e-30f));
+          if (q[i] > 0) {
+            loss += lw * q[i] * (Math.log(q[i]) - logP);
+          }
+          if (qc != null && qc[i] > 0) {
+            loss += lw * lambda * qc[i] * (Math.log(qc[i]) - logP);
+          }
+        }
+        d[i] = (float) (lw * g * scale / b);
       }
       dS[s] = d;
       prev = k;
@@ -201,23 +289,23 @@ final class NeighbourhoodDistillation {
     prev = 0;
     for (int s = 0; s < stages; s++) {
       int k = spec.length(s);
-      int width = k - prev;
+      int bw = k - prev;
       float[] ta = block(t, bits, anchorSlot, prev, k);
       float[] tc = block(t, bits, null, prev, k, c);
       // candidates: dS^T ta; anchors: dS tc (an anchor is also a candidate; both parts add up)
-      float[] dc = new float[c * width];
-      Linalg.gemmTN(dS[s], b, c, ta, width, dc);
-      float[] da = new float[b * width];
-      Linalg.gemmNN(dS[s], b, c, tc, width, da);
+      float[] dc = new float[c * bw];
+      Linalg.gemmTN(dS[s], b, c, ta, bw, dc);
+      float[] da = new float[b * bw];
+      Linalg.gemmNN(dS[s], b, c, tc, bw, da);
       for (int r = 0; r < c; r++) {
-        for (int j = 0; j < width; j++) {
-          dt[r * bits + prev + j] += dc[r * width + j];
+        for (int j = 0; j < bw; j++) {
+          dt[r * bits + prev + j] += dc[r * bw + j];
         }
       }
       for (int i = 0; i < b; i++) {
         int r = anchorSlot[i];
-        for (int j = 0; j < width; j++) {
-          dt[r * bits + prev + j] += da[i * width + j];
+        for (int j = 0; j < bw; j++) {
+          dt[r * bits + prev + j] += da[i * bw + j];
         }
       }
       prev = k;
@@ -226,7 +314,21 @@ final class NeighbourhoodDistillation {
       dt[i] *= 1 - t[i] * t[i];
     }
     Arrays.fill(grad, 0f);
-    Linalg.gemmTN(xc, c, dim, dt, bits, grad);
+    float[] g2 = new float[bits * width];
+    Linalg.gemmTN(dt, c, bits, h, width, g2);
+    System.arraycopy(g2, 0, grad, hidden * dim, g2.length);
+    if (hidden > 0) {
+      float[] dh = new float[c * hidden];
+      Linalg.gemmNN(dt, c, bits, w2, hidden, dh);
+      for (int i = 0; i < dh.length; i++) {
+        if (z[i] <= 0) {
+          dh[i] = 0;
+        }
+      }
+      float[] g1 = new float[hidden * dim];
+      Linalg.gemmTN(dh, c, hidden, xc, dim, g1);
+      System.arraycopy(g1, 0, grad, 0, g1.length);
+    }
     return loss / b;
   }
 

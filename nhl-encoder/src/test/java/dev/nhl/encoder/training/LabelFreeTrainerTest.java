@@ -10,6 +10,8 @@ import dev.nhl.index.Codes;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class LabelFreeTrainerTest {
 
@@ -290,10 +292,10 @@ class LabelFreeTrainerTest {
   }
 
   @Test
-  void nestedCodesArePrefixesOfOneLayer() {
+  void nestedCodesArePrefixesOfOneHead() {
     float[] x = clusters(5, 30, 16, 1.0, 13);
     NhlHead h = new LabelFreeTrainer(LabelFreeTrainer.Options.DEFAULTS.withNeighbours(5)).train(x, 16, SPEC, null);
-    assertEquals(0, h.hiddenUnits());
+    assertEquals(32, h.hiddenUnits());
     assertEquals(32, h.spec().maxBits());
     byte[][] codes = h.encode(x);
     float[] out = h.outputs(x);
@@ -321,8 +323,10 @@ class LabelFreeTrainerTest {
     assertThrows(IllegalArgumentException.class, () -> LabelFreeTrainer.Options.DEFAULTS.withRidge(-1));
   }
 
-  @Test
-  void distillationGradientMatchesFiniteDifferences() {
+  /** Both teachers and every length, through a linear head and through a hidden ReLU layer. */
+  @ParameterizedTest
+  @ValueSource(ints = {0, 10})
+  void distillationGradientMatchesFiniteDifferences(int hidden) {
     int n = 40;
     int dim = 6;
     CodeSpec spec = CodeSpec.of(8, 16);
@@ -330,18 +334,18 @@ class LabelFreeTrainerTest {
     float[] x = unit(clusters(4, 10, dim, 1.0, 32), n, dim);
     float[] y = unit(clusters(4, 10, 5, 0.5, 33), n, 5);
     NeighbourGraph g = NeighbourGraph.build(x, n, dim, 3, 2f);
-    NeighbourhoodDistillation d = new NeighbourhoodDistillation(spec, x, n, dim, x, dim, y, 5, g,
-        new NeighbourhoodDistillation.Settings(1, 8, 0.5, 0.2, 4, 1e-3));
+    NeighbourhoodDistillation d = new NeighbourhoodDistillation(spec, x, n, dim, hidden, x, dim, y, 5, g,
+        new NeighbourhoodDistillation.Settings(1, 8, 4, 0.5, 0.2, 0.7, 0.1, 0.5, 4, 1e-3));
     int[] anchors = {3, 17, 25, 8};
     int[] candidates = {3, 17, 25, 8, 0, 1, 30, 39, 12};
     int[] slots = {0, 1, 2, 3};
-    float[] w = new float[dim * 16];
+    float[] w = new float[NeighbourhoodDistillation.parameters(dim, hidden, 16)];
     for (int i = 0; i < w.length; i++) {
       w[i] = (float) (0.7 * r.nextGaussian());
     }
     float[] grad = new float[w.length];
     d.lossAndGradient(w, anchors, candidates, slots, grad);
-    GradientCheckTest.check("neighbourhood distillation", w, grad,
+    GradientCheckTest.check("neighbourhood distillation, " + hidden + " hidden units", w, grad,
         v -> d.lossAndGradient(v, anchors, candidates, slots, new float[v.length]), GradientCheckTest.EPS, 1e-2);
   }
 
@@ -353,8 +357,8 @@ class LabelFreeTrainerTest {
     NeighbourGraph g = NeighbourGraph.build(x, n, 4, 2, 2f);
     double mix = 0.3;
     double tau = 0.5;
-    NeighbourhoodDistillation d = new NeighbourhoodDistillation(CodeSpec.of(8), x, n, 4, x, 4, y, 3, g,
-        new NeighbourhoodDistillation.Settings(1, 4, mix, tau, 1, 1e-3));
+    NeighbourhoodDistillation d = new NeighbourhoodDistillation(CodeSpec.of(8), x, n, 4, 0, x, 4, y, 3, g,
+        new NeighbourhoodDistillation.Settings(1, 4, 0, mix, tau, 1, 0.1, 0, 1, 1e-3));
     int[] anchors = {2, 7};
     int[] candidates = {2, 7, 0, 11};
     float[] q = d.teacher(anchors, candidates, new int[] {0, 1});
@@ -379,6 +383,66 @@ class LabelFreeTrainerTest {
       for (int c = 0; c < 4; c++) {
         assertEquals(e[c] / sum, q[a * 4 + c], 1e-5);
       }
+    }
+  }
+
+  @Test
+  void lookAlikeTeacherIsASoftmaxOfTheFeaturesCosineWithoutSelf() {
+    int n = 12;
+    float[] x = unit(clusters(3, 4, 4, 1.0, 42), n, 4);
+    float[] y = unit(clusters(3, 4, 3, 1.0, 43), n, 3);
+    NeighbourGraph g = NeighbourGraph.build(x, n, 4, 2, 2f);
+    double tau = 0.2;
+    NeighbourhoodDistillation d = new NeighbourhoodDistillation(CodeSpec.of(8), x, n, 4, 0, x, 4, y, 3, g,
+        new NeighbourhoodDistillation.Settings(1, 4, 0, 1.0, 0.05, 1, tau, 0, 1, 1e-3));
+    int[] anchors = {5, 9};
+    int[] candidates = {1, 5, 9, 3, 10};
+    int[] slots = {1, 2};
+    float[] q = d.lookAlikeTeacher(anchors, candidates, slots);
+    for (int a = 0; a < 2; a++) {
+      double[] e = new double[candidates.length];
+      double sum = 0;
+      for (int c = 0; c < candidates.length; c++) {
+        if (c == slots[a]) {
+          continue;
+        }
+        double f = 0;
+        for (int j = 0; j < 4; j++) {
+          f += x[anchors[a] * 4 + j] * x[candidates[c] * 4 + j];
+        }
+        e[c] = Math.exp(f / tau);
+        sum += e[c];
+      }
+      for (int c = 0; c < candidates.length; c++) {
+        assertEquals(e[c] / sum, q[a * candidates.length + c], 1e-5);
+      }
+    }
+  }
+
+  /** Before refining, the hidden layer computes the linear head it starts from. */
+  @Test
+  void hiddenLayerStartsAsTheLinearHead() {
+    Random random = new Random(61);
+    int n = 300;
+    int dim = 24;
+    float[] x = clusters(6, n / 6, dim, 1.0, random.nextLong());
+    LabelFreeTrainer.Options linear = LabelFreeTrainer.Options.DEFAULTS.withNeighbours(6).withRefineSteps(0);
+    NhlHead start = new LabelFreeTrainer(linear).train(x, dim, SPEC, null);
+    float[] wt = start.outputWeights();
+    float[] mean = new float[dim];
+    float[] u = LabelFreeTrainer.unitRows(x, n, dim, mean);
+    float[] gram = new float[dim * dim];
+    Linalg.gemmTN(u, n, dim, u, dim, gram);
+    int bits = SPEC.maxBits();
+    int half = dim;
+    float[] params = LabelFreeTrainer.hiddenStart(wt, bits, dim, gram, half);
+    NhlHead both = new NhlHead(SPEC, dim, 2 * half, start.inputMean(), 1f,
+        Arrays.copyOfRange(params, 0, 2 * half * dim), new float[2 * half],
+        Arrays.copyOfRange(params, 2 * half * dim, params.length), new float[bits]);
+    float[] a = start.outputs(x);
+    float[] b = both.outputs(x);
+    for (int i = 0; i < a.length; i++) {
+      assertEquals(a[i], b[i], 1e-4 * (1 + Math.abs(a[i])), "output " + i);
     }
   }
 
