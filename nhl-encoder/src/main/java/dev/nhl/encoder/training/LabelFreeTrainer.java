@@ -208,7 +208,7 @@ public final class LabelFreeTrainer {
   /** Fewest items label-free training takes. */
   public static final int MIN_ITEMS = 4;
 
-  // refinement settings: not options, since the validation split found them robust
+  // fixed settings of the refinement; the validation split chose the options, not these
   static final int REFINE_BATCH = 256;
   static final int REFINE_EXTRA = 256;
   static final double REFINE_TEMPERATURE = 0.05;
@@ -384,7 +384,10 @@ public final class LabelFreeTrainer {
         Arrays.copyOfRange(params, hidden * dim, params.length), new float[bits]);
   }
 
-  /** The refining steps: the option's, or fewer when they would pass over the items more than {@link #REFINE_MAX_PASSES} times. */
+  /**
+   * The refining steps: the option's, or fewer when they would pass over the items more than
+   * {@link #REFINE_MAX_PASSES} times.
+   */
   static int refiningSteps(int n, Options options) {
     long cap = Math.max(1, (long) Math.ceil((double) REFINE_MAX_PASSES * n / REFINE_BATCH));
     return (int) Math.min(options.refineSteps(), cap);
@@ -392,9 +395,9 @@ public final class LabelFreeTrainer {
 
   /**
    * A hidden layer and an output layer that compute the linear head {@code wt} ({@code bits x
-   * dim}) they start from (exactly when {@code half >= bits}): with {@code V} ({@code dim x half}) an orthonormal basis whose
-   * span holds the rows of {@code wt}, completed by the features' leading principal components,
-   * the hidden units are {@code ReLU(V^T x)} and {@code ReLU(-V^T x)}, and the outputs their
+   * dim}) they start from (exactly when {@code half >= bits}): with {@code V} ({@code dim x
+   * half}) an orthonormal basis whose span holds the rows of {@code wt}, completed by the
+   * features' leading principal components, the hidden units are {@code ReLU(V^T x)} and {@code ReLU(-V^T x)}, and the outputs their
    * difference through {@code wt V}, which is {@code wt x}. Refining then bends that start
    * where the neighbourhoods ask for it.
    */
