@@ -19,13 +19,21 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.FilterCodec;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.bitvectors.HnswBitVectorsFormat;
+import org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat;
 import org.apache.lucene.document.Document;
+import org.apache.lucene.document.KnnByteVectorField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.NoMergePolicy;
 import org.apache.lucene.index.TieredMergePolicy;
+import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnByteVectorQuery;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.MMapDirectory;
@@ -39,10 +47,17 @@ import org.apache.lucene.store.MMapDirectory;
  * Latencies are taken in interleaved rounds (every index once a round, the first round a warm-up),
  * so that the machine's drift falls on all alike and the ratios within a run hold; then queries
  * per second with 1 to N threads each running queries in turn, and the bytes a query allocates.
- * Every answer is checked against a brute-force scan of the codes (exact top 10, ties included).
+ * Every answer of nhl is checked against a brute-force scan of the codes (exact top 10, ties
+ * included).
+ *
+ * <p>With {@code --hnsw 10,50,200}, every document also holds its code as a {@link
+ * KnnByteVectorField} in Lucene's {@link HnswBitVectorsFormat}, so that HNSW is searched on the very
+ * segments nhl searches ({@link KnnByteVectorQuery} with each {@code k} given, its top 10 kept);
+ * its recall is the share of the true top 10's distances it returns (ties counted as found).
  *
  * <p>Usage: {@code LiveIndexBenchmark [--codes N] [--data KIND] [--segments 1,10,30] [--table-from
- * 262144] [--tiered] [--queries 200] [--rounds 5] [--threads 1,2,4,8] [--seconds 3] [--work DIR]}.
+ * 262144] [--tiered] [--hnsw 10,50,200] [--queries 200] [--rounds 5] [--threads 1,2,4,8] [--seconds
+ * 3] [--work DIR]}.
  */
 public final class LiveIndexBenchmark {
 
@@ -63,6 +78,7 @@ public final class LiveIndexBenchmark {
     int[] segmentCounts = {1, 10, 30};
     int[] tableFroms = {NestedCodeIndex.DEFAULT_TABLE_FROM};
     boolean tiered = false;
+    int[] fanouts = {};
     int queries = 200;
     int rounds = 5;
     int[] threadCounts = {1, 2, 4, 8};
@@ -75,6 +91,7 @@ public final class LiveIndexBenchmark {
         case "--segments" -> segmentCounts = ints(args[++i]);
         case "--table-from" -> tableFroms = ints(args[++i]);
         case "--tiered" -> tiered = true;
+        case "--hnsw" -> fanouts = ints(args[++i]);
         case "--queries" -> queries = Integer.parseInt(args[++i]);
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--threads" -> threadCounts = ints(args[++i]);
@@ -100,6 +117,8 @@ public final class LiveIndexBenchmark {
 
     Map<String, Target> targets = new LinkedHashMap<>();
     Map<String, Integer> segmentsOf = new LinkedHashMap<>();
+    Map<String, Target> approximate = new LinkedHashMap<>();
+    boolean hnsw = fanouts.length > 0;
     List<AutoCloseable> open = new ArrayList<>();
     NestedCodeIndex.Builder b = NestedCodeIndex.builder(SPEC);
     for (byte[] c : codes) {
@@ -111,23 +130,51 @@ public final class LiveIndexBenchmark {
     for (int from : tableFroms) {
       for (int s : segmentCounts) {
         String label = String.format(Locale.ROOT, "Lucene, %d segment%s, tables from %,d codes", s, s == 1 ? "" : "s", from);
-        Path dir = work.resolve("s" + s + "-t" + from);
+        Path dir = work.resolve("s" + s + "-t" + from + (hnsw ? "-hnsw" : ""));
         long t0 = System.nanoTime();
-        DirectoryReader reader = build(dir, codes, s, from, false, open);
+        DirectoryReader reader = build(dir, codes, s, from, false, hnsw, open);
         System.err.printf(Locale.ROOT, "built %s in %.1f s%n", label, (System.nanoTime() - t0) / 1e9);
         add(targets, segmentsOf, label, reader);
+        if (hnsw && from == tableFroms[0]) {
+          IndexSearcher searcher = new IndexSearcher(reader);
+          for (int fanout : fanouts) {
+            String h = String.format(Locale.ROOT, "HNSW k=%d, the same %d segment%s", fanout, s, s == 1 ? "" : "s");
+            // documents are the codes in order: one flush after another, no merge, no delete
+            Target t = q -> {
+              ScoreDoc[] hits = searcher.search(new KnnByteVectorQuery("vec", q, fanout), K).scoreDocs;
+              int[] d = new int[hits.length];
+              for (int i = 0; i < d.length; i++) {
+                d[i] = Codes.hamming(q, codes[hits[i].doc], 128);
+              }
+              Arrays.sort(d);
+              return d;
+            };
+            targets.put(h, t);
+            approximate.put(h, t);
+            segmentsOf.put(h, reader.leaves().size());
+          }
+        }
       }
       if (tiered) {
         String label = String.format(Locale.ROOT, "Lucene, TieredMergePolicy + NRT reopens, tables from %,d codes", from);
         long t0 = System.nanoTime();
-        DirectoryReader reader = build(work.resolve("tiered-t" + from), codes, 0, from, true, open);
+        DirectoryReader reader = build(work.resolve("tiered-t" + from), codes, 0, from, true, false, open);
         System.err.printf(Locale.ROOT, "built %s in %.1f s%n", label, (System.nanoTime() - t0) / 1e9);
         add(targets, segmentsOf, label, reader);
       }
     }
 
-    // answers first: every target exact
+    // answers first: every target of nhl exact; HNSW's recall
+    Map<String, Double> recall = new LinkedHashMap<>();
     for (var e : targets.entrySet()) {
+      if (approximate.containsKey(e.getKey())) {
+        double found = 0;
+        for (int q = 0; q < queries; q++) {
+          found += found(e.getValue().search(qs[q]), truth[q]);
+        }
+        recall.put(e.getKey(), found / (queries * (double) K));
+        continue;
+      }
       for (int q = 0; q < queries; q++) {
         int[] got = e.getValue().search(qs[q]);
         if (!Arrays.equals(got, truth[q])) {
@@ -136,7 +183,7 @@ public final class LiveIndexBenchmark {
         }
       }
     }
-    System.err.println("every answer equals brute force");
+    System.err.println("every answer of nhl equals brute force");
 
     Map<String, List<Long>> nanos = new LinkedHashMap<>();
     targets.keySet().forEach(k -> nanos.put(k, new ArrayList<>()));
@@ -167,17 +214,18 @@ public final class LiveIndexBenchmark {
       qps.put(e.getKey(), row);
     }
 
-    System.out.printf(Locale.ROOT, "%n| index | segments | p50 | p99 | p50 / one segment | p50 / nhl-index alone | bytes allocated a query |");
+    System.out.printf(Locale.ROOT, "%n| index | segments | recall@10 | p50 | p99 | p50 / one segment | p50 / nhl-index alone | bytes allocated a query |");
     for (int t : threadCounts) {
       System.out.printf(Locale.ROOT, " QPS, %d thread%s |", t, t == 1 ? "" : "s");
     }
-    System.out.printf(Locale.ROOT, "%n| --- | ---: | ---: | ---: | ---: | ---: | ---: |%s%n", " ---: |".repeat(threadCounts.length));
+    System.out.printf(Locale.ROOT, "%n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |%s%n", " ---: |".repeat(threadCounts.length));
     double aloneP50 = percentile(nanos.get("nhl-index alone"), 0.5);
     for (String k : targets.keySet()) {
       double p50 = percentile(nanos.get(k), 0.5);
       String one = k.replaceFirst("\\d+ segments?", "1 segment");
       String vsOne = nanos.containsKey(one) && !one.equals(k) ? String.format(Locale.ROOT, "%.2f", p50 / percentile(nanos.get(one), 0.5)) : "";
-      System.out.printf(Locale.ROOT, "| %s | %d | %.3f ms | %.3f ms | %s | %.2f | %,d |", k, segmentsOf.get(k), p50 / 1e6,
+      String r = recall.containsKey(k) ? String.format(Locale.ROOT, "%.4f", recall.get(k)) : "1 (exact)";
+      System.out.printf(Locale.ROOT, "| %s | %d | %s | %.3f ms | %.3f ms | %s | %.2f | %,d |", k, segmentsOf.get(k), r, p50 / 1e6,
           percentile(nanos.get(k), 0.99) / 1e6, vsOne, p50 / aloneP50, allocated.get(k));
       for (double v : qps.get(k)) {
         System.out.printf(Locale.ROOT, " %,.0f |", v);
@@ -214,7 +262,7 @@ public final class LiveIndexBenchmark {
    * NRT reopen every 50,000 codes; returns the reader to search.
    */
   private static DirectoryReader build(Path path, byte[][] codes, int segments, int tableFrom, boolean tiered,
-      List<AutoCloseable> open) throws IOException {
+      boolean hnsw, List<AutoCloseable> open) throws IOException {
     Directory dir = new MMapDirectory(path);
     open.add(dir);
     if (DirectoryReader.indexExists(dir)) {
@@ -225,7 +273,25 @@ public final class LiveIndexBenchmark {
     int perFlush = tiered ? 50_000 : (int) Math.ceil(codes.length / (double) Math.max(1, segments));
     // flushes by document count alone: the count is set before the RAM trigger is turned off,
     // which IndexWriterConfig refuses while no other trigger is on
-    IndexWriterConfig config = new IndexWriterConfig().setCodec(new NhlCodec(new NhlDocValuesFormat(tableFrom)))
+    Codec codec = new NhlCodec(new NhlDocValuesFormat(tableFrom));
+    if (hnsw) {
+      // nhl's codec with HNSW over bit vectors for "vec"; the per-field format is recorded in the
+      // segment, so the codec the service loader builds reads it back
+      KnnVectorsFormat bits = new HnswBitVectorsFormat();
+      KnnVectorsFormat perField = new PerFieldKnnVectorsFormat() {
+        @Override
+        public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+          return bits;
+        }
+      };
+      codec = new FilterCodec(NhlCodec.NAME, codec) {
+        @Override
+        public KnnVectorsFormat knnVectorsFormat() {
+          return perField;
+        }
+      };
+    }
+    IndexWriterConfig config = new IndexWriterConfig().setCodec(codec)
         .setMaxBufferedDocs(Math.max(2, perFlush)).setRAMBufferSizeMB(IndexWriterConfig.DISABLE_AUTO_FLUSH);
     config.setMergePolicy(tiered ? new TieredMergePolicy() : NoMergePolicy.INSTANCE);
     DirectoryReader nrt = null;
@@ -233,6 +299,9 @@ public final class LiveIndexBenchmark {
       for (int i = 0; i < codes.length; i++) {
         Document d = new Document();
         d.add(new NestedCodeField("code", codes[i], SPEC));
+        if (hnsw) {
+          d.add(new KnnByteVectorField("vec", codes[i], VectorSimilarityFunction.EUCLIDEAN));
+        }
         w.addDocument(d);
         if (tiered && (i + 1) % perFlush == 0) {
           // an application's refresh: a near-real-time reader after every flush
@@ -295,6 +364,25 @@ public final class LiveIndexBenchmark {
       d[i] = hits.distance(i);
     }
     return d;
+  }
+
+  /** How many of the true top k's distances {@code got} holds (both sorted; a tie counts as found). */
+  static int found(int[] got, int[] truth) {
+    int i = 0;
+    int j = 0;
+    int n = 0;
+    while (i < got.length && j < truth.length) {
+      if (got[i] == truth[j]) {
+        n++;
+        i++;
+        j++;
+      } else if (got[i] < truth[j]) {
+        i++;
+      } else {
+        j++;
+      }
+    }
+    return n;
   }
 
   /** The k smallest distances at 128 bits, by a scan of every code. */
