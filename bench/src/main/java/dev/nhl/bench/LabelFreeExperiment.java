@@ -195,6 +195,19 @@ public final class LabelFreeExperiment {
         }
       }
     }
+    // then the noise of the refinement's inputs, on the best teachers
+    LabelFreeTrainer.Options teachers = best;
+    for (double noise : new double[] {0, 0.25, 0.5, 1.0}) {
+      if (noise == teachers.noise()) {
+        continue;
+      }
+      LabelFreeTrainer.Options o = teachers.withNoise(noise);
+      double avg = validationScore(o, p, dim);
+      if (avg > bestScore) {
+        bestScore = avg;
+        best = o;
+      }
+    }
     return best.withSeed(LabelFreeTrainer.Options.DEFAULTS.seed());
   }
 
@@ -204,8 +217,9 @@ public final class LabelFreeExperiment {
     double map = Arrays.stream(s.map1000()).average().orElse(0);
     double nr = Arrays.stream(s.nr10()).average().orElse(0);
     System.out.printf(Locale.ROOT, "#   k %2d, ridge %.2f, graph dims %3d, refine %3d steps, %3d hidden, mix %.1f, "
-        + "look-alikes %.2f: mAP@1000 %s (average %.4f), NR@10 %s (average %.4f), score %.4f%n", o.neighbours(),
-        o.ridge(), o.graphDims(), o.refineSteps(), o.hidden(), o.mix(), o.lookAlikes(), NhlExperiment.fmt(s.map1000()),
+        + "look-alikes %.2f, noise %.2f: mAP@1000 %s (average %.4f), NR@10 %s (average %.4f), score %.4f%n",
+        o.neighbours(), o.ridge(), o.graphDims(), o.refineSteps(), o.hidden(), o.mix(), o.lookAlikes(), o.noise(),
+        NhlExperiment.fmt(s.map1000()),
         map, NhlExperiment.fmt(s.nr10()), nr, map + nr);
     // both things the codes are for: photos of one kind first, and each photo's nearest look-alikes
     return map + nr;

@@ -38,7 +38,11 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
  *       layer of {@code hidden} ReLU units and an output layer that compute the same codes, and
  *       the whole head is trained at every length at once by neighbourhood distillation towards
  *       the graph's similarity and, weighted {@code lookAlikes}, each item's nearest look-alikes
- *       by the features' cosine (at most 30 passes over the items).
+ *       by the features' cosine (at most 30 passes over the items). The hidden layer trains on
+ *       the photos' coordinates in the basis it starts from ({@code hidden / 2} directions: the
+ *       linear head's and the leading principal components), with noise of norm {@code noise}
+ *       added at each step, and the student's slope steepens towards the signs; the layer is
+ *       expanded to the features at the end.
  * </ol>
  *
  * <p>The result is an ordinary {@link NhlHead} (zero biases, so scaling a feature vector never
@@ -83,18 +87,35 @@ public final class LabelFreeTrainer {
    *     output layer (0 for a linear head; a hidden layer needs refining steps)
    * @param lookAlikes weight, in the refinement, of the teacher that ranks each photo's nearest
    *     look-alikes by the features' cosine first (0 for none)
+   * @param noise norm, about, of the noise the refinement adds to each photo's features at each
+   *     step (relative to unit features; 0 for none), so that codes rest on what photos show
+   *     rather than on the training photos' exact places
    * @param seed seeds every random draw
    */
   public record Options(Target target, int neighbours, double ridge, int graphDims, double duplicateCosine,
-      int iterations, int itqIterations, int refineSteps, double mix, int hidden, double lookAlikes, long seed) {
+      int iterations, int itqIterations, int refineSteps, double mix, int hidden, double lookAlikes, double noise,
+      long seed) {
 
     /**
      * The defaults: the graph of 10 neighbours on 256 components, ridge 0.25, near-duplicates from
-     * cosine 0.97; then 600 refining steps of a head with 512 hidden units towards the graph's
-     * similarity and, with weight 0.25, the features' nearest look-alikes.
+     * cosine 0.97; then 600 refining steps of a head with 1,024 hidden units towards the graph's
+     * similarity and, with weight 0.25, the features' nearest look-alikes, the inputs perturbed by
+     * noise of norm 0.5.
      */
-    public static final Options DEFAULTS = new Options(Target.GRAPH, 10, 0.25, 256, 0.97, 30, 50, 600, 1.0, 512, 0.25,
-        42);
+    public static final Options DEFAULTS = new Options(Target.GRAPH, 10, 0.25, 256, 0.97, 30, 50, 600, 1.0, 1024,
+        0.25, 0.5, 42);
+
+    /**
+     * Settings without noise in the refinement, as before noise was an option.
+     *
+     * @deprecated use the canonical constructor, or {@link #DEFAULTS} and its {@code with…} methods
+     */
+    @Deprecated
+    public Options(Target target, int neighbours, double ridge, int graphDims, double duplicateCosine,
+        int iterations, int itqIterations, int refineSteps, double mix, int hidden, double lookAlikes, long seed) {
+      this(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix, hidden,
+          lookAlikes, 0, seed);
+    }
 
     /**
      * Settings of a linear head refined towards one mixed teacher, as before hidden units and
@@ -106,7 +127,7 @@ public final class LabelFreeTrainer {
     public Options(Target target, int neighbours, double ridge, int graphDims, double duplicateCosine,
         int iterations, int itqIterations, int refineSteps, double mix, long seed) {
       this(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix, 0, 0,
-          seed);
+          0, seed);
     }
 
     /** Checks every value. */
@@ -142,66 +163,75 @@ public final class LabelFreeTrainer {
       if (!(lookAlikes >= 0) || Double.isInfinite(lookAlikes)) {
         throw new IllegalArgumentException("look-alike weight must be 0 or more and finite, got " + lookAlikes);
       }
+      if (!(noise >= 0) || Double.isInfinite(noise)) {
+        throw new IllegalArgumentException("noise must be 0 or more and finite, got " + noise);
+      }
     }
 
     /** These options with another target. */
     public Options withTarget(Target t) {
       return new Options(t, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix,
-          hidden, lookAlikes, seed);
+          hidden, lookAlikes, noise, seed);
     }
 
     /** These options with another number of neighbours. */
     public Options withNeighbours(int k) {
       return new Options(target, k, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix,
-          hidden, lookAlikes, seed);
+          hidden, lookAlikes, noise, seed);
     }
 
     /** These options with another ridge penalty. */
     public Options withRidge(double r) {
       return new Options(target, neighbours, r, graphDims, duplicateCosine, iterations, itqIterations, refineSteps, mix,
-          hidden, lookAlikes, seed);
+          hidden, lookAlikes, noise, seed);
     }
 
     /** These options with another number of graph dimensions. */
     public Options withGraphDims(int d) {
       return new Options(target, neighbours, ridge, d, duplicateCosine, iterations, itqIterations, refineSteps, mix,
-          hidden, lookAlikes, seed);
+          hidden, lookAlikes, noise, seed);
     }
 
     /** These options with another near-duplicate threshold. */
     public Options withDuplicateCosine(double c) {
       return new Options(target, neighbours, ridge, graphDims, c, iterations, itqIterations, refineSteps, mix, hidden,
-          lookAlikes, seed);
+          lookAlikes, noise, seed);
     }
 
     /** These options with another number of refining steps (0: the quantised embedding as it is, linear). */
     public Options withRefineSteps(int steps) {
       return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, steps, mix,
-          hidden, lookAlikes, seed);
+          hidden, lookAlikes, noise, seed);
     }
 
     /** These options with another weight of the embedding's similarity in the graph teacher. */
     public Options withMix(double w) {
       return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps,
-          w, hidden, lookAlikes, seed);
+          w, hidden, lookAlikes, noise, seed);
     }
 
     /** These options with another number of hidden units (0: a linear head). */
     public Options withHidden(int units) {
       return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps,
-          mix, units, lookAlikes, seed);
+          mix, units, lookAlikes, noise, seed);
     }
 
     /** These options with another weight of the look-alike teacher. */
     public Options withLookAlikes(double w) {
       return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps,
-          mix, hidden, w, seed);
+          mix, hidden, w, noise, seed);
+    }
+
+    /** These options with another norm of the refinement's input noise (0: none). */
+    public Options withNoise(double norm) {
+      return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps,
+          mix, hidden, lookAlikes, norm, seed);
     }
 
     /** These options with another seed. */
     public Options withSeed(long s) {
       return new Options(target, neighbours, ridge, graphDims, duplicateCosine, iterations, itqIterations, refineSteps,
-          mix, hidden, lookAlikes, s);
+          mix, hidden, lookAlikes, noise, s);
     }
   }
 
@@ -216,6 +246,8 @@ public final class LabelFreeTrainer {
   static final double REFINE_LENGTH_POWER = 0.5;
   static final double REFINE_SHARPNESS = 20;
   static final double REFINE_LEARNING_RATE = 2e-3;
+  // training ends near the signs: the student reads tanh(slope * u), the slope growing from 1 to this
+  static final double REFINE_FINAL_SLOPE = 4;
   // a small collection would be seen hundreds of times over and learnt by heart: passes are capped
   static final int REFINE_MAX_PASSES = 30;
 
@@ -249,7 +281,7 @@ public final class LabelFreeTrainer {
       double candidates = Math.min(n, (double) REFINE_BATCH * (1 + options.neighbours()) + REFINE_EXTRA);
       int hidden = 2 * Math.min(options.hidden() / 2, dim);
       double perCandidate = hidden > 0
-          ? 2.0 * dim * hidden + 3.0 * hidden * spec.maxBits()
+          ? 2.0 * (hidden / 2) * hidden + 3.0 * hidden * spec.maxBits()
           : 3.0 * dim * spec.maxBits();
       work += refiningSteps(items, options) * candidates * (perCandidate + dim * Math.min(n, REFINE_BATCH));
     }
@@ -367,19 +399,31 @@ public final class LabelFreeTrainer {
     scaleOutputs(wt, x, n, dim, bits, 2.0);
     normaliseRows(target, n, m);
     int half = Math.min(options.hidden() / 2, dim);
-    float[] params = half == 0 ? wt : hiddenStart(wt, bits, dim, gram, half);
     int hidden = 2 * half;
+    // a hidden layer trains on the photos' coordinates in its start's basis: the same function as
+    // on the features at a fraction of the work (half of dim), expanded to the features at the end
+    float[] start = half == 0 ? null : startBasis(wt, bits, dim, gram, half);
+    float[] params = half == 0 ? wt : startInBasis(wt, bits, dim, start, half);
+    float[] inputs = x;
+    int inputDim = dim;
+    if (half > 0) {
+      inputs = new float[n * half];
+      Linalg.gemmNN(x, n, dim, start, half, inputs);
+      inputDim = half;
+    }
     int steps = refiningSteps(n, options);
-    NeighbourhoodDistillation d = new NeighbourhoodDistillation(spec, x, n, dim, hidden, look, lookDim, target, m,
+    NeighbourhoodDistillation d = new NeighbourhoodDistillation(spec, inputs, n, inputDim, hidden, look, lookDim,
+        target, m,
         graph, new NeighbourhoodDistillation.Settings(steps, REFINE_BATCH, REFINE_EXTRA, options.mix(),
             REFINE_TEMPERATURE, options.lookAlikes(), REFINE_LOOK_ALIKE_TEMPERATURE, REFINE_LENGTH_POWER,
-            REFINE_SHARPNESS, REFINE_LEARNING_RATE));
+            REFINE_SHARPNESS, REFINE_LEARNING_RATE, options.noise(), REFINE_FINAL_SLOPE));
     double loss = d.refine(params, random);
     step.done(String.format(Locale.ROOT, "%d steps of neighbourhood distillation%s (loss %.4f)", steps,
         hidden > 0 ? ", " + hidden + " hidden units" : "", loss));
     if (hidden == 0) {
       return new NhlHead(spec, dim, 0, mean, 1f, new float[0], new float[0], params, new float[bits]);
     }
+    params = expand(params, hidden, half, bits, start, dim);
     return new NhlHead(spec, dim, hidden, mean, 1f, Arrays.copyOfRange(params, 0, hidden * dim), new float[hidden],
         Arrays.copyOfRange(params, hidden * dim, params.length), new float[bits]);
   }
@@ -394,14 +438,11 @@ public final class LabelFreeTrainer {
   }
 
   /**
-   * A hidden layer and an output layer that compute the linear head {@code wt} ({@code bits x
-   * dim}) they start from (exactly when {@code half >= bits}): with {@code V} ({@code dim x
-   * half}) an orthonormal basis whose span holds the rows of {@code wt}, completed by the
-   * features' leading principal components, the hidden units are {@code ReLU(V^T x)} and {@code ReLU(-V^T x)}, and the outputs their
-   * difference through {@code wt V}, which is {@code wt x}. Refining then bends that start
-   * where the neighbourhoods ask for it.
+   * The basis the hidden layer starts from: {@code dim x half}, row-major, orthonormal columns
+   * whose span holds the rows of the linear head {@code wt} ({@code bits x dim}; all of them when
+   * {@code half >= bits}), completed by the features' leading principal components.
    */
-  static float[] hiddenStart(float[] wt, int bits, int dim, float[] gram, int half) {
+  static float[] startBasis(float[] wt, int bits, int dim, float[] gram, int half) {
     int cols = Math.min(dim, bits + half);
     float[] pcs = topEigenvectors(gram, dim, Math.min(dim, half));
     DMatrixRMaj a = new DMatrixRMaj(dim, cols);
@@ -415,27 +456,61 @@ public final class LabelFreeTrainer {
       throw new IllegalStateException("QR decomposition failed");
     }
     DMatrixRMaj q = qr.getQ(null, true);
-    int hidden = 2 * half;
-    float[] params = new float[hidden * dim + bits * hidden];
-    for (int u = 0; u < half; u++) {
-      for (int i = 0; i < dim; i++) {
-        float v = (float) q.get(i, u);
-        params[u * dim + i] = v;
-        params[(half + u) * dim + i] = -v;
+    float[] v = new float[dim * half];
+    for (int i = 0; i < dim; i++) {
+      for (int u = 0; u < half; u++) {
+        v[i * half + u] = (float) q.get(i, u);
       }
     }
-    int o = hidden * dim;
+    return v;
+  }
+
+  /**
+   * The start of a hidden layer of {@code 2 * half} units and an output layer, in the
+   * coordinates of {@code basis} ({@link #startBasis}): the hidden units are {@code ReLU(c)} and
+   * {@code ReLU(-c)} of a photo's coordinates {@code c = V^T x}, and the outputs their difference
+   * through {@code wt V}, which is {@code wt x}.
+   */
+  static float[] startInBasis(float[] wt, int bits, int dim, float[] basis, int half) {
+    int hidden = 2 * half;
+    float[] params = new float[hidden * half + bits * hidden];
+    for (int u = 0; u < half; u++) {
+      params[u * half + u] = 1;
+      params[(half + u) * half + u] = -1;
+    }
+    int o = hidden * half;
     for (int j = 0; j < bits; j++) {
       for (int u = 0; u < half; u++) {
         double s = 0;
         for (int i = 0; i < dim; i++) {
-          s += (double) wt[j * dim + i] * q.get(i, u);
+          s += (double) wt[j * dim + i] * basis[i * half + u];
         }
         params[o + j * hidden + u] = (float) s;
         params[o + j * hidden + half + u] = (float) -s;
       }
     }
     return params;
+  }
+
+  /**
+   * Parameters in the coordinates of {@code basis} ({@code hidden x half}, then the output layer)
+   * as parameters on the features themselves: the hidden layer {@code W V^T} ({@code hidden x
+   * dim}), the output layer as it is.
+   */
+  static float[] expand(float[] params, int hidden, int half, int bits, float[] basis, int dim) {
+    float[] out = new float[hidden * dim + bits * hidden];
+    Linalg.gemmNT(params, hidden, half, basis, dim, out, false);
+    System.arraycopy(params, hidden * half, out, hidden * dim, bits * hidden);
+    return out;
+  }
+
+  /**
+   * A hidden layer and an output layer on the features that compute the linear head {@code wt}
+   * they start from (exactly when {@code half >= bits}): {@link #startInBasis} expanded.
+   */
+  static float[] hiddenStart(float[] wt, int bits, int dim, float[] gram, int half) {
+    float[] basis = startBasis(wt, bits, dim, gram, half);
+    return expand(startInBasis(wt, bits, dim, basis, half), 2 * half, half, bits, basis, dim);
   }
 
   /** Prints each step with its time. */

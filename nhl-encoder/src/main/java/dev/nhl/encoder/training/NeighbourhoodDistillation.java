@@ -27,6 +27,13 @@ import java.util.Random;
  * biases every layer is positively homogeneous, so scaling a feature vector never changes its
  * code. Steps draw their anchors from the seed: deterministic.
  *
+ * <p>Two things make the binary codes, not only their relaxation, keep the neighbourhoods of
+ * photos the head has not seen. Each step perturbs the candidates' inputs (not the teachers'
+ * features) with uniform noise of norm about {@code noise}, so that a code depends on what a
+ * photo shows rather than on where one training photo lies; and the student's slope grows
+ * linearly from 1 to {@code finalSlope} (it reads {@code tanh(slope * u)}), so that training ends
+ * close to the signs the codes will be.
+ *
  * <p>Parameters are one array: the hidden layer {@code hidden x dim} (absent when {@code hidden}
  * is 0), then the output layer {@code bits x width}, {@code width} the hidden units or {@code
  * dim}; both row-major, outputs by inputs, as {@link NhlHead} holds them.
@@ -44,9 +51,12 @@ final class NeighbourhoodDistillation {
    * @param lengthPower lengths' losses weigh as {@code K^lengthPower}
    * @param sharpness the student's scale of code similarities
    * @param learningRate Adam's step size
+   * @param noise norm, about, of the noise added to each candidate's input (0 for none)
+   * @param finalSlope the student's slope at the last step (1 for a constant slope)
    */
   record Settings(int steps, int batch, int extra, double mix, double temperature, double cosineWeight,
-      double cosineTemperature, double lengthPower, double sharpness, double learningRate) {}
+      double cosineTemperature, double lengthPower, double sharpness, double learningRate, double noise,
+      double finalSlope) {}
 
   private final CodeSpec spec;
   private final float[] x;
@@ -150,13 +160,35 @@ final class NeighbourhoodDistillation {
         anchorSlot[i] = slot[anchors[i]];
       }
       boolean report = step > settings.steps() - tailSteps;
-      double loss = lossAndGradient(params, anchors, candidates, anchorSlot, grad, report);
+      float slope = (float) (1 + (settings.finalSlope() - 1) * step / settings.steps());
+      float[] inputs = rows(x, dim, candidates);
+      if (settings.noise() > 0) {
+        perturb(inputs, dim, (float) settings.noise(), random.nextLong());
+      }
+      double loss = lossAndGradient(params, anchors, candidates, anchorSlot, grad, report, slope, inputs);
       adam.step(params, grad, settings.learningRate(), 0);
       if (report) {
         tail += loss / tailSteps;
       }
     }
     return tail;
+  }
+
+  /**
+   * Adds uniform noise of variance {@code (noise^2 / dim)} per coordinate to every row: a norm of
+   * about {@code noise}. A xorshift generator, as Gaussian draws would cost more than the step.
+   */
+  static void perturb(float[] rows, int dim, float noise, long seed) {
+    long state = seed == 0 ? 0x9E3779B97F4A7C15L : seed;
+    // uniform on [-a, a] has variance a^2 / 3
+    float a = (float) (noise * Math.sqrt(3.0 / dim));
+    float toUnit = 2f * a / (1 << 24);
+    for (int i = 0; i < rows.length; i++) {
+      state ^= state << 13;
+      state ^= state >>> 7;
+      state ^= state << 17;
+      rows[i] += (int) (state >>> 40) * toUnit - a;
+    }
   }
 
   /** The features' cosine of each anchor to the candidates, {@code anchors x candidates}. */
@@ -208,12 +240,16 @@ final class NeighbourhoodDistillation {
    * grad}). Package-private for the gradient check.
    */
   double lossAndGradient(float[] params, int[] anchors, int[] candidates, int[] anchorSlot, float[] grad) {
-    return lossAndGradient(params, anchors, candidates, anchorSlot, grad, true);
+    return lossAndGradient(params, anchors, candidates, anchorSlot, grad, true, 1f, rows(x, dim, candidates));
   }
 
-  /** As above; the loss itself (logarithms of every probability) only when {@code withLoss}, else 0. */
+  /**
+   * As above, with the student's {@code slope} and the candidates' {@code inputs} (their feature
+   * rows, perhaps perturbed); the loss itself (logarithms of every probability) only when {@code
+   * withLoss}, else 0.
+   */
   double lossAndGradient(float[] params, int[] anchors, int[] candidates, int[] anchorSlot, float[] grad,
-      boolean withLoss) {
+      boolean withLoss, float slope, float[] inputs) {
     int bits = spec.maxBits();
     int b = anchors.length;
     int c = candidates.length;
@@ -224,7 +260,7 @@ final class NeighbourhoodDistillation {
     float[] q = graphTeacher(cos, anchors, candidates, anchorSlot);
     double lambda = settings.cosineWeight();
     float[] qc = lambda > 0 ? softmax(cos, b, c, anchorSlot, settings.cosineTemperature()) : null;
-    float[] xc = rows(x, dim, candidates);
+    float[] xc = inputs;
     float[] h = xc;
     float[] z = null;
     if (hidden > 0) {
@@ -239,7 +275,7 @@ final class NeighbourhoodDistillation {
     Linalg.gemmNT(h, c, width, w2, bits, u, false);
     float[] t = new float[u.length];
     for (int i = 0; i < u.length; i++) {
-      t[i] = (float) Math.tanh(u[i]);
+      t[i] = (float) Math.tanh(slope * u[i]);
     }
     int stages = spec.stages();
     // inner products of anchors and candidates over the first K outputs, built block by block
@@ -311,7 +347,7 @@ final class NeighbourhoodDistillation {
       prev = k;
     }
     for (int i = 0; i < dt.length; i++) {
-      dt[i] *= 1 - t[i] * t[i];
+      dt[i] *= slope * (1 - t[i] * t[i]);
     }
     Arrays.fill(grad, 0f);
     float[] g2 = new float[bits * width];

@@ -2,6 +2,7 @@ package dev.nhl.encoder.training;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class LabelFreeTrainerTest {
@@ -323,10 +325,13 @@ class LabelFreeTrainerTest {
     assertThrows(IllegalArgumentException.class, () -> LabelFreeTrainer.Options.DEFAULTS.withRidge(-1));
   }
 
-  /** Both teachers and every length, through a linear head and through a hidden ReLU layer. */
+  /**
+   * Both teachers and every length, through a linear head and through a hidden ReLU layer, at the
+   * student's first slope and a steeper one, on perturbed inputs.
+   */
   @ParameterizedTest
-  @ValueSource(ints = {0, 10})
-  void distillationGradientMatchesFiniteDifferences(int hidden) {
+  @CsvSource({"0, 1", "10, 1", "0, 2.5", "10, 2.5"})
+  void distillationGradientMatchesFiniteDifferences(int hidden, float slope) {
     int n = 40;
     int dim = 6;
     CodeSpec spec = CodeSpec.of(8, 16);
@@ -335,7 +340,7 @@ class LabelFreeTrainerTest {
     float[] y = unit(clusters(4, 10, 5, 0.5, 33), n, 5);
     NeighbourGraph g = NeighbourGraph.build(x, n, dim, 3, 2f);
     NeighbourhoodDistillation d = new NeighbourhoodDistillation(spec, x, n, dim, hidden, x, dim, y, 5, g,
-        new NeighbourhoodDistillation.Settings(1, 8, 4, 0.5, 0.2, 0.7, 0.1, 0.5, 4, 1e-3));
+        new NeighbourhoodDistillation.Settings(1, 8, 4, 0.5, 0.2, 0.7, 0.1, 0.5, 4, 1e-3, 0, 1));
     int[] anchors = {3, 17, 25, 8};
     int[] candidates = {3, 17, 25, 8, 0, 1, 30, 39, 12};
     int[] slots = {0, 1, 2, 3};
@@ -343,10 +348,17 @@ class LabelFreeTrainerTest {
     for (int i = 0; i < w.length; i++) {
       w[i] = (float) (0.7 * r.nextGaussian());
     }
+    float[] inputs = new float[candidates.length * dim];
+    for (int i = 0; i < candidates.length; i++) {
+      for (int j = 0; j < dim; j++) {
+        inputs[i * dim + j] = x[candidates[i] * dim + j] + (float) (0.1 * r.nextGaussian());
+      }
+    }
     float[] grad = new float[w.length];
-    d.lossAndGradient(w, anchors, candidates, slots, grad);
-    GradientCheckTest.check("neighbourhood distillation, " + hidden + " hidden units", w, grad,
-        v -> d.lossAndGradient(v, anchors, candidates, slots, new float[v.length]), GradientCheckTest.EPS, 1e-2);
+    d.lossAndGradient(w, anchors, candidates, slots, grad, true, slope, inputs);
+    GradientCheckTest.check("neighbourhood distillation, " + hidden + " hidden units, slope " + slope, w, grad,
+        v -> d.lossAndGradient(v, anchors, candidates, slots, new float[v.length], true, slope, inputs),
+        GradientCheckTest.EPS, 1e-2);
   }
 
   @Test
@@ -358,7 +370,7 @@ class LabelFreeTrainerTest {
     double mix = 0.3;
     double tau = 0.5;
     NeighbourhoodDistillation d = new NeighbourhoodDistillation(CodeSpec.of(8), x, n, 4, 0, x, 4, y, 3, g,
-        new NeighbourhoodDistillation.Settings(1, 4, 0, mix, tau, 1, 0.1, 0, 1, 1e-3));
+        new NeighbourhoodDistillation.Settings(1, 4, 0, mix, tau, 1, 0.1, 0, 1, 1e-3, 0, 1));
     int[] anchors = {2, 7};
     int[] candidates = {2, 7, 0, 11};
     float[] q = d.teacher(anchors, candidates, new int[] {0, 1});
@@ -394,7 +406,7 @@ class LabelFreeTrainerTest {
     NeighbourGraph g = NeighbourGraph.build(x, n, 4, 2, 2f);
     double tau = 0.2;
     NeighbourhoodDistillation d = new NeighbourhoodDistillation(CodeSpec.of(8), x, n, 4, 0, x, 4, y, 3, g,
-        new NeighbourhoodDistillation.Settings(1, 4, 0, 1.0, 0.05, 1, tau, 0, 1, 1e-3));
+        new NeighbourhoodDistillation.Settings(1, 4, 0, 1.0, 0.05, 1, tau, 0, 1, 1e-3, 0, 1));
     int[] anchors = {5, 9};
     int[] candidates = {1, 5, 9, 3, 10};
     int[] slots = {1, 2};
@@ -444,6 +456,92 @@ class LabelFreeTrainerTest {
     for (int i = 0; i < a.length; i++) {
       assertEquals(a[i], b[i], 1e-4 * (1 + Math.abs(a[i])), "output " + i);
     }
+  }
+
+  /** A hidden layer trained in its basis's coordinates, expanded, computes the same outputs on the features. */
+  @Test
+  void expandedLayerComputesWhatTheLayerInItsBasisDoes() {
+    Random r = new Random(71);
+    int dim = 20;
+    int half = 6;
+    int hidden = 2 * half;
+    int bits = 8;
+    int n = 50;
+    float[] x = new float[n * dim];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) r.nextGaussian();
+    }
+    float[] gram = new float[dim * dim];
+    Linalg.gemmTN(x, n, dim, x, dim, gram);
+    float[] wt = new float[bits * dim];
+    for (int i = 0; i < wt.length; i++) {
+      wt[i] = (float) r.nextGaussian();
+    }
+    float[] basis = LabelFreeTrainer.startBasis(wt, bits, dim, gram, half);
+    // orthonormal columns
+    for (int a = 0; a < half; a++) {
+      for (int b = 0; b < half; b++) {
+        double dot = 0;
+        for (int i = 0; i < dim; i++) {
+          dot += basis[i * half + a] * basis[i * half + b];
+        }
+        assertEquals(a == b ? 1 : 0, dot, 1e-5, "columns " + a + ", " + b);
+      }
+    }
+    float[] params = new float[hidden * half + bits * hidden];
+    for (int i = 0; i < params.length; i++) {
+      params[i] = (float) r.nextGaussian();
+    }
+    float[] full = LabelFreeTrainer.expand(params, hidden, half, bits, basis, dim);
+    for (int s = 0; s < n; s++) {
+      double[] c = new double[half];
+      for (int u = 0; u < half; u++) {
+        for (int i = 0; i < dim; i++) {
+          c[u] += x[s * dim + i] * basis[i * half + u];
+        }
+      }
+      for (int j = 0; j < bits; j++) {
+        double viaBasis = 0;
+        double viaFeatures = 0;
+        for (int h = 0; h < hidden; h++) {
+          double zb = 0;
+          for (int u = 0; u < half; u++) {
+            zb += params[h * half + u] * c[u];
+          }
+          double zf = 0;
+          for (int i = 0; i < dim; i++) {
+            zf += full[h * dim + i] * x[s * dim + i];
+          }
+          viaBasis += params[hidden * half + j * hidden + h] * Math.max(0, zb);
+          viaFeatures += full[hidden * dim + j * hidden + h] * Math.max(0, zf);
+        }
+        assertEquals(viaBasis, viaFeatures, 1e-4 * (1 + Math.abs(viaBasis)), "item " + s + ", output " + j);
+      }
+    }
+  }
+
+  /** The refinement's input noise: centred, of the stated norm, the same for the same seed. */
+  @Test
+  void inputNoiseHasTheStatedNorm() {
+    int dim = 64;
+    int rows = 2000;
+    float noise = 0.5f;
+    float[] a = new float[rows * dim];
+    NeighbourhoodDistillation.perturb(a, dim, noise, 99);
+    double sum = 0;
+    double squares = 0;
+    for (float v : a) {
+      sum += v;
+      squares += v * v;
+    }
+    assertEquals(0, sum / a.length, 0.01 * noise, "mean");
+    assertEquals(noise * noise, squares / rows, 0.03 * noise * noise, "mean squared norm of a row");
+    float[] b = new float[rows * dim];
+    NeighbourhoodDistillation.perturb(b, dim, noise, 99);
+    assertArrayEquals(a, b);
+    float[] c = new float[rows * dim];
+    NeighbourhoodDistillation.perturb(c, dim, noise, 100);
+    assertFalse(Arrays.equals(a, c), "another seed, other noise");
   }
 
   /** A burst of near-identical shots joins one group and links to the photos around it, not to itself. */
