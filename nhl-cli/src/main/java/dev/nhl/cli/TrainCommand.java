@@ -209,7 +209,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         // the extractor's pace on 2 cores is about 200 photos a second; the forecast says what to expect, not more
         out.printf(Locale.ROOT, "%d photos, no class folders: training without labels, codes that keep each photo's "
-                + "%d nearest neighbours close (neighbour graph, spectral embedding, nested ITQ, then a head of %d "
+                + "%d nearest neighbours close (neighbour graph, spectral embedding, nested ITQ, then a head of %,d "
                 + "hidden units refined towards the graph and each photo's look-alikes)%n", files.size(),
             p.neighbours, labelFreeOptions.hidden());
         out.printf(Locale.ROOT, "expect about %s for the features (%s at tensor %s) and %s for training%n",

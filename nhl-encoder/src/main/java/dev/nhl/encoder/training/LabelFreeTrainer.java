@@ -419,7 +419,7 @@ public final class LabelFreeTrainer {
             REFINE_SHARPNESS, REFINE_LEARNING_RATE, options.noise(), REFINE_FINAL_SLOPE));
     double loss = d.refine(params, random);
     step.done(String.format(Locale.ROOT, "%d steps of neighbourhood distillation%s (loss %.4f)", steps,
-        hidden > 0 ? ", " + hidden + " hidden units" : "", loss));
+        hidden > 0 ? String.format(Locale.ROOT, ", %,d hidden units", hidden) : "", loss));
     if (hidden == 0) {
       return new NhlHead(spec, dim, 0, mean, 1f, new float[0], new float[0], params, new float[bits]);
     }
