@@ -28,11 +28,14 @@ final class CostModel {
 
   /**
    * What reading one word of a plane at random costs, in bytes scanned sequentially: a survivor
-   * of a pruned scan reads its word of each remaining plane at random within its block. Set from
-   * {@code SearchCurves} runs at 1M codes (flip0.10, flip0.15, clustered; 100 against 20, 300 and
-   * 1,000).
+   * of a pruned scan reads its word of each remaining plane at random within its block, and is
+   * handled on its own. Set from {@code SearchCurves} runs at 1M codes (flip0.10, flip0.15,
+   * clustered; 100 against 20, 300 and 1,000), then raised to 300 by {@code SegmentScans} runs of
+   * segments too small to sample: at 100, a 64-bit prefix that 1.9% of flip0.15 codes passed was
+   * chosen and scanned 9% slower than whole codes; at 300 no kind was slower and clustered and
+   * flip0.10 codes 23-25% faster (see {@code bench/RESULTS.md}).
    */
-  static final double GATHER_PER_PLANE = 100;
+  static final double GATHER_PER_PLANE = 300;
 
   /** A filter that allows at most one id in this many starts from its ids instead of a scan. */
   static final int SPARSE_FILTER_RATIO = 64;
@@ -58,6 +61,28 @@ final class CostModel {
   /** The expected cost of scanning {@code count} codes through {@code length} bits. */
   static double scan(int count, int length) {
     return count * (SCAN_PER_CODE + SCAN_PER_BYTE * (length / 8));
+  }
+
+  /**
+   * The share of codes unrelated to a query (their bits independent of its bits, each equal with
+   * probability 1/2) whose distance over {@code bits} bits is below {@code bound}: what a scan of a
+   * segment too small to sample expects to survive a prefix of that many bits. Codes near the query
+   * survive as well; a scan checks the prediction as it reads.
+   */
+  static double unrelatedBelow(int bits, int bound) {
+    if (bound <= 0) {
+      return 0;
+    }
+    if (bound > bits) {
+      return 1;
+    }
+    double logP = -bits * Math.log(2);
+    double sum = 0;
+    for (int d = 0; d < bound; d++) {
+      sum += Math.exp(logP);
+      logP += Math.log((bits - d) / (double) (d + 1));
+    }
+    return Math.min(1, sum);
   }
 
   /** The expected cost of a table search that probes this many buckets and ranks this many candidates. */

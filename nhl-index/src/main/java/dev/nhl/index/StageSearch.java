@@ -230,32 +230,56 @@ final class StageSearch {
      * whose distance over those is below the bound: the cheapest by the sample.
      */
     int prefixPlanes(int bound) {
-      int planes = hist.length;
       if (prefixSampled == 0) {
-        return planes;
+        // too small to sample: the share of codes unrelated to the query under the bound
+        return cheapestPrefix(codeBytes, p -> CostModel.unrelatedBelow(8 * codeBytes[p - 1], bound));
       }
-      int best = planes;
-      double bestCost = codeBytes[planes - 1];
-      for (int p = 1; p < planes; p++) {
+      return cheapestPrefix(codeBytes, p -> {
         long survive = 0;
         for (int d = 0; d < Math.min(bound, hist[p - 1].length); d++) {
           survive += hist[p - 1][d];
         }
-        double cost = codeBytes[p - 1] + (survive / (double) prefixSampled) * CostModel.GATHER_PER_PLANE * (planes - p);
-        if (cost < bestCost) {
-          bestCost = cost;
-          best = p;
-        }
-      }
-      return best;
+        return survive / (double) prefixSampled;
+      });
     }
+  }
+
+  /**
+   * The number of planes a scan reads for every code that costs least, given the share of codes
+   * expected under the bound after the first {@code p} planes ({@code survive.applyAsDouble(p)}):
+   * a prefix costs its bytes, and each survivor a gather of every plane after it.
+   */
+  static int cheapestPrefix(int[] codeBytes, java.util.function.IntToDoubleFunction survive) {
+    int planes = codeBytes.length;
+    int best = planes;
+    double bestCost = codeBytes[planes - 1];
+    for (int p = 1; p < planes; p++) {
+      double cost = prefixCost(codeBytes, p, survive.applyAsDouble(p));
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = p;
+      }
+    }
+    return best;
+  }
+
+  /** Whether reading {@code p} planes of every code, and the rest of a share {@code survive}, beats whole codes. */
+  static boolean prefixPays(int[] codeBytes, int p, double survive) {
+    return prefixCost(codeBytes, p, survive) < codeBytes[codeBytes.length - 1];
+  }
+
+  /** What reading {@code p} planes of every code costs, a share {@code survive} of them reading the rest. */
+  private static double prefixCost(int[] codeBytes, int p, double survive) {
+    return codeBytes[p - 1] + survive * CostModel.GATHER_PER_PLANE * (codeBytes.length - p);
   }
 
   /**
    * Samples blocks for {@link Sample}: {@value #SAMPLE_BLOCKS} spread over the index when the
    * scan needs a bound ({@code forBound}); when the tables gave it one, a quarter of them, enough
    * to choose a prefix (a scan after the tables gave up is one whose prefixes rarely prune, and
-   * the full sample cost uniform codes a tenth of the scan).
+   * the full sample cost uniform codes a tenth of the scan). Prefix distances are counted on a
+   * quarter of the blocks either way: a histogram update a code and plane cost as much as the
+   * scan of the block, and a quarter tells survivors' shares as well.
    */
   private Sample sample(long[] q, short[] dist, boolean forBound) {
     int planeCount = q.length;
@@ -277,7 +301,7 @@ final class StageSearch {
     for (int b = 0; b < SAMPLE_BLOCKS; b += forBound ? 1 : PREFIX_SAMPLE_EVERY) {
       int start = b * step * BLOCK;
       int cnt = Math.min(BLOCK, n - start);
-      boolean prefixes = forBound || b % PREFIX_SAMPLE_EVERY == 0;
+      boolean prefixes = b % PREFIX_SAMPLE_EVERY == 0;
       for (int p = 0; p < planeCount; p++) {
         kernel.scan(planes[p], layout.planeWordBytes[p], q[p], start, cnt, dist, p > 0);
         if (p == last || prefixes) {
@@ -302,16 +326,30 @@ final class StageSearch {
    * Returns the bytes of codes read.
    */
   private long scanInto(long[] q, AcceptedIds filter, TopCollector collector, Scratch scratch, int prefix) {
-    int last = prefix - 1;
-    boolean pair = prefix == 2 && layout.planeWordBytes[0] == layout.planeWordBytes[1];
+    int[] codeBytes = new int[q.length];
+    for (int p = 0, b = 0; p < q.length; p++) {
+      b += layout.planeWordBytes[p];
+      codeBytes[p] = b;
+    }
     boolean all = filter.acceptsAll();
     short[] dist = scratch.dist;
     int[] pos = scratch.pos;
     int[] ids = scratch.ids;
     short[] rest = scratch.rest;
-    long survivors = 0;
+    long gathered = 0;
+    long prefixBytes = 0;
+    // codes read through the prefix, and those under the bound there: the prediction is checked on
+    // every block, and the scan reads whole codes once the prefix is seen to cost more
+    long seen = 0;
+    long under = 0;
     for (int start = 0; start < n; start += BLOCK) {
       int cnt = Math.min(BLOCK, n - start);
+      if (prefix < q.length && seen > 0 && !prefixPays(codeBytes, prefix, under / (double) seen)) {
+        prefix = q.length;
+      }
+      int last = prefix - 1;
+      boolean pair = prefix == 2 && layout.planeWordBytes[0] == layout.planeWordBytes[1];
+      prefixBytes += (long) cnt * codeBytes[last];
       int hits;
       if (pair) {
         // a prefix of two equal planes (16 + 16 bits) in one pass over the block
@@ -330,6 +368,8 @@ final class StageSearch {
         offerAll(start, hits, dist, pos, filter, collector);
         continue;
       }
+      seen += cnt;
+      under += hits;
       int m = 0;
       for (int h = 0; h < hits; h++) {
         int id = start + pos[h];
@@ -344,15 +384,9 @@ final class StageSearch {
       for (int i = 0; i < m; i++) {
         collector.offer(ids[i], rest[i]);
       }
-      survivors += m;
+      gathered += (long) m * (codeBytes[q.length - 1] - codeBytes[last]);
     }
-    int prefixBytes = 0;
-    int allBytes = 0;
-    for (int p = 0; p < q.length; p++) {
-      prefixBytes += p < prefix ? layout.planeWordBytes[p] : 0;
-      allBytes += layout.planeWordBytes[p];
-    }
-    return (long) n * prefixBytes + survivors * (allBytes - prefixBytes);
+    return prefixBytes + gathered;
   }
 
   private void offerAll(int start, int hits, short[] dist, int[] pos, AcceptedIds filter, TopCollector collector) {

@@ -4,6 +4,7 @@ import static dev.nhl.index.TestCodes.bruteForce;
 import static dev.nhl.index.TestCodes.pairs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -509,6 +510,81 @@ class NestedCodeIndexTest {
     assertEquals(bruteForce(codes, query, 128, null, null, 10, 128), pairs(hits));
     long read = hits.stages().getFirst().bytesRead();
     assertTrue(read < (long) n * 4, "read " + read + " bytes, a full scan reads " + (long) n * spec.maxBytes());
+  }
+
+  @Test
+  void aSmallSegmentUnderABoundFromOthersReadsPrefixes(Random r) {
+    // too small to sample (fewer than 128 blocks): the scan under another segment's bound picks
+    // its prefix from the share of unrelated codes under it, which for random codes and a bound of
+    // 20 bits is almost none at 64 bits
+    CodeSpec spec = CodeSpec.of(8, 16, 32, 64, 128);
+    int n = 40_000;
+    byte[][] codes = TestCodes.random(r, n, spec.maxBytes());
+    byte[] query = codes[0].clone();
+    for (int i = 1; i < 40; i++) {
+      byte[] near = query.clone();
+      near[r.nextInt(near.length)] ^= (byte) (1 << r.nextInt(8));
+      codes[r.nextInt(n)] = near;
+    }
+    CodeSegment segment = TestCodes.heapIndex(spec, codes).segment();
+    int bound = 20;
+    Hits hits = segment.search(query, SearchOptions.exact(10), AcceptedIds.all(n), bound);
+    assertEquals(bruteForce(codes, query, 128, null, null, 10, bound), pairs(hits));
+    long read = hits.stages().getFirst().bytesRead();
+    assertTrue(read < (long) n * 9, "read " + read + " bytes, a full scan reads " + (long) n * spec.maxBytes());
+  }
+
+  @Test
+  void aPrefixThatPrunesNothingGivesWayToWholeCodes(Random r) {
+    // every code a near copy of the query: unrelated codes would not pass a 64-bit prefix under
+    // the bound, but these all do, which the first block shows; the scan then reads whole codes
+    // (the rule below) and stays exact
+    CodeSpec spec = CodeSpec.of(8, 16, 32, 64, 128);
+    int n = 40_000;
+    byte[] query = TestCodes.random(r, 1, spec.maxBytes())[0];
+    byte[][] codes = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      codes[i] = query.clone();
+      for (int f = 0; f < 12; f++) {
+        codes[i][r.nextInt(codes[i].length)] ^= (byte) (1 << r.nextInt(8));
+      }
+    }
+    CodeSegment segment = TestCodes.heapIndex(spec, codes).segment();
+    int bound = 20;
+    Hits hits = segment.search(query, SearchOptions.exact(10), AcceptedIds.all(n), bound);
+    assertEquals(bruteForce(codes, query, 128, null, null, 10, bound), pairs(hits));
+    // the rule, on a worked example (planes of 1, 1, 2, 4 and 8 bytes; a gather costs what 300
+    // bytes read in order do): 8 bytes for every code and a gather for 2% of them, 14 a code, beat
+    // 16; for 3% of them, 17 a code, they do not
+    int[] codeBytes = {1, 2, 4, 8, 16};
+    assertEquals(300.0, CostModel.GATHER_PER_PLANE);
+    assertTrue(StageSearch.prefixPays(codeBytes, 4, 0.02));
+    assertFalse(StageSearch.prefixPays(codeBytes, 4, 0.03));
+    assertEquals(4, StageSearch.cheapestPrefix(codeBytes, p -> p == 4 ? 0.02 : 1.0));
+    assertEquals(5, StageSearch.cheapestPrefix(codeBytes, p -> p == 4 ? 0.03 : 1.0));
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 8, 16, 30})
+  void theShareOfUnrelatedCodesUnderABoundIsABinomialTail(int bits) {
+    for (int bound = -1; bound <= bits + 2; bound++) {
+      java.math.BigInteger below = java.math.BigInteger.ZERO;
+      for (int d = 0; d < Math.min(bound, bits + 1); d++) {
+        below = below.add(binomial(bits, d));
+      }
+      double expected = new java.math.BigDecimal(below)
+          .divide(new java.math.BigDecimal(java.math.BigInteger.ONE.shiftLeft(bits)), java.math.MathContext.DECIMAL64)
+          .doubleValue();
+      assertEquals(expected, CostModel.unrelatedBelow(bits, bound), 1e-12, "bits=" + bits + " bound=" + bound);
+    }
+  }
+
+  private static java.math.BigInteger binomial(int n, int k) {
+    java.math.BigInteger c = java.math.BigInteger.ONE;
+    for (int i = 0; i < k; i++) {
+      c = c.multiply(java.math.BigInteger.valueOf(n - i)).divide(java.math.BigInteger.valueOf(i + 1));
+    }
+    return c;
   }
 
   @RepeatedTest(3)
