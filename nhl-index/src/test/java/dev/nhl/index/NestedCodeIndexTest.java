@@ -500,16 +500,12 @@ class NestedCodeIndexTest {
     int step = blocks / StageSearch.SAMPLE_BLOCKS;
     for (int b = 0; b < StageSearch.SAMPLE_BLOCKS; b++) {
       for (int i = 0; i < 2; i++) {
-        byte[] near = query.clone();
-        near[r.nextInt(near.length)] ^= (byte) (1 << r.nextInt(8));
-        codes[b * step * StageSearch.BLOCK + 1 + i] = near;
+        codes[b * step * StageSearch.BLOCK + 1 + i] = oneBitAway(r, query);
       }
     }
     NestedCodeIndex index = TestCodes.heapIndex(spec, codes);
     Hits hits = index.search(query, SearchOptions.approximate(ProgressivePlan.exact(128, 10)));
-    assertEquals(bruteForce(codes, query, 128, null, null, 10, 128), pairs(hits));
-    long read = hits.stages().getFirst().bytesRead();
-    assertTrue(read < (long) n * 4, "read " + read + " bytes, a full scan reads " + (long) n * spec.maxBytes());
+    assertExactTop10ReadingLess(codes, query, 128, hits, (long) n * 4);
   }
 
   @Test
@@ -522,16 +518,12 @@ class NestedCodeIndexTest {
     byte[][] codes = TestCodes.random(r, n, spec.maxBytes());
     byte[] query = codes[0].clone();
     for (int i = 1; i < 40; i++) {
-      byte[] near = query.clone();
-      near[r.nextInt(near.length)] ^= (byte) (1 << r.nextInt(8));
-      codes[r.nextInt(n)] = near;
+      codes[r.nextInt(n)] = oneBitAway(r, query);
     }
     CodeSegment segment = TestCodes.heapIndex(spec, codes).segment();
     int bound = 20;
     Hits hits = segment.search(query, SearchOptions.exact(10), AcceptedIds.all(n), bound);
-    assertEquals(bruteForce(codes, query, 128, null, null, 10, bound), pairs(hits));
-    long read = hits.stages().getFirst().bytesRead();
-    assertTrue(read < (long) n * 9, "read " + read + " bytes, a full scan reads " + (long) n * spec.maxBytes());
+    assertExactTop10ReadingLess(codes, query, bound, hits, (long) n * 9);
   }
 
   @Test
@@ -577,6 +569,21 @@ class NestedCodeIndexTest {
           .doubleValue();
       assertEquals(expected, CostModel.unrelatedBelow(bits, bound), 1e-12, "bits=" + bits + " bound=" + bound);
     }
+  }
+
+  /** The hits are the oracle's top 10 at 128 bits within {@code bound}, read from fewer than {@code maxRead} bytes. */
+  private static void assertExactTop10ReadingLess(byte[][] codes, byte[] query, int bound, Hits hits, long maxRead) {
+    assertEquals(bruteForce(codes, query, 128, null, null, 10, bound), pairs(hits));
+    long read = hits.stages().getFirst().bytesRead();
+    assertTrue(read < maxRead, "read " + read + " bytes, more than " + maxRead + " (a full scan reads "
+        + (long) codes.length * codes[0].length + ")");
+  }
+
+  /** A copy of {@code code} with one random bit flipped. */
+  private static byte[] oneBitAway(Random r, byte[] code) {
+    byte[] near = code.clone();
+    near[r.nextInt(near.length)] ^= (byte) (1 << r.nextInt(8));
+    return near;
   }
 
   private static java.math.BigInteger binomial(int n, int k) {
