@@ -20,7 +20,10 @@ import java.util.Locale;
  * plot of recall against p50 latency into the output folder.
  *
  * <p>Usage: {@code SearchCurves OUTDIR n queries kind...} (kinds of {@link CodeGenerator}), or
- * {@code SearchCurves --replot DIR} to draw the plots again from the CSV files in {@code DIR}.
+ * {@code SearchCurves --replot DIR} to draw the plots again from the CSV files in {@code DIR}, or
+ * {@code SearchCurves --live RESULTS OUTDIR} to plot, for every {@code LiveIndexBenchmark} table
+ * saved in {@code RESULTS} as {@code live-index-*.txt}, recall against p50 latency of each index
+ * shape ({@code OUTDIR/live-index-*.svg}).
  */
 public final class SearchCurves {
 
@@ -34,6 +37,10 @@ public final class SearchCurves {
 
   /** Runs the curves. */
   public static void main(String[] args) throws IOException {
+    if (args.length == 3 && args[0].equals("--live")) {
+      plotLiveIndex(Path.of(args[1]), Path.of(args[2]));
+      return;
+    }
     if (args.length == 2 && args[0].equals("--replot")) {
       replot(Path.of(args[1]));
       return;
@@ -132,6 +139,36 @@ public final class SearchCurves {
         }
         String title = String.format(Locale.ROOT, "Lucene, %,d %s codes, top %d: nhl and HNSW", n, kind, K);
         Files.writeString(dir.resolve(base + ".svg"), Svg.plot(title, points));
+      }
+    }
+  }
+
+  /**
+   * Plots each {@code LiveIndexBenchmark} table in {@code results} ({@code live-index-*.txt}: a
+   * title line, then rows {@code | index | segments | recall@10 | p50 | p99 | ...}; "1 (exact)" is
+   * recall 1) as recall against p50, one point an index shape and search.
+   */
+  static void plotLiveIndex(Path results, Path out) throws IOException {
+    Files.createDirectories(out);
+    try (var files = Files.list(results)) {
+      for (Path txt : files.filter(f -> f.getFileName().toString().matches("live-index-1?[0-9]m-.*\\.txt") && !f.getFileName().toString().contains("before-after")).sorted().toList()) {
+        List<String> lines = Files.readAllLines(txt);
+        List<Point> points = new ArrayList<>();
+        for (String line : lines) {
+          String[] c = line.split("\\|");
+          if (c.length > 5 && c[4].trim().endsWith(" ms") && c[3].trim().matches("1 \\(exact\\)|[01]\\.\\d+")) {
+            double recall = c[3].contains("exact") ? 1.0 : Double.parseDouble(c[3].trim());
+            String segments = c[2].trim().equals("1") ? "one segment" : c[2].trim() + " segments";
+            String name = c[1].trim() + (c[1].contains("segment") ? "" : ", " + segments);
+            points.add(new Point(name, ms(c[4]), ms(c[5]), ms(c[4]), recall));
+          }
+        }
+        if (points.isEmpty() || lines.isEmpty()) {
+          continue;
+        }
+        String title = lines.getFirst().replaceFirst("^# ", "").replaceAll(";.*", "");
+        String base = txt.getFileName().toString().replaceAll("\\.txt$", "");
+        Files.writeString(out.resolve(base + ".svg"), Svg.plot(title, points));
       }
     }
   }
